@@ -1,0 +1,60 @@
+# Every target sources tools/env.sh and does the setup it needs (idempotent, quick when done).
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+ENV_SH := source tools/env.sh
+PY := .venv/bin/python
+CDKTF := node_modules/.bin/cdktf
+PIPENV_VERSION := 2026.10.3
+STACK ?=
+ENV ?= local
+LOCAL_STACKS := parent-local backend-local frontend-local
+
+.PHONY: help setup synth diff deploy changeset test test-fast deploy-local destroy-local emulator-start emulator-stop preflight drift lint
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
+
+.venv/.synced: Pipfile.lock
+	@$(ENV_SH); python3 -m pipenv --version >/dev/null 2>&1 || python3 -m pip install --quiet "pipenv==$(PIPENV_VERSION)"
+	@$(ENV_SH); python3 -m pipenv sync --dev
+	@touch $@
+
+node_modules/.synced: package-lock.json
+	@$(ENV_SH); npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+.terraform.d/terraformrc: tools/terraformrc.py .venv/.synced
+	@$(ENV_SH); $(PY) -m tools.terraformrc
+
+setup: .venv/.synced node_modules/.synced ## install the pinned toolchain (pipenv, cdktf-cli) and write the Terraform CLI config
+	@$(ENV_SH); $(PY) -m tools.terraformrc
+
+synth: setup ## synthesize all 12 stacks into cdktf.out/
+	@$(ENV_SH); $(CDKTF) synth
+
+diff: setup ## plan one stack: make diff STACK=backend-prod
+	@test -n "$(STACK)" || { echo "usage: make diff STACK=<layer>-<env>"; exit 2; }
+	@$(ENV_SH); $(PY) -m tools.workspace_runner diff $(STACK)
+
+deploy: setup ## apply one stack: make deploy STACK=backend-prod
+	@test -n "$(STACK)" || { echo "usage: make deploy STACK=<layer>-<env>"; exit 2; }
+	@$(ENV_SH); $(PY) -m tools.workspace_runner deploy $(STACK)
+
+deploy-local: setup ## start the emulator, seed it, deploy parent, backend, frontend of `local`, print a summary
+	@$(ENV_SH); $(PY) -m tools.local_environment deploy
+
+destroy-local: setup ## destroy the three `local` workspaces (frontend, backend, parent)
+	@$(ENV_SH); $(PY) -m tools.local_environment destroy
+
+emulator-start: setup ## start (or reuse) the AWS emulator on 127.0.0.1
+	@$(ENV_SH); $(PY) -m tools.emulator start
+
+emulator-stop: setup ## stop the emulator started by emulator-start
+	@$(ENV_SH); $(PY) -m tools.emulator stop
+
+test: setup ## every test: synth, plan, policy scan and emulator tests
+	@$(ENV_SH); $(PY) -m pytest
+
+test-fast: setup ## every test but the emulator ones
+	@$(ENV_SH); $(PY) -m pytest -m "not emulator"

@@ -1,0 +1,428 @@
+"""The one schema every environment file is validated against.
+
+Each section is a frozen pydantic model with `extra="forbid"`, so a misspelt key is an
+error rather than a silently ignored value. Cross-field rules (capacity bounds, Fargate
+CPU/memory pairs, Redis failover) live in model validators; values derivable from others
+(registry URIs, topic ARNs, the parameter prefix) are computed properties, never repeated
+in the files.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal, Union
+from urllib.parse import urlparse
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+PROJECT = "dailydesk"
+ENVIRONMENT_NAMES = ("dev", "staging", "prod", "local")
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+# --------------------------------------------------------------------------- field types
+
+
+def _pattern(regex: str, what: str):
+    compiled = re.compile(regex)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise ValueError(f"{value!r} is not a valid {what}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _https_url(value: str) -> str:
+    parsed = urlparse(value)
+    if parsed.scheme != "https" or not parsed.netloc or " " in value:
+        raise ValueError(f"{value!r} is not an https:// URL")
+    return value.rstrip("/")
+
+
+def _http_url(value: str) -> str:
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or " " in value:
+        raise ValueError(f"{value!r} is not an http(s):// URL")
+    return value.rstrip("/")
+
+
+NonEmpty = Annotated[str, StringConstraints(min_length=1)]
+AccountId = Annotated[str, _pattern(r"\d{12}", "12-digit AWS account ID")]
+Region = Annotated[str, _pattern(r"[a-z]{2}(-gov)?-[a-z]+-\d", "AWS region (e.g. us-east-1)")]
+HttpsUrl = Annotated[str, AfterValidator(_https_url)]
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+VpcId = Annotated[str, _pattern(r"vpc-[0-9a-f]{8,17}", "VPC ID (vpc-…)")]
+SubnetId = Annotated[str, _pattern(r"subnet-[0-9a-f]{8,17}", "subnet ID (subnet-…)")]
+SecurityGroupId = Annotated[str, _pattern(r"sg-[0-9a-f]{8,17}", "security group ID (sg-…)")]
+AcmArn = Annotated[
+    str, _pattern(r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}", "ACM certificate ARN")
+]
+ConnectionArn = Annotated[
+    str,
+    _pattern(
+        r"arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/[0-9a-f-]{36}",
+        "CodeStar connection ARN",
+    ),
+]
+DistributionId = Annotated[str, _pattern(r"E[A-Z0-9]{12,13}", "CloudFront distribution ID")]
+KeyPairId = Annotated[str, _pattern(r"K[A-Z0-9]{12,13}", "CloudFront public key ID")]
+BucketName = Annotated[str, _pattern(r"(?!xn--)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "S3 bucket name")]
+Email = Annotated[str, _pattern(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", "email address")]
+Phone = Annotated[str, _pattern(r"\+\d{7,15}", "E.164 phone number (+…)")]
+UserPoolId = Annotated[str, _pattern(r"[a-z]{2}(-gov)?-[a-z]+-\d_[0-9A-Za-z]{1,}", "Cognito user pool ID")]
+ClientId = Annotated[str, _pattern(r"[0-9a-z]{20,128}", "Cognito app client ID")]
+Duration = Annotated[str, _pattern(r"\d+[smhd]", "duration such as 15m, 1h or 7d")]
+RepoName = Annotated[str, _pattern(r"[a-z0-9]+(?:[._/-][a-z0-9]+)*", "ECR repository name")]
+ImageTag = Annotated[str, _pattern(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", "image tag")]
+GitRepository = Annotated[str, _pattern(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", "repository (owner/name)")]
+Branch = Annotated[str, _pattern(r"[A-Za-z0-9._/-]+", "branch name")]
+ApiPath = Annotated[str, _pattern(r"/[A-Za-z0-9/_.-]*", "URL path starting with /")]
+NodeType = Annotated[str, _pattern(r"cache\.[a-z0-9]+\.[a-z0-9]+", "ElastiCache node type (cache.x.y)")]
+JobName = Annotated[str, _pattern(r"[a-z][a-z0-9-]{1,30}", "job name (lowercase, dashes)")]
+
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+
+# Fargate task sizes AWS accepts: CPU units -> allowed memory (MiB).
+FARGATE_SIZES: dict[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4096 + 1, 1024)),
+    1024: tuple(range(2048, 8192 + 1, 1024)),
+    2048: tuple(range(4096, 16384 + 1, 1024)),
+    4096: tuple(range(8192, 30720 + 1, 1024)),
+    8192: tuple(range(16384, 61440 + 1, 4096)),
+    16384: tuple(range(32768, 122880 + 1, 8192)),
+}
+
+
+# --------------------------------------------------------------------------- schedules
+
+_CRON_FIELD = re.compile(r"[0-9A-Za-z*?,/#L\-]+")
+_RATE = re.compile(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)")
+
+
+def validate_schedule(value: str) -> str:
+    """EventBridge `cron(...)` (6 fields, `?` in day-of-month or day-of-week) or `rate(...)`."""
+    rate = _RATE.fullmatch(value)
+    if rate:
+        count, unit = int(rate.group(1)), rate.group(2)
+        if count < 1:
+            raise ValueError(f"{value!r}: a rate must be at least 1")
+        if (count == 1) != (not unit.endswith("s")):
+            raise ValueError(f"{value!r}: use the singular unit for 1 and the plural otherwise")
+        return value
+    if value.startswith("cron(") and value.endswith(")"):
+        fields = value[5:-1].split(" ")
+        if len(fields) != 6 or not all(_CRON_FIELD.fullmatch(f) for f in fields):
+            raise ValueError(f"{value!r}: cron needs 6 fields (minutes hours day-of-month month day-of-week year)")
+        day_of_month, day_of_week = fields[2], fields[4]
+        if (day_of_month == "?") == (day_of_week == "?"):
+            raise ValueError(f"{value!r}: exactly one of day-of-month and day-of-week must be '?'")
+        minute, hour = fields[0], fields[1]
+        for text, upper, what in ((minute, 59, "minutes"), (hour, 23, "hours")):
+            for number in re.findall(r"\d+", text):
+                if int(number) > upper:
+                    raise ValueError(f"{value!r}: {what} value {number} is out of range 0-{upper}")
+        return value
+    raise ValueError(f"{value!r} is not an EventBridge schedule: use cron(…) or rate(…)")
+
+
+Schedule = Annotated[str, AfterValidator(validate_schedule)]
+
+
+# --------------------------------------------------------------------------- sections
+
+
+class LocalState(Model):
+    """Terraform state in files under the repository's (git-ignored) state directory."""
+
+    backend: Literal["local"]
+    directory: NonEmpty = "state"
+
+
+class S3State(Model):
+    """S3 state with native lock files (`use_lockfile`), encrypted with KMS."""
+
+    backend: Literal["s3"]
+    bucket: BucketName
+    region: Region
+    key_prefix: NonEmpty = "dailydesk"
+    kms_key_id: NonEmpty
+
+
+class CloudState(Model):
+    """Terraform Cloud / HCP Terraform: one workspace per stack, `dailydesk-<layer>-<env>`."""
+
+    backend: Literal["cloud"]
+    organization: Annotated[str, _pattern(r"[A-Za-z0-9_-]+", "Terraform Cloud organization")]
+    hostname: NonEmpty = "app.terraform.io"
+
+
+StateConfig = Annotated[Union[LocalState, S3State, CloudState], Field(discriminator="backend")]
+
+
+class Emulator(Model):
+    """The AWS API emulator the `local` environment deploys into. Loopback only."""
+
+    host: Literal["127.0.0.1", "localhost"] = "127.0.0.1"
+    port: int = Field(default=4566, ge=1024, le=65535)
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
+class Network(Model):
+    """The existing VPC (the external RDS lives there): referenced, never created."""
+
+    vpc_id: VpcId
+    public_subnet_ids: tuple[SubnetId, ...] = Field(min_length=2)
+    private_subnet_ids: tuple[SubnetId, ...] = Field(min_length=2)
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> Network:
+        shared = set(self.public_subnet_ids) & set(self.private_subnet_ids)
+        if shared:
+            raise ValueError(f"subnets {sorted(shared)} are listed as both public and private")
+        return self
+
+
+class Urls(Model):
+    backend: HttpsUrl
+    frontend: HttpsUrl
+    online_booking: HttpsUrl
+    frontend_api: HttpsUrl
+
+
+class Admin(Model):
+    email: Email
+    gender: Literal["male", "female", "other"]
+    phone: Phone
+    username: Annotated[str, StringConstraints(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")]
+
+
+class Cognito(Model):
+    pool_id: UserPoolId
+    client_id: ClientId
+    customer_pool_id: UserPoolId
+    customer_client_id: ClientId
+
+
+class Ecr(Model):
+    node_repository: RepoName
+    node_image_tag: ImageTag
+    keep_images: int = Field(default=30, ge=1, le=1000)
+
+
+class AutoScaling(Model):
+    min_capacity: int = Field(ge=1, le=100)
+    max_capacity: int = Field(ge=1, le=100)
+    cpu_target_percent: int = Field(ge=10, le=95)
+    memory_target_percent: int = Field(ge=10, le=95)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> AutoScaling:
+        if self.min_capacity > self.max_capacity:
+            raise ValueError(f"min_capacity ({self.min_capacity}) is above max_capacity ({self.max_capacity})")
+        return self
+
+
+class Fargate(Model):
+    cpu: int
+    memory: int
+    desired_count: int = Field(ge=0, le=100)
+    container_port: int = Field(default=3000, ge=1, le=65535)
+    health_check_path: ApiPath = "/api/health"
+    health_check_grace_seconds: int = Field(default=60, ge=0, le=2_147_483)
+    auto_scaling: AutoScaling
+
+    @model_validator(mode="after")
+    def _size(self) -> Fargate:
+        if self.cpu not in FARGATE_SIZES:
+            raise ValueError(f"cpu {self.cpu} is not a Fargate size; use one of {sorted(FARGATE_SIZES)}")
+        if self.memory not in FARGATE_SIZES[self.cpu]:
+            allowed = FARGATE_SIZES[self.cpu]
+            raise ValueError(
+                f"Fargate does not accept cpu {self.cpu} with memory {self.memory}; "
+                f"with cpu {self.cpu} use memory {allowed[0]}-{allowed[-1]} ({', '.join(map(str, allowed))})"
+            )
+        scaling = self.auto_scaling
+        if not scaling.min_capacity <= self.desired_count <= scaling.max_capacity:
+            raise ValueError(
+                f"desired_count ({self.desired_count}) must lie within auto_scaling "
+                f"min_capacity..max_capacity ({scaling.min_capacity}..{scaling.max_capacity})"
+            )
+        return self
+
+
+class Redis(Model):
+    node_type: NodeType
+    engine_version: Literal["7.0", "7.1"] = "7.1"
+    cache_clusters: int = Field(ge=1, le=6, description="primary plus replicas")
+    automatic_failover: bool
+    snapshot_retention_days: int = Field(default=7, ge=0, le=35)
+
+    @model_validator(mode="after")
+    def _failover(self) -> Redis:
+        if self.automatic_failover and self.cache_clusters < 2:
+            raise ValueError("automatic_failover needs at least 2 cache_clusters (a primary and a replica)")
+        return self
+
+
+class Rds(Model):
+    """The external PostgreSQL instance: connection settings only, never provisioned."""
+
+    host: Annotated[str, _pattern(r"[a-z0-9.-]+", "database host name")]
+    port: int = Field(default=5432, ge=1150, le=65535)
+    database: Annotated[str, _pattern(r"[A-Za-z_][A-Za-z0-9_]{0,62}", "database name")]
+    username: Annotated[str, _pattern(r"[A-Za-z_][A-Za-z0-9_]{0,62}", "database user name")]
+    security_group_id: SecurityGroupId
+
+
+class Hosting(Model):
+    """External S3 buckets and CloudFront distributions: referenced, never created."""
+
+    website_bucket: BucketName
+    tablet_bucket: BucketName
+    booking_bucket: BucketName
+    sales_export_bucket: BucketName
+    website_distribution_id: DistributionId
+    tablet_distribution_id: DistributionId
+    booking_distribution_id: DistributionId
+    sales_export_distribution_url: HttpsUrl
+    sales_export_key_pair_id: KeyPairId
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Hosting:
+        buckets = [self.website_bucket, self.tablet_bucket, self.booking_bucket, self.sales_export_bucket]
+        if len(set(buckets)) != len(buckets):
+            raise ValueError("the website, tablet, booking and sales-export buckets must be different buckets")
+        return self
+
+
+class Gsm(Model):
+    base_url: HttpUrl
+    enabled: bool
+    username: NonEmpty
+
+
+class Jwt(Model):
+    expire: Duration
+    refresh_expire: Duration
+
+
+class Logs(Model):
+    retention_days: int
+
+    @model_validator(mode="after")
+    def _retention(self) -> Logs:
+        if self.retention_days not in LOG_RETENTION_DAYS:
+            raise ValueError(f"retention_days {self.retention_days} is not a CloudWatch value; use one of {LOG_RETENTION_DAYS}")
+        return self
+
+
+class Sendgrid(Model):
+    mail_sender: Email
+
+
+class LoadBalancer(Model):
+    deletion_protection: bool
+    idle_timeout_seconds: int = Field(default=60, ge=1, le=4000)
+
+
+class Pipelines(Model):
+    connection_arn: ConnectionArn
+    backend_repository: GitRepository
+    backend_branch: Branch
+    frontend_repository: GitRepository
+    frontend_branch: Branch
+    artifact_retention_days: int = Field(default=30, ge=1, le=3650)
+
+
+class Protection(Model):
+    """`prevent_destroy` on every stateful resource. Only a disposable environment (the
+    emulator) turns it off, so that `make destroy-local` can remove what it made."""
+
+    prevent_destroy: bool = True
+
+
+class CronJob(Model):
+    """One EventBridge schedule that calls the API with the key of one secret."""
+
+    name: JobName
+    schedule: Schedule
+    path: ApiPath
+    method: Literal["POST", "PUT", "GET"] = "POST"
+    secret: Literal["technician-scheduler", "send-review-to-customer"]
+
+
+class EnvironmentConfig(Model):
+    """One environment: everything the three workspaces need, validated at synth time."""
+
+    name: Literal["dev", "staging", "prod", "local"]
+    account_id: AccountId
+    region: Region
+    domain: Annotated[str, _pattern(r"([a-z0-9-]+\.)+[a-z]{2,}", "domain name")]
+    certificate_arn: AcmArn
+    tags: dict[Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.:/=+@-]{0,127}$")], NonEmpty] = {}
+    state: StateConfig
+    emulator: Emulator | None = None
+    network: Network
+    urls: Urls
+    admin: Admin
+    cognito: Cognito
+    ecr: Ecr
+    fargate: Fargate
+    redis: Redis
+    rds: Rds
+    hosting: Hosting
+    gsm: Gsm
+    jwt: Jwt
+    logs: Logs
+    sendgrid: Sendgrid
+    load_balancer: LoadBalancer
+    pipelines: Pipelines
+    protection: Protection = Protection()
+    jobs: tuple[CronJob, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> EnvironmentConfig:
+        for arn, what in ((self.certificate_arn, "certificate_arn"), (self.pipelines.connection_arn, "pipelines.connection_arn")):
+            account, region = arn.split(":")[4], arn.split(":")[3]
+            if account != self.account_id or region != self.region:
+                raise ValueError(f"{what} belongs to {account}/{region}, not this environment's {self.account_id}/{self.region}")
+        # Only the `local` environment talks to the emulator, and it always does: a real
+        # account must never be reachable from it, nor the emulator from a real one.
+        if (self.emulator is not None) != (self.name == "local"):
+            raise ValueError("the [emulator] section belongs to the local environment, and only to it")
+        if self.emulator is not None and self.state.backend != "local":
+            raise ValueError("an emulator environment keeps its state in the local backend")
+        names = [job.name for job in self.jobs]
+        if len(set(names)) != len(names):
+            raise ValueError(f"job names must be unique: {names}")
+        return self
+
+    # ----------------------------------------------------------------- derived values
+    @property
+    def project(self) -> str:
+        return PROJECT
+
+    @property
+    def parameter_prefix(self) -> str:
+        return f"/{PROJECT}/{self.name}"
+
+    @property
+    def ecr_registry(self) -> str:
+        return f"{self.account_id}.dkr.ecr.{self.region}.amazonaws.com"
+
+    @property
+    def node_image_repository_uri(self) -> str:
+        return f"{self.ecr_registry}/{self.ecr.node_repository}"
+
+    @property
+    def partition(self) -> str:
+        return "aws-us-gov" if "-gov-" in self.region else "aws"

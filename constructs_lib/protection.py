@@ -1,0 +1,26 @@
+"""Protection of stateful resources: one list, used by the constructs and by the guard.
+
+The constructs put `prevent_destroy` on these resource types (when the environment's
+`protection.prevent_destroy` is on); `tools/changeset.py` refuses any plan that deletes or
+replaces one of them unless the operator names its address.
+"""
+
+from __future__ import annotations
+
+from cdktf import TerraformResourceLifecycle
+
+STATEFUL_RESOURCE_TYPES: frozenset[str] = frozenset(
+    {
+        "aws_cloudwatch_log_group",
+        "aws_ecr_repository",
+        "aws_elasticache_replication_group",
+        "aws_kms_key",
+        "aws_lb",
+        "aws_s3_bucket",
+        "aws_ssm_parameter",
+    }
+)
+
+
+def lifecycle(prevent_destroy: bool, ignore_changes: list[str] | None = None) -> TerraformResourceLifecycle:
+    return TerraformResourceLifecycle(prevent_destroy=prevent_destroy, ignore_changes=ignore_changes)

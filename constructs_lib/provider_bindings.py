@@ -1,0 +1,44 @@
+"""Import the prebuilt AWS provider bindings one resource module at a time.
+
+`cdktf_cdktf_provider_aws/__init__.py` imports all ~2,100 resource modules, which costs
+16-22 s and ~0.5 GB on every `synth`/`diff`/`deploy` and every test session. Each
+submodule is self-contained (it imports only `.._jsii`, `cdktf` and `constructs`), so we
+register the package in `sys.modules` without running its `__init__` and let Python load
+only the submodules the app imports. The jsii assembly itself is still loaded, once, by
+`_jsii`. `tests/unit/test_provider_bindings.py` proves the synthesized JSON is
+byte-identical to a synth with the full package import.
+
+This module must be imported before anything imports the provider; `constructs_lib`
+does that in its `__init__`, and `stacks` imports `constructs_lib` first.
+Set DAILYDESK_FULL_PROVIDER_IMPORT=1 to disable the shortcut (used by the test).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import types
+
+PACKAGE = "cdktf_cdktf_provider_aws"
+
+
+def install() -> bool:
+    """Register a light-weight package object; returns False when it was not needed."""
+    if PACKAGE in sys.modules or os.environ.get("DAILYDESK_FULL_PROVIDER_IMPORT") == "1":
+        return False
+    spec = importlib.util.find_spec(PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError(f"{PACKAGE} is not installed: run `make setup`")
+    package = types.ModuleType(PACKAGE)
+    package.__path__ = list(spec.submodule_search_locations)
+    package.__file__ = spec.origin
+    package.__package__ = PACKAGE
+    package.__spec__ = spec
+    sys.modules[PACKAGE] = package
+    # Loads the jsii assembly, as the real __init__ would do first.
+    importlib.import_module(f"{PACKAGE}._jsii")
+    return True
+
+
+install()

@@ -1,0 +1,42 @@
+"""The AWS provider of every workspace: region, standard tags, and — for the `local`
+environment only — the emulator endpoints. This is the only module that knows them."""
+
+from __future__ import annotations
+
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags, AwsProviderEndpoints
+from constructs import Construct
+
+from config.schema import EnvironmentConfig
+
+# Every AWS API our resources and data sources call. The emulator serves them all on one
+# port; a service missing here would silently go to real AWS, which the credentials
+# below make fail instead.
+EMULATED_SERVICES = (
+    "acm", "appautoscaling", "cloudfront", "cloudwatch", "codebuild", "codeconnections", "codepipeline",
+    "codestarconnections", "ec2", "ecr", "ecs", "elasticache", "elbv2", "events", "iam", "kms", "logs",
+    "resourcegroupstaggingapi", "s3", "secretsmanager", "sns", "sqs", "ssm", "sts",
+)  # fmt: skip
+
+# Throwaway credentials the emulator accepts; never valid against AWS.
+EMULATOR_CREDENTIALS = {"access_key": "test", "secret_key": "test"}
+
+
+def aws_provider(scope: Construct, *, config: EnvironmentConfig, tags: dict[str, str]) -> AwsProvider:
+    settings: dict = {
+        "region": config.region,
+        "allowed_account_ids": [config.account_id],
+        "default_tags": [AwsProviderDefaultTags(tags=tags)],
+    }
+    if config.emulator is not None:
+        endpoint = config.emulator.endpoint
+        settings.update(
+            EMULATOR_CREDENTIALS,
+            endpoints=[AwsProviderEndpoints(**{service: endpoint for service in EMULATED_SERVICES})],
+            skip_credentials_validation=True,
+            skip_metadata_api_check="true",
+            # Valid against AWS as well; without it, rules that reference another security
+            # group read back as `account/sg-…` and never converge.
+            skip_requesting_account_id=False,
+            s3_use_path_style=True,
+        )
+    return AwsProvider(scope, "aws", **settings)

@@ -1,0 +1,32 @@
+"""Builds the cdktf app: for each environment, its parent, backend and frontend stacks."""
+
+from __future__ import annotations
+
+import os
+
+from cdktf import App
+
+import constructs_lib  # noqa: F401  (provider import shortcut before any stack module)
+from config import load_environments
+from stacks.backend import BackendStack
+from stacks.frontend import FrontendStack
+from stacks.parent import ParentStack
+
+LAYERS = (ParentStack, BackendStack, FrontendStack)
+# Comma-separated subset of environments to build (default: all). Every selected file is
+# validated before any stack is built, so a bad file stops the synth before it writes.
+ENVIRONMENTS_VARIABLE = "DAILYDESK_ENVIRONMENTS"
+
+
+def selected_environments() -> list[str] | None:
+    value = os.environ.get(ENVIRONMENTS_VARIABLE, "").strip()
+    return [name.strip() for name in value.split(",") if name.strip()] or None
+
+
+def build_app(app: App | None = None, environments: list[str] | None = None) -> App:
+    configs = load_environments(environments or selected_environments())
+    app = app or App()
+    for config in configs:
+        for layer in LAYERS:
+            layer(app, config)
+    return app

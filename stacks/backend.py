@@ -1,0 +1,17 @@
+"""`backend-<env>`: the API (ECS Fargate behind an ALB), Redis, the cron jobs, the ecs-pipeline."""
+
+from __future__ import annotations
+
+from constructs import Construct
+
+from config.schema import EnvironmentConfig
+from constructs_lib.parent_contract import ParentOutputs
+from stacks.workspace import Workspace
+
+
+class BackendStack(Workspace):
+    layer = "backend"
+
+    def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
+        super().__init__(scope, config)
+        self.parent = ParentOutputs(self, "parent", config=config, namer=self.namer)

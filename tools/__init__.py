@@ -1,0 +1,1 @@
+"""Operator commands: setup helpers, the emulator, change sets, preflight, drift."""
