@@ -1,0 +1,72 @@
+"""Session fixtures: one synth of all 12 stacks (jsii start-up is expensive) shared by
+every test, and the emulator for the tests marked `emulator`."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import constructs_lib  # noqa: F401  (provider import shortcut first)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Synthesized:
+    """The synthesized app: `stacks[name]` is the parsed cdk.tf.json of a stack."""
+
+    def __init__(self, outdir: Path) -> None:
+        self.outdir = outdir
+        self.stacks: dict[str, dict] = {
+            path.name: json.loads((path / "cdk.tf.json").read_text()) for path in sorted((outdir / "stacks").iterdir())
+        }
+
+    def __getitem__(self, name: str) -> dict:
+        return self.stacks[name]
+
+    def stack_dir(self, name: str) -> Path:
+        return self.outdir / "stacks" / name
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # One private emulator port per test session, chosen before anything synthesizes, so
+    # the `local` provider blocks of every synth in this process point at the session's
+    # emulator and a developer's own emulator (port 4566) is left alone.
+    os.environ.setdefault("DAILYDESK_EMULATOR_PORT", str(free_port()))
+
+
+@pytest.fixture(scope="session")
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    from cdktf import App
+
+    from stacks.app import build_app
+
+    # <tmp>/repo/cdktf.out mirrors the repository layout, so the local backends' relative
+    # state paths (../../../state/...) land in <tmp>/repo/state, never in the real one.
+    outdir = tmp_path_factory.mktemp("repo") / "cdktf.out"
+    build_app(App(outdir=str(outdir)), environments=["dev", "staging", "prod", "local"]).synth()
+    return Synthesized(outdir)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def emulator_endpoint() -> Iterator[str]:
+    """The session's emulator (see pytest_configure), started or reused, then reset."""
+    from tools.emulator import server
+
+    port = int(os.environ["DAILYDESK_EMULATOR_PORT"])
+    started = server.start_background("127.0.0.1", port)
+    endpoint = f"http://127.0.0.1:{port}"
+    server.reset(endpoint)
+    yield endpoint
+    if started:
+        server.stop("127.0.0.1", port)
