@@ -1,0 +1,136 @@
+"""The main job: deploy (or destroy) the three `local` workspaces into the AWS emulator.
+
+    python -m tools.local_environment deploy   # make deploy-local
+    python -m tools.local_environment destroy  # make destroy-local
+
+deploy: start (or reuse) the emulator on the configured loopback port, seed the world
+the spec says is not ours, check it with the preflight, synthesize once, then
+`cdktf deploy` parent -> backend -> frontend with the local backend, and print what was
+created. destroy goes the other way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from config import ConfigError, load_environment
+from config.schema import EnvironmentConfig, LocalState
+from constructs_lib.naming import Namer
+from constructs_lib.state_backend import local_state_path
+from tools import cdktf_cli
+
+ENVIRONMENT = "local"
+LAYERS = ("parent", "backend", "frontend")
+
+
+def state_file(config: EnvironmentConfig, outdir: Path, layer: str) -> Path:
+    assert isinstance(config.state, LocalState)
+    stack_dir = outdir / "stacks" / Namer(config.project, config.name).stack(layer)
+    return (stack_dir / local_state_path(config, Namer(config.project, config.name), layer, config.state)).resolve()
+
+
+def read_state(path: Path) -> dict:
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def managed_resources(state: dict) -> list[dict]:
+    return [r for r in state.get("resources", []) if r.get("mode") == "managed"]
+
+
+def summary(config: EnvironmentConfig, outdir: Path) -> str:
+    lines = [f"Environment {config.name!r} in the emulator at {config.emulator.endpoint if config.emulator else '?'}"]
+    total = 0
+    for layer in LAYERS:
+        state = read_state(state_file(config, outdir, layer))
+        resources = managed_resources(state)
+        count = sum(len(r.get("instances", [])) for r in resources)
+        total += count
+        by_type = Counter(r["type"] for r in resources for _ in r.get("instances", []))
+        lines.append(f"\n{Namer(config.project, config.name).stack(layer)}: {count} resources")
+        for rtype, n in sorted(by_type.items()):
+            lines.append(f"  {n:4d}  {rtype}")
+        outputs = state.get("outputs", {})
+        shown = {k: v["value"] for k, v in sorted(outputs.items()) if isinstance(v.get("value"), (str, int, float))
+                 and not v.get("sensitive")}
+        if shown:
+            lines.append("  outputs:")
+            lines.extend(f"    {k} = {v}" for k, v in shown.items())
+    lines.append(f"\nTotal: {total} resources in {len(LAYERS)} workspaces")
+    return "\n".join(lines)
+
+
+def deploy(config: EnvironmentConfig, outdir: Path = cdktf_cli.DEFAULT_OUTDIR, layers: tuple[str, ...] = LAYERS) -> None:
+    from tools.emulator import seed, server
+
+    assert config.emulator is not None, "only an emulator environment deploys locally"
+    started = time.monotonic()
+    emulator = config.emulator
+    reused = not server.start_background(emulator.host, emulator.port)
+    print(f"emulator: {'reusing' if reused else 'started'} {emulator.endpoint}", flush=True)
+    seed.seed(config, emulator.endpoint)
+    print("emulator: seeded the pre-existing world (manual parameters, secrets, network, certificate, hosting)", flush=True)
+    run_preflight(config)
+    cdktf_cli.run(["synth"], environments=[config.name], outdir=outdir)
+    namer = Namer(config.project, config.name)
+    for layer in layers:
+        print(f"\n=== deploying {namer.stack(layer)}", flush=True)
+        cdktf_cli.run(["deploy", namer.stack(layer), "--auto-approve", "--skip-synth", "--skip-provider-lock"],
+                      environments=[config.name], outdir=outdir)
+    print("\n" + summary(config, outdir))
+    print(f"\ndeploy-local took {time.monotonic() - started:.0f} s")
+
+
+def run_preflight(config: EnvironmentConfig) -> None:
+    """Stop before touching anything when the pre-existing world is incomplete."""
+    try:
+        from tools import preflight
+    except ImportError:  # the preflight module arrives with the day-2 tooling
+        return
+    if preflight.main([f"--env={config.name}"]) != 0:
+        raise SystemExit("preflight failed: nothing was deployed")
+
+
+def destroy(config: EnvironmentConfig, outdir: Path = cdktf_cli.DEFAULT_OUTDIR, layers: tuple[str, ...] = LAYERS) -> None:
+    from tools.emulator import server
+
+    assert config.emulator is not None
+    started = time.monotonic()
+    if not server.is_running(config.emulator.endpoint):
+        raise SystemExit(f"the emulator is not running at {config.emulator.endpoint}: nothing to destroy "
+                         "(its state is gone with it; remove state/local/ to start over)")
+    cdktf_cli.run(["synth"], environments=[config.name], outdir=outdir)
+    namer = Namer(config.project, config.name)
+    for layer in reversed(layers):
+        if not managed_resources(read_state(state_file(config, outdir, layer))):
+            print(f"=== {namer.stack(layer)}: nothing deployed", flush=True)
+            continue
+        print(f"\n=== destroying {namer.stack(layer)}", flush=True)
+        cdktf_cli.run(["destroy", namer.stack(layer), "--auto-approve", "--skip-synth", "--skip-provider-lock"],
+                      environments=[config.name], outdir=outdir)
+    print(f"\ndestroy-local took {time.monotonic() - started:.0f} s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("action", choices=("deploy", "destroy", "summary"))
+    args = parser.parse_args(argv)
+    try:
+        config = load_environment(ENVIRONMENT)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    try:
+        {"deploy": deploy, "destroy": destroy, "summary": lambda c: print(summary(c, cdktf_cli.DEFAULT_OUTDIR))}[args.action](config)
+    except cdktf_cli.CommandFailed as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""Thin, typed wrappers over the terraform CLI for one synthesized stack directory.
+
+Used by the change-set, drift and plan tooling and by the tests: every call runs with
+the project's CLI config (provider mirror), no colour, no prompts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# `terraform plan -detailed-exitcode`: 0 no changes, 1 error, 2 changes.
+NO_CHANGES, ERROR, CHANGES = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Result:
+    returncode: int
+    output: str
+
+
+class TerraformError(Exception):
+    def __init__(self, args: list[str], result: Result) -> None:
+        super().__init__(f"terraform {' '.join(args)} failed ({result.returncode}):\n{result.output[-3000:]}")
+        self.result = result
+
+
+def environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("TF_CLI_CONFIG_FILE", str(REPO_ROOT / ".terraform.d" / "terraformrc"))
+    env.setdefault("TF_PLUGIN_CACHE_DIR", str(REPO_ROOT / ".terraform.d" / "plugin-cache"))
+    Path(env["TF_PLUGIN_CACHE_DIR"]).mkdir(parents=True, exist_ok=True)
+    env["TF_IN_AUTOMATION"] = "1"
+    env["TF_INPUT"] = "0"
+    env["CHECKPOINT_DISABLE"] = "1"
+    return env
+
+
+def run(directory: Path, *args: str, check: bool = True, timeout: float | None = 900) -> Result:
+    binary = shutil.which("terraform")
+    if binary is None:
+        raise RuntimeError("terraform is not on PATH: install Terraform 1.11.x")
+    completed = subprocess.run(
+        [binary, f"-chdir={directory}", *args],
+        env=environment(), capture_output=True, text=True, timeout=timeout,
+    )
+    result = Result(completed.returncode, completed.stdout + completed.stderr)
+    if check and completed.returncode != 0:
+        raise TerraformError(list(args), result)
+    return result
+
+
+def init(directory: Path, *, backend: bool = True) -> Result:
+    return run(directory, "init", "-no-color", "-input=false", f"-backend={'true' if backend else 'false'}")
+
+
+def validate(directory: Path) -> dict:
+    """`terraform validate -json` (needs `init`, backend optional): {"valid": bool, "diagnostics": [...]}."""
+    return json.loads(run(directory, "validate", "-json", "-no-color", check=False).output)
+
+
+def plan(directory: Path, plan_file: str = "tfplan", *extra: str) -> int:
+    """Writes `plan_file`; returns the detailed exit code (NO_CHANGES / CHANGES)."""
+    result = run(directory, "plan", "-no-color", "-input=false", "-detailed-exitcode", f"-out={plan_file}", *extra,
+                 check=False)
+    if result.returncode not in (NO_CHANGES, CHANGES):
+        raise TerraformError(["plan", *extra], result)
+    return result.returncode
+
+
+def show_json(directory: Path, plan_file: str = "tfplan") -> dict:
+    return json.loads(run(directory, "show", "-json", plan_file).output)
+
+
+def apply(directory: Path, *extra: str) -> Result:
+    return run(directory, "apply", "-no-color", "-input=false", "-auto-approve", *extra)
+
+
+def destroy(directory: Path, *extra: str) -> Result:
+    return run(directory, "destroy", "-no-color", "-input=false", "-auto-approve", *extra)
+
+
+def state_resources(directory: Path) -> list[str]:
+    result = run(directory, "state", "list", check=False)
+    return [line for line in result.output.splitlines() if line.strip()] if result.returncode == 0 else []
