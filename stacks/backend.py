@@ -1,12 +1,38 @@
-"""`backend-<env>`: the API (ECS Fargate behind an ALB), Redis, the cron jobs, the ecs-pipeline."""
+"""`backend-<env>`: the API (ECS Fargate behind an ALB), Redis, the cron jobs, the ecs-pipeline.
+
+Reads like the architecture diagram: internet -> ALB -> Fargate service -> Redis / RDS;
+EventBridge -> API; the pipeline deploys onto the service. Names and ARNs of shared
+things come from the parent's outputs, sizes and settings from the environment config.
+"""
 
 from __future__ import annotations
 
 from constructs import Construct
 
 from config.schema import EnvironmentConfig
+from constructs_lib import backend_contract
+from constructs_lib.api_key_secret import ApiKeySecret, ApiKeySecretProps
+from constructs_lib.api_settings import api_settings
+from constructs_lib.container_registry import ContainerRegistry, ContainerRegistryProps
+from constructs_lib.fargate_service import FargateService, FargateServiceProps
+from constructs_lib.load_balancer import LoadBalancer, LoadBalancerProps
+from constructs_lib.parameter_catalogue import SECRETS_BY_NAME
 from constructs_lib.parent_contract import ParentOutputs
+from constructs_lib.redis_cache import RedisCache, RedisCacheProps
+from constructs_lib.scheduled_api_call import (
+    ApiKeyConnection,
+    ApiKeyConnectionProps,
+    ScheduledApiCall,
+    ScheduledApiCallProps,
+)
+from constructs_lib.service_logs import ServiceLogs, ServiceLogsProps
+from constructs_lib.service_network import ServiceNetwork, ServiceNetworkProps
+from constructs_lib.task_roles import TaskRoles, TaskRolesProps
 from stacks.workspace import Workspace
+
+# The task definition Terraform registers runs this tag of the API repository until the
+# pipeline's first deployment; afterwards the pipeline owns the image (see fargate_service).
+BOOTSTRAP_IMAGE_TAG = "bootstrap"
 
 
 class BackendStack(Workspace):
@@ -15,3 +41,187 @@ class BackendStack(Workspace):
     def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
         super().__init__(scope, config)
         self.parent = ParentOutputs(self, "parent", config=config, namer=self.namer)
+        namer, parent, protect = self.namer, self.parent, config.protection.prevent_destroy
+
+        self.network = ServiceNetwork(
+            self,
+            "network",
+            props=ServiceNetworkProps(
+                namer=namer,
+                vpc_id=config.network.vpc_id,
+                public_subnet_ids=config.network.public_subnet_ids,
+                private_subnet_ids=config.network.private_subnet_ids,
+                rds_security_group_id=config.rds.security_group_id,
+                container_port=config.fargate.container_port,
+                rds_port=config.rds.port,
+            ),
+        )
+        self.registry = ContainerRegistry(
+            self,
+            "registry",
+            props=ContainerRegistryProps(
+                name=parent.string("ecr_repository_name"), keep_images=config.ecr.keep_images, prevent_destroy=protect
+            ),
+        )
+        self.logs = ServiceLogs(
+            self,
+            "logs",
+            props=ServiceLogsProps(
+                group_name=parent.string("log_group_name"),
+                stream_name=parent.string("log_stream_name"),
+                retention_days=config.logs.retention_days,
+                prevent_destroy=protect,
+            ),
+        )
+        self.redis = RedisCache(
+            self,
+            "redis",
+            props=RedisCacheProps(
+                namer=namer,
+                subnet_ids=config.network.private_subnet_ids,
+                security_group_id=self.network.redis.id,
+                node_type=config.redis.node_type,
+                engine_version=config.redis.engine_version,
+                cache_clusters=config.redis.cache_clusters,
+                automatic_failover=config.redis.automatic_failover,
+                snapshot_retention_days=config.redis.snapshot_retention_days,
+                prevent_destroy=protect,
+            ),
+        )
+        self.load_balancer = LoadBalancer(
+            self,
+            "load-balancer",
+            props=LoadBalancerProps(
+                namer=namer,
+                vpc_id=config.network.vpc_id,
+                public_subnet_ids=config.network.public_subnet_ids,
+                security_group_id=self.network.alb.id,
+                certificate_arn=config.certificate_arn,
+                target_port=config.fargate.container_port,
+                health_check_path=config.fargate.health_check_path,
+                deletion_protection=config.load_balancer.deletion_protection,
+                idle_timeout_seconds=config.load_balancer.idle_timeout_seconds,
+                prevent_destroy=protect,
+            ),
+        )
+        self.api_keys = {
+            name: ApiKeySecret(self, f"api-key-{name}", props=ApiKeySecretProps(secret_name=name, key=secret.key))
+            for name, secret in SECRETS_BY_NAME.items()
+        }
+        settings = api_settings(
+            parent=parent,
+            region=config.region,
+            container_port=config.fargate.container_port,
+            redis_endpoint=self.redis.endpoint,
+            redis_port=self.redis.port,
+            api_keys=self.api_keys,
+        )
+        self.roles = TaskRoles(
+            self,
+            "task-roles",
+            props=TaskRolesProps(
+                namer=namer,
+                partition=config.partition,
+                region=config.region,
+                account_id=config.account_id,
+                ecr_repository_arn=self.registry.repository.arn,
+                log_group_arn=self.logs.group_arn,
+                log_streams_arn=self.logs.streams_arn,
+                app_log_stream_arn=self.logs.stream_arn,
+                secret_parameter_arns=settings.secret_parameter_arns,
+                parameter_prefix=parent.string("parameter_prefix"),
+                parameters_kms_key_arn=parent.string("parameters_kms_key_arn"),
+                secret_arns=tuple(parent.secret_arn_pattern(name) for name in sorted(SECRETS_BY_NAME)),
+                sales_export_bucket=parent.parameter_value("s3/sales-export-bucket-name"),
+            ),
+        )
+        scaling = config.fargate.auto_scaling
+        self.api = FargateService(
+            self,
+            "api",
+            props=FargateServiceProps(
+                namer=namer,
+                region=config.region,
+                image=f"{self.registry.repository.repository_url}:{BOOTSTRAP_IMAGE_TAG}",
+                cpu=config.fargate.cpu,
+                memory=config.fargate.memory,
+                desired_count=config.fargate.desired_count,
+                container_port=config.fargate.container_port,
+                health_check_grace_seconds=config.fargate.health_check_grace_seconds,
+                min_capacity=scaling.min_capacity,
+                max_capacity=scaling.max_capacity,
+                cpu_target_percent=scaling.cpu_target_percent,
+                memory_target_percent=scaling.memory_target_percent,
+                execution_role_arn=self.roles.execution_role.arn,
+                task_role_arn=self.roles.task_role.arn,
+                log_group_name=self.logs.group.name,
+                subnet_ids=config.network.private_subnet_ids,
+                security_group_id=self.network.service.id,
+                target_group_arn=self.load_balancer.target_group.arn,
+                environment=settings.environment,
+                secrets=settings.secrets,
+                depends_on=(self.load_balancer.https_listener,),
+            ),
+        )
+
+        # EventBridge -> API: one connection per API key, one scheduled call per job.
+        used_secrets = sorted({job.secret for job in config.jobs})
+        self.connections = {
+            name: ApiKeyConnection(
+                self,
+                f"connection-{name}",
+                props=ApiKeyConnectionProps(
+                    name=namer.name(name),
+                    secret=self.api_keys[name],
+                    description=f"API key of the {name} secret, sent as {SECRETS_BY_NAME[name].key}",
+                ),
+            )
+            for name in used_secrets
+        }
+        backend_url = parent.parameter_value("backend-url")
+        self.jobs = {
+            job.name: ScheduledApiCall(
+                self,
+                f"job-{job.name}",
+                props=ScheduledApiCallProps(
+                    namer=namer,
+                    job_name=job.name,
+                    schedule=job.schedule,
+                    endpoint=f"{backend_url}{job.path}",
+                    method=job.method,
+                    connection_arn=self.connections[job.secret].connection.arn,
+                ),
+            )
+            for job in config.jobs
+        }
+
+        # Handles the delivery pipeline (and operators) use.
+        self.cluster = self.api.cluster
+        self.service = self.api.service
+        self.task_definition = self.api.task_definition
+        self.ecr_repository = self.registry.repository
+        self.execution_role = self.roles.execution_role
+        self.task_role = self.roles.task_role
+        self.vpc_id = self.network.vpc_id
+        self.private_subnet_ids = self.network.private_subnet_ids
+        self.rds_security_group_id = self.network.rds_security_group_id
+
+        backend_contract.publish(
+            self,
+            {
+                "alb_dns_name": self.load_balancer.dns_name,
+                "cluster_name": self.cluster.name,
+                "service_name": self.service.name,
+                "ecr_repository_url": self.ecr_repository.repository_url,
+                "redis_endpoint": self.redis.endpoint,
+                "schedule_rule_names": {name: job.rule.name for name, job in self.jobs.items()},
+                "dead_letter_queue_urls": {name: job.dead_letter_queue.url for name, job in self.jobs.items()},
+            },
+        )
+
+        # ---------------------------------------------------------------- delivery pipeline
+        # The ecs-pipeline (constructs_lib/ecs_pipeline.py) is composed here. It uses:
+        # self.cluster, self.service, self.task_definition, self.ecr_repository,
+        # self.execution_role, self.task_role, self.vpc_id, self.private_subnet_ids,
+        # self.rds_security_group_id and self.network.allow_into_rds(id, sg_id, description)
+        # for its migration runner's PostgreSQL access.

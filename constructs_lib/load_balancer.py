@@ -1,0 +1,109 @@
+"""The API's public entry: an application load balancer with HTTPS and an HTTP redirect."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.lb import Lb
+from cdktf_cdktf_provider_aws.lb_listener import LbListener, LbListenerDefaultAction, LbListenerDefaultActionRedirect
+from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup, LbTargetGroupHealthCheck
+from constructs import Construct
+
+from constructs_lib.naming import MAX_ALB_NAME, MAX_TARGET_GROUP_NAME, Namer
+from constructs_lib.protection import lifecycle
+
+# TLS 1.3 with TLS 1.2 fallback, forward-secret ciphers only.
+DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+DEFAULT_HEALTH_CHECK_MATCHER = "200"
+DEFAULT_HEALTH_CHECK_INTERVAL = 30
+DEFAULT_HEALTHY_THRESHOLD = 2
+DEFAULT_UNHEALTHY_THRESHOLD = 3
+# Long enough for in-flight API calls to finish, short enough for quick deployments.
+DEFAULT_DEREGISTRATION_DELAY = 30
+
+
+@dataclass(frozen=True)
+class LoadBalancerProps:
+    namer: Namer
+    vpc_id: str
+    public_subnet_ids: tuple[str, ...]
+    security_group_id: str
+    certificate_arn: str
+    target_port: int
+    health_check_path: str
+    deletion_protection: bool
+    idle_timeout_seconds: int
+    prevent_destroy: bool
+    ssl_policy: str = DEFAULT_SSL_POLICY
+
+
+class LoadBalancer(Construct):
+    """Creates an internet-facing ALB in the public subnets (invalid headers dropped,
+    deletion protection from config, protected from destroy), an IP target group with a
+    health check, an HTTPS listener with the ACM certificate and a modern TLS policy, and
+    an HTTP listener that redirects to HTTPS.
+
+    Expects the ALB security group and an issued certificate. Exposes `alb`,
+    `target_group`, `https_listener`, `http_listener`, `dns_name`.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, props: LoadBalancerProps) -> None:
+        super().__init__(scope, id)
+        p = props
+        self.alb = Lb(
+            self,
+            "alb",
+            name=p.namer.name("api", max_len=MAX_ALB_NAME),
+            internal=False,
+            load_balancer_type="application",
+            security_groups=[p.security_group_id],
+            subnets=list(p.public_subnet_ids),
+            drop_invalid_header_fields=True,
+            enable_deletion_protection=p.deletion_protection,
+            idle_timeout=p.idle_timeout_seconds,
+            lifecycle=lifecycle(p.prevent_destroy),
+        )
+        self.target_group = LbTargetGroup(
+            self,
+            "target-group",
+            name=p.namer.name("api", max_len=MAX_TARGET_GROUP_NAME),
+            port=p.target_port,
+            protocol="HTTP",
+            target_type="ip",
+            vpc_id=p.vpc_id,
+            deregistration_delay=str(DEFAULT_DEREGISTRATION_DELAY),
+            health_check=LbTargetGroupHealthCheck(
+                enabled=True,
+                path=p.health_check_path,
+                port="traffic-port",
+                protocol="HTTP",
+                matcher=DEFAULT_HEALTH_CHECK_MATCHER,
+                interval=DEFAULT_HEALTH_CHECK_INTERVAL,
+                healthy_threshold=DEFAULT_HEALTHY_THRESHOLD,
+                unhealthy_threshold=DEFAULT_UNHEALTHY_THRESHOLD,
+            ),
+        )
+        self.https_listener = LbListener(
+            self,
+            "https",
+            load_balancer_arn=self.alb.arn,
+            port=443,
+            protocol="HTTPS",
+            ssl_policy=p.ssl_policy,
+            certificate_arn=p.certificate_arn,
+            default_action=[LbListenerDefaultAction(type="forward", target_group_arn=self.target_group.arn)],
+        )
+        self.http_listener = LbListener(
+            self,
+            "http",
+            load_balancer_arn=self.alb.arn,
+            port=80,
+            protocol="HTTP",
+            default_action=[
+                LbListenerDefaultAction(
+                    type="redirect",
+                    redirect=LbListenerDefaultActionRedirect(port="443", protocol="HTTPS", status_code="HTTP_301"),
+                )
+            ],
+        )
+        self.dns_name = self.alb.dns_name

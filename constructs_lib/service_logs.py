@@ -1,0 +1,42 @@
+"""The API's CloudWatch logs: the log group and the stream the application writes to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.cloudwatch_log_stream import CloudwatchLogStream
+from constructs import Construct
+
+from constructs_lib.protection import lifecycle
+
+
+@dataclass(frozen=True)
+class ServiceLogsProps:
+    group_name: str
+    stream_name: str
+    retention_days: int
+    prevent_destroy: bool
+
+
+class ServiceLogs(Construct):
+    """Creates the log group (retention per environment, protected from destroy) and the
+    named stream the NestJS logger writes to (`logs/log-group`, `logs/log-stream`).
+
+    Container stdout goes to the same group under the `awslogs` prefix of the task
+    definition. Exposes `group`, `stream`, `group_arn` and `stream_arn`.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, props: ServiceLogsProps) -> None:
+        super().__init__(scope, id)
+        self.group = CloudwatchLogGroup(
+            self,
+            "group",
+            name=props.group_name,
+            retention_in_days=props.retention_days,
+            lifecycle=lifecycle(props.prevent_destroy),
+        )
+        self.stream = CloudwatchLogStream(self, "stream", name=props.stream_name, log_group_name=self.group.name)
+        self.group_arn = self.group.arn
+        self.stream_arn = f"{self.group.arn}:log-stream:{self.stream.name}"
+        self.streams_arn = f"{self.group.arn}:log-stream:*"
