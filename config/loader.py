@@ -10,8 +10,11 @@ from pydantic import ValidationError
 
 from config.schema import ENVIRONMENT_NAMES, EnvironmentConfig
 
-ENVIRONMENTS_DIR = Path(__file__).resolve().parent / "environments"
-DEFAULTS_FILE = Path(__file__).resolve().parent / "defaults.toml"
+# DAILYDESK_CONFIG_DIR points the app at another directory of environment files (with its
+# own defaults.toml), e.g. to try a new environment or to test bad input end to end.
+_CONFIG_DIR = Path(os.environ.get("DAILYDESK_CONFIG_DIR") or Path(__file__).resolve().parent)
+ENVIRONMENTS_DIR = _CONFIG_DIR / "environments"
+DEFAULTS_FILE = _CONFIG_DIR / "defaults.toml"
 # Lets a test session run its own emulator beside a developer's (loopback only: the
 # host stays the one in local.toml).
 EMULATOR_PORT_VARIABLE = "DAILYDESK_EMULATOR_PORT"

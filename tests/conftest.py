@@ -37,6 +37,12 @@ def pytest_configure(config: pytest.Config) -> None:
     # the `local` provider blocks of every synth in this process point at the session's
     # emulator and a developer's own emulator (port 4566) is left alone.
     os.environ.setdefault("DAILYDESK_EMULATOR_PORT", str(free_port()))
+    # The project's Terraform CLI config (provider mirror), also when pytest runs bare.
+    from tools import terraformrc
+
+    if not terraformrc.DEFAULT_OUTPUT.exists():
+        terraformrc.main([])
+    os.environ["TF_CLI_CONFIG_FILE"] = str(terraformrc.DEFAULT_OUTPUT)
 
 
 @pytest.fixture(scope="session")

@@ -25,7 +25,8 @@ def cdktf_env(environments: list[str] | None = None) -> dict[str, str]:
     env.setdefault("CHECKPOINT_DISABLE", "1")
     env.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
     env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-    env.setdefault("TF_CLI_CONFIG_FILE", str(REPO_ROOT / ".terraform.d" / "terraformrc"))
+    # Always the project's CLI config (provider mirror), whatever the machine sets.
+    env["TF_CLI_CONFIG_FILE"] = str(REPO_ROOT / ".terraform.d" / "terraformrc")
     env.setdefault("PIPENV_VENV_IN_PROJECT", "1")
     env.setdefault("PIPENV_VERBOSITY", "-1")
     if environments:

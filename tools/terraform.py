@@ -33,7 +33,8 @@ class TerraformError(Exception):
 
 def environment() -> dict[str, str]:
     env = dict(os.environ)
-    env.setdefault("TF_CLI_CONFIG_FILE", str(REPO_ROOT / ".terraform.d" / "terraformrc"))
+    # Always the project's CLI config (provider mirror), whatever the machine sets.
+    env["TF_CLI_CONFIG_FILE"] = str(REPO_ROOT / ".terraform.d" / "terraformrc")
     env.setdefault("TF_PLUGIN_CACHE_DIR", str(REPO_ROOT / ".terraform.d" / "plugin-cache"))
     Path(env["TF_PLUGIN_CACHE_DIR"]).mkdir(parents=True, exist_ok=True)
     env["TF_IN_AUTOMATION"] = "1"
