@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+from cdktf import TerraformOutput
 from constructs import Construct
 
 from config.schema import EnvironmentConfig
+from constructs_lib import deployment_notifications as notifications
+from constructs_lib import frontend_pipeline
+from constructs_lib.artifact_bucket import ArtifactBucket, ArtifactBucketProps
+from constructs_lib.codebuild_project import ParameterRef
+from constructs_lib.external_hosting import ExternalHosting, ExternalHostingProps, HostedApp
+from constructs_lib.frontend_pipeline import FrontendPipeline, FrontendPipelineProps
 from constructs_lib.parent_contract import ParentOutputs
 from stacks.workspace import Workspace
+
+# The three React apps: (app folder, bucket parameter, distribution parameter).
+APPS = (
+    ("web", "s3/website-bucket-name", "cloudfront/distribution-id"),
+    ("tablet", "s3/tablet-bucket-name", "cloudfront/tablet-distribution-id"),
+    ("booking", "s3/booking-bucket-name", "cloudfront/booking-distribution-id"),
+)
 
 
 class FrontendStack(Workspace):
@@ -14,4 +28,62 @@ class FrontendStack(Workspace):
 
     def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
         super().__init__(scope, config)
-        self.parent = ParentOutputs(self, "parent", config=config, namer=self.namer)
+        namer = self.namer
+        self.parent = ParentOutputs(self, "parent", config=config, namer=namer)
+        self.hosting = ExternalHosting(
+            self,
+            "hosting",
+            props=ExternalHostingProps(
+                apps=tuple(
+                    HostedApp(app, self.parent.parameter_value(bucket), self.parent.parameter_value(distribution))
+                    for app, bucket, distribution in APPS
+                )
+            ),
+        )
+        self.artifacts = ArtifactBucket(
+            self,
+            "artifacts",
+            props=ArtifactBucketProps(
+                bucket_name=namer.name(frontend_pipeline.PIPELINE_PART, "artifacts", config.account_id, max_len=63),
+                key_alias=namer.name(frontend_pipeline.PIPELINE_PART, "artifacts"),
+                account_id=config.account_id,
+                partition=config.partition,
+                retention_days=config.pipelines.artifact_retention_days,
+                prevent_destroy=config.protection.prevent_destroy,
+                force_destroy=not config.protection.prevent_destroy,
+            ),
+        )
+        self.pipeline = FrontendPipeline(
+            self,
+            "pipeline",
+            props=FrontendPipelineProps(
+                namer=namer,
+                account_id=config.account_id,
+                region=config.region,
+                partition=config.partition,
+                artifact_bucket=self.artifacts,
+                connection_arn=config.pipelines.connection_arn,
+                repository=config.pipelines.frontend_repository,
+                branch=config.pipelines.frontend_branch,
+                api_url=ParameterRef(
+                    namer.parameter("frontend/env/api-url"), self.parent.parameter_arn("frontend/env/api-url")
+                ),
+                hosting=self.hosting,
+                log_retention_days=config.logs.retention_days,
+                prevent_destroy=config.protection.prevent_destroy,
+            ),
+        )
+        # The topic lives in `backend`; its policy admits this rule by the same name.
+        self.notifications = notifications.PipelineNotification(
+            self,
+            "notifications",
+            props=notifications.PipelineNotificationProps(
+                rule_name=notifications.rule_name(namer, frontend_pipeline.PIPELINE_PART),
+                pipeline_name=self.pipeline.name,
+                topic_arn=self.parent.string("deployment_topic_arn"),
+            ),
+        )
+        TerraformOutput(self, "pipeline_name", value=self.pipeline.pipeline.name, description="Name of the frontend CodePipeline.")
+        TerraformOutput(
+            self, "artifact_bucket", value=self.artifacts.bucket.bucket, description="S3 bucket holding the pipeline's artifacts."
+        )

@@ -1,0 +1,250 @@
+"""A CodeBuild project run by a pipeline: the project, its own role, its log group.
+
+The buildspec is a file in `constructs_lib/buildspecs/`; its text is synthesized into the
+project, so a change to the file is a reviewed change to the plan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.codebuild_project import (
+    CodebuildProject,
+    CodebuildProjectArtifacts,
+    CodebuildProjectEnvironment,
+    CodebuildProjectEnvironmentEnvironmentVariable,
+    CodebuildProjectLogsConfig,
+    CodebuildProjectLogsConfigCloudwatchLogs,
+    CodebuildProjectSource,
+    CodebuildProjectVpcConfig,
+)
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
+    DataAwsIamPolicyDocument,
+    DataAwsIamPolicyDocumentStatement,
+    DataAwsIamPolicyDocumentStatementCondition,
+)
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from constructs import Construct
+
+from constructs_lib.pipeline_parts import service_trust
+from constructs_lib.protection import lifecycle
+
+BUILDSPEC_DIR = Path(__file__).resolve().parent / "buildspecs"
+DEFAULT_IMAGE = "aws/codebuild/amazonlinux2-x86_64-standard:5.0"
+DEFAULT_COMPUTE_TYPE = "BUILD_GENERAL1_SMALL"
+DEFAULT_TIMEOUT_MINUTES = 30
+DEFAULT_QUEUED_TIMEOUT_MINUTES = 60
+
+# ENI management of a project in a VPC: these EC2 calls have no resource-level permissions.
+VPC_DESCRIBE_ACTIONS = (
+    "ec2:CreateNetworkInterface",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DescribeDhcpOptions",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeVpcs",
+)
+
+
+def buildspec(file_name: str) -> str:
+    """The text of a buildspec file; a missing file fails at synth."""
+    path = BUILDSPEC_DIR / file_name
+    if not path.is_file():
+        raise FileNotFoundError(f"no buildspec {file_name!r} in {BUILDSPEC_DIR}")
+    return path.read_text()
+
+
+@dataclass(frozen=True)
+class EnvironmentVariable:
+    """PLAINTEXT carries the value; PARAMETER_STORE carries the SSM parameter *name* and
+    `arn` (needed for the role's `ssm:GetParameters`)."""
+
+    name: str
+    value: str
+    type: str = "PLAINTEXT"
+    arn: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.type not in ("PLAINTEXT", "PARAMETER_STORE"):
+            raise ValueError(f"{self.name}: unsupported variable type {self.type!r}")
+        if (self.type == "PARAMETER_STORE") != (self.arn is not None):
+            raise ValueError(f"{self.name}: a PARAMETER_STORE variable needs the parameter ARN, and only it")
+
+
+@dataclass(frozen=True)
+class ParameterRef:
+    """An SSM parameter a build reads: its name (what CodeBuild resolves) and ARN (what IAM grants)."""
+
+    name: str
+    arn: str
+
+    def variable(self, env_name: str) -> EnvironmentVariable:
+        return EnvironmentVariable(env_name, self.name, "PARAMETER_STORE", self.arn)
+
+
+@dataclass(frozen=True)
+class VpcPlacement:
+    vpc_id: str
+    subnet_ids: tuple[str, ...]
+    security_group_ids: tuple[str, ...]
+    subnet_arns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BuildProjectProps:
+    name: str
+    description: str
+    buildspec_file: str
+    role_name: str
+    account_id: str
+    region: str
+    partition: str
+    artifact_bucket_arn: str
+    artifact_key_arn: str
+    log_retention_days: int
+    prevent_destroy: bool
+    environment_variables: tuple[EnvironmentVariable, ...] = ()
+    # KMS keys that decrypt SecureString parameters among the variables.
+    parameter_key_arns: tuple[str, ...] = ()
+    # What the build itself does beyond reading its input and writing its output.
+    statements: tuple[DataAwsIamPolicyDocumentStatement, ...] = ()
+    vpc: VpcPlacement | None = None
+    privileged_mode: bool = False
+    image: str = DEFAULT_IMAGE
+    compute_type: str = DEFAULT_COMPUTE_TYPE
+    timeout_minutes: int = DEFAULT_TIMEOUT_MINUTES
+    queued_timeout_minutes: int = DEFAULT_QUEUED_TIMEOUT_MINUTES
+
+
+class BuildProject(Construct):
+    """Creates a CodePipeline-sourced CodeBuild project (`project`) with its role (`role`,
+    trusted by codebuild.amazonaws.com from this account only), an inline policy scoped to
+    its log group, the artifact bucket and key, its parameters and `statements`, and a log
+    group `/aws/codebuild/<name>` (`log_group`). With `vpc`, the project runs in those
+    subnets and security groups and may create its ENIs only there.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, props: BuildProjectProps) -> None:
+        super().__init__(scope, id)
+        self.log_group = CloudwatchLogGroup(
+            self,
+            "logs",
+            name=f"/aws/codebuild/{props.name}",
+            retention_in_days=props.log_retention_days,
+            lifecycle=lifecycle(props.prevent_destroy),
+        )
+        self._define_role(props)
+        self.project = CodebuildProject(
+            self,
+            "project",
+            name=props.name,
+            description=props.description,
+            service_role=self.role.arn,
+            build_timeout=props.timeout_minutes,
+            queued_timeout=props.queued_timeout_minutes,
+            encryption_key=props.artifact_key_arn,
+            source=CodebuildProjectSource(type="CODEPIPELINE", buildspec=buildspec(props.buildspec_file)),
+            artifacts=CodebuildProjectArtifacts(type="CODEPIPELINE"),
+            environment=CodebuildProjectEnvironment(
+                compute_type=props.compute_type,
+                image=props.image,
+                type="LINUX_CONTAINER",
+                image_pull_credentials_type="CODEBUILD",
+                privileged_mode=props.privileged_mode,
+                environment_variable=[
+                    CodebuildProjectEnvironmentEnvironmentVariable(name=v.name, value=v.value, type=v.type)
+                    for v in props.environment_variables
+                ],
+            ),
+            logs_config=CodebuildProjectLogsConfig(
+                cloudwatch_logs=CodebuildProjectLogsConfigCloudwatchLogs(
+                    status="ENABLED", group_name=self.log_group.name
+                )
+            ),
+            vpc_config=(
+                CodebuildProjectVpcConfig(
+                    vpc_id=props.vpc.vpc_id,
+                    subnets=list(props.vpc.subnet_ids),
+                    security_group_ids=list(props.vpc.security_group_ids),
+                )
+                if props.vpc
+                else None
+            ),
+            # The role's policy must exist before the first build can use it.
+            depends_on=[self.role_policy],
+        )
+
+    def _define_role(self, props: BuildProjectProps) -> None:
+        self.assume_policy = service_trust(self, "assume", "codebuild.amazonaws.com", props.account_id)
+        self.role = IamRole(self, "role", name=props.role_name, assume_role_policy=self.assume_policy.json)
+        self.policy = DataAwsIamPolicyDocument(self, "policy", statement=self._statements(props))
+        self.role_policy = IamRolePolicy(self, "role-policy", role=self.role.id, name="build", policy=self.policy.json)
+
+    def _statements(self, props: BuildProjectProps) -> list[DataAwsIamPolicyDocumentStatement]:
+        statements = [
+            DataAwsIamPolicyDocumentStatement(
+                sid="WriteOwnLogs",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[f"{self.log_group.arn}:*"],
+            ),
+            DataAwsIamPolicyDocumentStatement(
+                sid="ReadWriteArtifacts",
+                actions=["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+                resources=[f"{props.artifact_bucket_arn}/*"],
+            ),
+            DataAwsIamPolicyDocumentStatement(
+                sid="LocateArtifactBucket",
+                actions=["s3:GetBucketAcl", "s3:GetBucketLocation"],
+                resources=[props.artifact_bucket_arn],
+            ),
+            DataAwsIamPolicyDocumentStatement(
+                sid="UseArtifactKey",
+                actions=["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"],
+                resources=[props.artifact_key_arn],
+            ),
+        ]
+        parameter_arns = [v.arn for v in props.environment_variables if v.arn is not None]
+        if parameter_arns:
+            statements.append(
+                DataAwsIamPolicyDocumentStatement(
+                    sid="ReadOwnParameters", actions=["ssm:GetParameters"], resources=parameter_arns
+                )
+            )
+        if props.parameter_key_arns:
+            statements.append(
+                DataAwsIamPolicyDocumentStatement(
+                    sid="DecryptOwnParameters", actions=["kms:Decrypt"], resources=list(props.parameter_key_arns)
+                )
+            )
+        if props.vpc:
+            statements += [
+                DataAwsIamPolicyDocumentStatement(
+                    sid="ManageBuildNetworkInterfaces", actions=list(VPC_DESCRIBE_ACTIONS), resources=["*"]
+                ),
+                DataAwsIamPolicyDocumentStatement(
+                    sid="AttachInOwnSubnets",
+                    actions=["ec2:CreateNetworkInterfacePermission"],
+                    resources=[f"arn:{props.partition}:ec2:{props.region}:{props.account_id}:network-interface/*"],
+                    condition=[
+                        DataAwsIamPolicyDocumentStatementCondition(
+                            test="ArnEquals", variable="ec2:Subnet", values=list(props.vpc.subnet_arns)
+                        ),
+                        DataAwsIamPolicyDocumentStatementCondition(
+                            test="StringEquals", variable="ec2:AuthorizedService", values=["codebuild.amazonaws.com"]
+                        ),
+                    ],
+                ),
+            ]
+        return statements + list(props.statements)
+
+    @property
+    def arn(self) -> str:
+        return self.project.arn
+
+    @property
+    def name(self) -> str:
+        return self.project.name

@@ -1,0 +1,133 @@
+"""Deployment notifications: pipeline state changes reach the `sns/deployment-topic` topic.
+
+The topic lives in the `backend` workspace. Each pipeline adds an EventBridge rule on its
+own execution state changes with the topic as target; the topic policy lets exactly those
+rules publish. The rule names are made by `rule_name`, so the backend's topic policy and
+the frontend's rule agree without reading each other's state.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
+from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
+    DataAwsIamPolicyDocument,
+    DataAwsIamPolicyDocumentStatement,
+    DataAwsIamPolicyDocumentStatementCondition,
+    DataAwsIamPolicyDocumentStatementPrincipals,
+)
+from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
+from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
+from constructs import Construct
+
+from config.schema import EnvironmentConfig
+from constructs_lib.encryption_key import EncryptionKey, EncryptionKeyProps
+from constructs_lib.naming import Namer
+
+EVENTS_PRINCIPAL = "events.amazonaws.com"
+# Every run's start, success, failure, cancellation and supersession.
+DEFAULT_DETAIL_TYPES = ("CodePipeline Pipeline Execution State Change",)
+DEFAULT_STATES = ("STARTED", "SUCCEEDED", "FAILED", "STOPPED", "SUPERSEDED")
+
+
+def rule_name(namer: Namer, pipeline_part: str) -> str:
+    """The EventBridge rule of the pipeline `namer.name(pipeline_part)`."""
+    return namer.name(pipeline_part, "notify")
+
+
+def rule_arn(config: EnvironmentConfig, namer: Namer, pipeline_part: str) -> str:
+    return f"arn:{config.partition}:events:{config.region}:{config.account_id}:rule/{rule_name(namer, pipeline_part)}"
+
+
+@dataclass(frozen=True)
+class DeploymentTopicProps:
+    topic_name: str
+    key_alias: str
+    account_id: str
+    partition: str
+    prevent_destroy: bool
+    # ARNs of the EventBridge rules allowed to publish (the pipelines' `rule_arn`s).
+    publisher_rule_arns: tuple[str, ...]
+
+
+class DeploymentTopic(Construct):
+    """Creates the SNS topic (`topic`), encrypted with its own KMS key (`key`) that
+    EventBridge may use, and a topic policy that lets EventBridge publish only on behalf of
+    `publisher_rule_arns` (`aws:SourceArn`). Subscriptions are added by hand (e-mail, chat).
+    """
+
+    def __init__(self, scope: Construct, id: str, *, props: DeploymentTopicProps) -> None:
+        super().__init__(scope, id)
+        if not props.publisher_rule_arns:
+            raise ValueError("a deployment topic needs at least one publishing rule")
+        self.key = EncryptionKey(
+            self,
+            "key",
+            props=EncryptionKeyProps(
+                alias=props.key_alias,
+                description=f"Encrypts the SNS topic {props.topic_name}",
+                account_id=props.account_id,
+                partition=props.partition,
+                prevent_destroy=props.prevent_destroy,
+                service_principals=(EVENTS_PRINCIPAL,),
+            ),
+        )
+        self.topic = SnsTopic(self, "topic", name=props.topic_name, kms_master_key_id=self.key.arn)
+        self.policy_document = DataAwsIamPolicyDocument(
+            self,
+            "policy-document",
+            statement=[
+                DataAwsIamPolicyDocumentStatement(
+                    sid="PipelineRulesPublish",
+                    actions=["sns:Publish"],
+                    resources=[self.topic.arn],
+                    principals=[
+                        DataAwsIamPolicyDocumentStatementPrincipals(type="Service", identifiers=[EVENTS_PRINCIPAL])
+                    ],
+                    condition=[
+                        DataAwsIamPolicyDocumentStatementCondition(
+                            test="ArnEquals", variable="aws:SourceArn", values=list(props.publisher_rule_arns)
+                        )
+                    ],
+                )
+            ],
+        )
+        self.policy = SnsTopicPolicy(self, "policy", arn=self.topic.arn, policy=self.policy_document.json)
+
+    @property
+    def arn(self) -> str:
+        return self.topic.arn
+
+
+@dataclass(frozen=True)
+class PipelineNotificationProps:
+    rule_name: str
+    pipeline_name: str
+    topic_arn: str
+    states: tuple[str, ...] = DEFAULT_STATES
+
+
+class PipelineNotification(Construct):
+    """Creates an EventBridge rule on the execution state changes of one pipeline (`rule`)
+    and its target, the deployment topic (`target`). Expects the topic's policy to admit
+    this rule's ARN (see `DeploymentTopic`).
+    """
+
+    def __init__(self, scope: Construct, id: str, *, props: PipelineNotificationProps) -> None:
+        super().__init__(scope, id)
+        pattern = {
+            "source": ["aws.codepipeline"],
+            "detail-type": list(DEFAULT_DETAIL_TYPES),
+            "detail": {"pipeline": [props.pipeline_name], "state": list(props.states)},
+        }
+        self.rule = CloudwatchEventRule(
+            self,
+            "rule",
+            name=props.rule_name,
+            description=f"Execution state changes of {props.pipeline_name}",
+            event_pattern=json.dumps(pattern, sort_keys=True),
+        )
+        self.target = CloudwatchEventTarget(self, "target", rule=self.rule.name, arn=props.topic_arn, target_id="deployment-topic")

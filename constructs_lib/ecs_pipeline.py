@@ -1,0 +1,362 @@
+"""The backend's `ecs-pipeline`: source, image build, database migrations, ECS deploy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.codepipeline import Codepipeline, CodepipelineStage, CodepipelineStageAction
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
+    DataAwsIamPolicyDocument,
+    DataAwsIamPolicyDocumentStatement,
+    DataAwsIamPolicyDocumentStatementCondition,
+)
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
+from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
+from constructs import Construct
+
+from constructs_lib.artifact_bucket import ArtifactBucket
+from constructs_lib.codebuild_project import (
+    BuildProject,
+    BuildProjectProps,
+    EnvironmentVariable,
+    ParameterRef,
+    VpcPlacement,
+)
+from constructs_lib.naming import MAX_IAM_ROLE_NAME, Namer
+from constructs_lib.pipeline_parts import (
+    COMMIT_ID_VARIABLE,
+    SOURCE_ARTIFACT,
+    artifact_store,
+    codebuild_action,
+    pipeline_statements,
+    service_trust,
+    source_action,
+)
+
+PIPELINE_PART = "ecs-pipeline"
+BUILD_BUILDSPEC = "backend-build.yml"
+MIGRATIONS_BUILDSPEC = "backend-migrations.yml"
+IMAGE_DEFINITIONS_FILE = "imagedefinitions.json"
+IMAGE_ARTIFACT = "image"
+DEFAULT_DEPLOY_TIMEOUT_MINUTES = 30
+# The migrations reach the database and, over HTTPS, AWS APIs and the npm registry.
+HTTPS_PORT = 443
+ANYWHERE_IPV4 = "0.0.0.0/0"
+
+# ECR push of the backend image; DescribeImages lets a re-run skip an existing tag.
+ECR_PUSH_ACTIONS = (
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:CompleteLayerUpload",
+    "ecr:DescribeImages",
+    "ecr:GetDownloadUrlForLayer",
+    "ecr:InitiateLayerUpload",
+    "ecr:PutImage",
+    "ecr:UploadLayerPart",
+)
+ECR_PULL_ACTIONS = ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
+
+
+def pipeline_name(namer: Namer) -> str:
+    return namer.name(PIPELINE_PART)
+
+
+@dataclass(frozen=True)
+class DatabaseParameters:
+    """The `rds/*` catalogue parameters the migrations connect with."""
+
+    host: ParameterRef
+    port: ParameterRef
+    name: ParameterRef
+    username: ParameterRef
+    password: ParameterRef
+
+    def variables(self) -> tuple[EnvironmentVariable, ...]:
+        return (
+            self.host.variable("DB_HOST"),
+            self.port.variable("DB_PORT"),
+            self.name.variable("DB_NAME"),
+            self.username.variable("DB_USERNAME"),
+            self.password.variable("DB_PASSWORD"),
+        )
+
+
+@dataclass(frozen=True)
+class EcsPipelineProps:
+    namer: Namer
+    account_id: str
+    region: str
+    partition: str
+    artifact_bucket: ArtifactBucket
+    # Source: a CodeStar connection approved by hand in the console; never created here.
+    connection_arn: str
+    repository: str
+    branch: str
+    # Build: the Node base image and the backend's ECR repository.
+    node_repository: ParameterRef
+    node_image_tag: ParameterRef
+    node_repository_arn: str
+    ecr_repository_url: str
+    ecr_repository_arn: str
+    # Migrations: the external RDS and the VPC it lives in.
+    vpc_id: str
+    private_subnet_ids: tuple[str, ...]
+    rds_security_group_id: str
+    rds_port: int
+    database: DatabaseParameters
+    parameter_key_arns: tuple[str, ...]
+    # Deploy: the service, and the only roles the pipeline may pass to a new task definition.
+    cluster_name: str
+    service_name: str
+    container_name: str
+    task_family: str
+    task_role_arns: tuple[str, ...]
+    log_retention_days: int
+    prevent_destroy: bool
+    deploy_timeout_minutes: int = DEFAULT_DEPLOY_TIMEOUT_MINUTES
+
+
+class EcsPipeline(Construct):
+    """Creates the CodePipeline V2 `ecs-pipeline` (`pipeline`) with its role (`role`) and
+    stages Source -> Build -> Migrate -> Deploy:
+
+    - Source: `repository`@`branch` through the CodeStar connection `connection_arn`;
+    - Build: the `build` CodeBuild project (buildspecs/backend-build.yml) builds the image
+      on `ecr/node-repository:ecr/node-image-tag`, tags it with the commit, pushes it and
+      emits imagedefinitions.json;
+    - Migrate: the `migrations` project (buildspecs/backend-migrations.yml) runs in the
+      private subnets with its own security group (`migrations_security_group`), which the
+      RDS security group admits on `rds_port`, with the `rds/*` parameters;
+    - Deploy: the ECS action onto `service_name` in `cluster_name`.
+
+    Expects the artifact bucket, the ECS service and the task roles to exist.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, props: EcsPipelineProps) -> None:
+        super().__init__(scope, id)
+        self.name = pipeline_name(props.namer)
+        self._define_build(props)
+        self._define_migrations(props)
+        self._define_role(props)
+        self._define_pipeline(props)
+
+    # ------------------------------------------------------------------ arn helpers
+    @staticmethod
+    def _arn(props: EcsPipelineProps, service: str, resource: str) -> str:
+        return f"arn:{props.partition}:{service}:{props.region}:{props.account_id}:{resource}"
+
+    def _project_props(self, props: EcsPipelineProps, part: str, **kwargs) -> BuildProjectProps:
+        name = props.namer.name(PIPELINE_PART, part, max_len=MAX_IAM_ROLE_NAME)
+        return BuildProjectProps(
+            name=name,
+            role_name=name,
+            account_id=props.account_id,
+            region=props.region,
+            partition=props.partition,
+            artifact_bucket_arn=props.artifact_bucket.arn,
+            artifact_key_arn=props.artifact_bucket.key.arn,
+            log_retention_days=props.log_retention_days,
+            prevent_destroy=props.prevent_destroy,
+            **kwargs,
+        )
+
+    # ------------------------------------------------------------------ steps
+    def _define_build(self, props: EcsPipelineProps) -> None:
+        self.build = BuildProject(
+            self,
+            "build",
+            props=self._project_props(
+                props,
+                "build",
+                description=f"Builds and pushes the API image of {props.repository}",
+                buildspec_file=BUILD_BUILDSPEC,
+                # Docker-in-Docker needs a privileged build container.
+                privileged_mode=True,
+                environment_variables=(
+                    props.node_repository.variable("NODE_REPOSITORY"),
+                    props.node_image_tag.variable("NODE_IMAGE_TAG"),
+                    EnvironmentVariable("REPOSITORY_URI", props.ecr_repository_url),
+                    EnvironmentVariable("CONTAINER_NAME", props.container_name),
+                ),
+                statements=(
+                    DataAwsIamPolicyDocumentStatement(
+                        sid="EcrLogin",
+                        actions=["ecr:GetAuthorizationToken"],
+                        resources=["*"],  # GetAuthorizationToken has no resource-level permissions
+                    ),
+                    DataAwsIamPolicyDocumentStatement(
+                        sid="PushBackendImage", actions=list(ECR_PUSH_ACTIONS), resources=[props.ecr_repository_arn]
+                    ),
+                    DataAwsIamPolicyDocumentStatement(
+                        sid="PullNodeBaseImage", actions=list(ECR_PULL_ACTIONS), resources=[props.node_repository_arn]
+                    ),
+                ),
+            ),
+        )
+
+    def _define_migrations(self, props: EcsPipelineProps) -> None:
+        name = props.namer.name(PIPELINE_PART, "migrations")
+        self.migrations_security_group = SecurityGroup(
+            self,
+            "migrations-sg",
+            name=name,
+            description="Database migrations of the ecs-pipeline: out to RDS and HTTPS only",
+            vpc_id=props.vpc_id,
+            tags={"Name": name},
+        )
+        sg_id = self.migrations_security_group.id
+        self.migrations_to_database = VpcSecurityGroupEgressRule(
+            self,
+            "migrations-to-database",
+            security_group_id=sg_id,
+            description="PostgreSQL on the external RDS",
+            ip_protocol="tcp",
+            from_port=props.rds_port,
+            to_port=props.rds_port,
+            referenced_security_group_id=props.rds_security_group_id,
+        )
+        self.migrations_to_https = VpcSecurityGroupEgressRule(
+            self,
+            "migrations-to-https",
+            security_group_id=sg_id,
+            description="HTTPS: source artifact, SSM, logs, npm registry",
+            ip_protocol="tcp",
+            from_port=HTTPS_PORT,
+            to_port=HTTPS_PORT,
+            cidr_ipv4=ANYWHERE_IPV4,
+        )
+        self.database_from_migrations = VpcSecurityGroupIngressRule(
+            self,
+            "database-from-migrations",
+            security_group_id=props.rds_security_group_id,
+            description=f"PostgreSQL from the {name} CodeBuild project",
+            ip_protocol="tcp",
+            from_port=props.rds_port,
+            to_port=props.rds_port,
+            referenced_security_group_id=sg_id,
+        )
+        self.migrations = BuildProject(
+            self,
+            "migrations",
+            props=self._project_props(
+                props,
+                "migrations",
+                description=f"Runs the database migrations of {props.repository} before each deploy",
+                buildspec_file=MIGRATIONS_BUILDSPEC,
+                environment_variables=props.database.variables(),
+                parameter_key_arns=props.parameter_key_arns,
+                vpc=VpcPlacement(
+                    vpc_id=props.vpc_id,
+                    subnet_ids=props.private_subnet_ids,
+                    security_group_ids=(sg_id,),
+                    subnet_arns=tuple(self._arn(props, "ec2", f"subnet/{s}") for s in props.private_subnet_ids),
+                ),
+            ),
+        )
+
+    def _define_role(self, props: EcsPipelineProps) -> None:
+        service_arn = self._arn(props, "ecs", f"service/{props.cluster_name}/{props.service_name}")
+        cluster_arn = self._arn(props, "ecs", f"cluster/{props.cluster_name}")
+        self.assume_policy = service_trust(self, "assume", "codepipeline.amazonaws.com", props.account_id)
+        self.role = IamRole(
+            self,
+            "role",
+            name=props.namer.name(PIPELINE_PART, max_len=MAX_IAM_ROLE_NAME),
+            assume_role_policy=self.assume_policy.json,
+        )
+        deploy_statements = [
+            DataAwsIamPolicyDocumentStatement(
+                sid="UpdateService", actions=["ecs:DescribeServices", "ecs:UpdateService"], resources=[service_arn]
+            ),
+            DataAwsIamPolicyDocumentStatement(
+                sid="RegisterTaskDefinitions",
+                actions=["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"],
+                resources=["*"],  # neither action supports resource-level permissions
+            ),
+            DataAwsIamPolicyDocumentStatement(
+                sid="TagOwnTaskDefinitions",
+                actions=["ecs:TagResource"],
+                resources=[self._arn(props, "ecs", f"task-definition/{props.task_family}:*")],
+            ),
+            DataAwsIamPolicyDocumentStatement(
+                sid="WatchDeployment",
+                actions=["ecs:DescribeTasks", "ecs:ListTasks"],
+                resources=["*"],
+                condition=[
+                    DataAwsIamPolicyDocumentStatementCondition(test="ArnEquals", variable="ecs:cluster", values=[cluster_arn])
+                ],
+            ),
+            DataAwsIamPolicyDocumentStatement(
+                sid="PassTaskRoles",
+                actions=["iam:PassRole"],
+                resources=list(props.task_role_arns),
+                condition=[
+                    DataAwsIamPolicyDocumentStatementCondition(
+                        test="StringEquals", variable="iam:PassedToService", values=["ecs-tasks.amazonaws.com"]
+                    )
+                ],
+            ),
+        ]
+        self.policy = DataAwsIamPolicyDocument(
+            self,
+            "policy",
+            statement=pipeline_statements(
+                props.artifact_bucket, props.connection_arn, [self.build.arn, self.migrations.arn]
+            )
+            + deploy_statements,
+        )
+        self.role_policy = IamRolePolicy(self, "role-policy", role=self.role.id, name="pipeline", policy=self.policy.json)
+
+    def _define_pipeline(self, props: EcsPipelineProps) -> None:
+        self.pipeline = Codepipeline(
+            self,
+            "pipeline",
+            name=self.name,
+            pipeline_type="V2",
+            role_arn=self.role.arn,
+            artifact_store=[artifact_store(props.artifact_bucket)],
+            stage=[
+                CodepipelineStage(
+                    name="Source", action=[source_action(props.connection_arn, props.repository, props.branch)]
+                ),
+                CodepipelineStage(
+                    name="Build",
+                    action=[
+                        codebuild_action(
+                            "Image",
+                            self.build.name,
+                            inputs=[SOURCE_ARTIFACT],
+                            outputs=[IMAGE_ARTIFACT],
+                            variables={"COMMIT_ID": COMMIT_ID_VARIABLE},
+                        )
+                    ],
+                ),
+                CodepipelineStage(
+                    name="Migrate",
+                    action=[codebuild_action("Migrations", self.migrations.name, inputs=[SOURCE_ARTIFACT])],
+                ),
+                CodepipelineStage(
+                    name="Deploy",
+                    action=[
+                        CodepipelineStageAction(
+                            name="Service",
+                            category="Deploy",
+                            owner="AWS",
+                            provider="ECS",
+                            version="1",
+                            input_artifacts=[IMAGE_ARTIFACT],
+                            configuration={
+                                "ClusterName": props.cluster_name,
+                                "ServiceName": props.service_name,
+                                "FileName": IMAGE_DEFINITIONS_FILE,
+                                "DeploymentTimeout": str(props.deploy_timeout_minutes),
+                            },
+                        )
+                    ],
+                ),
+            ],
+            depends_on=[self.role_policy],
+        )
