@@ -1,0 +1,286 @@
+"""The preflight against the emulator: a complete world is ready (exit 0); each kind of
+missing or unusable item is named with its fix (exit 1); no secret or SecureString value
+ever reaches the output; a failed preflight stops deploy-local before anything is made."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import boto3
+import pytest
+
+from config import load_environment
+from config.schema import EnvironmentConfig
+from constructs_lib import parameter_catalogue as catalogue
+from constructs_lib.naming import Namer
+from tools import local_environment, preflight
+
+pytestmark = pytest.mark.emulator
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# Known throwaway values, so the test can prove none of them is ever printed.
+SECRET_MARK = "PREFLIGHT-SECRET-VALUE-4f9c"
+PARAMETER_MARK = "PREFLIGHT-SECURESTRING-VALUE-7d21"
+
+
+@pytest.fixture(scope="module")
+def endpoint(request) -> str:
+    """The session emulator; plain moto on the session's port if the project's launcher
+    cannot start (it is being built alongside)."""
+    try:
+        return request.getfixturevalue("emulator_endpoint")
+    except Exception:  # noqa: BLE001
+        port = os.environ["DAILYDESK_EMULATOR_PORT"]
+        process = subprocess.Popen([str(REPO_ROOT / ".venv/bin/moto_server"), "-H", "127.0.0.1", "-p", port],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(url + "/moto-api/", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        request.addfinalizer(lambda: (process.terminate(), process.wait(10)))
+        return url
+
+
+def reset(endpoint: str) -> None:
+    urllib.request.urlopen(urllib.request.Request(endpoint + "/moto-api/reset", method="POST", data=b""), timeout=30)
+
+
+def client(endpoint: str, service: str):
+    return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1",
+                        aws_access_key_id="test", aws_secret_access_key="test")
+
+
+def self_signed(domain: str) -> tuple[bytes, bytes]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"*.{domain}")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(f"*.{domain}"), x509.DNSName(domain)]), False)
+        .sign(key, hashes.SHA256())
+    )
+    return (certificate.public_bytes(serialization.Encoding.PEM),
+            key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                              serialization.NoEncryption()))
+
+
+class Connections:
+    """CodeStar Connections as AWS answers it: moto 5.2.5 does not implement the service."""
+
+    def __init__(self, arn: str, status: str | None) -> None:
+        self.arn, self.status = arn, status
+
+    def get_connection(self, ConnectionArn: str) -> dict:  # noqa: N803 - boto3's argument name
+        from botocore.exceptions import ClientError
+
+        if self.status is None or ConnectionArn != self.arn:
+            raise ClientError({"Error": {"Code": "ResourceNotFoundException", "Message": "not found"}}, "GetConnection")
+        return {"Connection": {"ConnectionArn": self.arn, "ConnectionStatus": self.status, "ProviderType": "GitHub"}}
+
+
+def seed_world(endpoint: str, base: EnvironmentConfig) -> EnvironmentConfig:
+    """Create the pre-existing world in the emulator; returns the config with the ids the
+    emulator chose (it cannot be told a VPC, certificate or distribution id)."""
+    namer = Namer(base.project, base.name)
+    ssm, secrets = client(endpoint, "ssm"), client(endpoint, "secretsmanager")
+    for parameter in catalogue.manual_parameters():
+        ssm.put_parameter(Name=namer.parameter(parameter.name), Type=parameter.type,
+                          Value=f"{PARAMETER_MARK}-{parameter.slug}")
+    for secret in catalogue.SECRETS:
+        secrets.create_secret(Name=secret.name, SecretString=json.dumps({secret.key: f"{SECRET_MARK}-{secret.name}"}))
+    ec2 = client(endpoint, "ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.40.{i}.0/24")["Subnet"]["SubnetId"] for i in range(4)]
+    group = ec2.create_security_group(GroupName="rds", Description="rds", VpcId=vpc)["GroupId"]
+    client(endpoint, "rds").create_db_instance(
+        DBInstanceIdentifier=preflight.rds_instance_identifier(base.rds.host), Engine="postgres",
+        DBInstanceClass="db.t3.micro", MasterUsername="postgres", MasterUserPassword="throwaway-password-1",
+        AllocatedStorage=20, Port=base.rds.port, VpcSecurityGroupIds=[group])
+    certificate, key = self_signed(base.domain)
+    certificate_arn = client(endpoint, "acm").import_certificate(Certificate=certificate, PrivateKey=key)["CertificateArn"]
+    s3, cloudfront = client(endpoint, "s3"), client(endpoint, "cloudfront")
+    hosting = base.hosting.model_dump()
+    distributions = {}
+    for field, value in hosting.items():
+        if field.endswith("_bucket"):
+            s3.create_bucket(Bucket=value)
+        if field.endswith("_distribution_id"):
+            origin = {"Id": "s3", "DomainName": f"{field}.s3.amazonaws.com", "S3OriginConfig": {"OriginAccessIdentity": ""}}
+            distributions[field] = cloudfront.create_distribution(DistributionConfig={
+                "CallerReference": field, "Comment": field, "Enabled": True,
+                "Origins": {"Quantity": 1, "Items": [origin]},
+                "DefaultCacheBehavior": {"TargetOriginId": "s3", "ViewerProtocolPolicy": "redirect-to-https",
+                                         "MinTTL": 0, "ForwardedValues": {"QueryString": False,
+                                                                          "Cookies": {"Forward": "none"}}},
+            })["Distribution"]["Id"]
+    return base.model_copy(update={
+        "network": base.network.model_copy(update={
+            "vpc_id": vpc, "public_subnet_ids": tuple(subnets[:2]), "private_subnet_ids": tuple(subnets[2:])}),
+        "rds": base.rds.model_copy(update={"security_group_id": group}),
+        "certificate_arn": certificate_arn,
+        "hosting": base.hosting.model_copy(update=distributions),
+    })
+
+
+@pytest.fixture
+def world(endpoint):
+    reset(endpoint)
+    base = load_environment("local")
+    base = base.model_copy(update={"emulator": base.emulator.model_copy(update={"port": int(endpoint.rsplit(":", 1)[1])})})
+    return seed_world(endpoint, base)
+
+
+def check(config: EnvironmentConfig, capsys, connection_status: str | None = "AVAILABLE") -> tuple[int, str, dict]:
+    clients = preflight.Clients(config, overrides={
+        "codestar-connections": Connections(config.pipelines.connection_arn, connection_status)})
+    json_path = Path(tempfile.mkdtemp()) / "preflight.json"
+    code = preflight.report(config, clients, json_path=str(json_path))
+    output = capsys.readouterr().out
+    document = json.loads(json_path.read_text())
+    return code, output + json.dumps(document), {row["item"]: row for row in document["rows"]}
+
+
+def test_complete_world_is_ready(world, capsys):
+    code, output, rows = check(world, capsys)
+    assert code == 0, output
+    assert all(row["status"] == "ready" for row in rows.values())
+    expected = (1 + len(catalogue.manual_parameters()) + len(catalogue.SECRETS) + 1 + 4 + 1 + 1 + 1 + 1 + 4 + 3)
+    assert len(rows) == expected
+    assert f"{expected}/{expected} ready" in output
+
+
+def test_no_value_ever_reaches_the_output(world, capsys):
+    _, ready_output, _ = check(world, capsys)
+    # A secret without its key and a String parameter make the preflight describe them.
+    client(world.emulator.endpoint, "secretsmanager").put_secret_value(
+        SecretId="technician-scheduler", SecretString=json.dumps({"other-key": f"{SECRET_MARK}-wrong"}))
+    _, failing_output, rows = check(world, capsys)
+    assert rows["technician-scheduler"]["status"] == "unusable"
+    for output in (ready_output, failing_output):
+        assert SECRET_MARK not in output
+        assert PARAMETER_MARK not in output
+
+
+def test_missing_manual_parameter(world, capsys):
+    name = Namer(world.project, world.name).parameter("jwt-secret")
+    client(world.emulator.endpoint, "ssm").delete_parameter(Name=name)
+    code, output, rows = check(world, capsys)
+    assert code == 1
+    assert rows[name]["status"] == "missing"
+    assert f"aws ssm put-parameter --region us-east-1 --name {name} --type SecureString" in rows[name]["fix"]
+    assert [item for item, row in rows.items() if row["status"] != "ready"] == [name]
+
+
+def test_parameter_of_the_wrong_type(world, capsys):
+    name = Namer(world.project, world.name).parameter("rds/password")
+    client(world.emulator.endpoint, "ssm").put_parameter(Name=name, Type="String", Value="plain", Overwrite=True)
+    code, _, rows = check(world, capsys)
+    assert code == 1
+    assert rows[name]["status"] == "unusable"
+    assert rows[name]["detail"] == "type is String, expected SecureString"
+    assert rows[name]["fix"].startswith(f"recreate it as SecureString: aws ssm delete-parameter --name {name}")
+
+
+def test_missing_secret_and_secret_without_its_key(world, capsys):
+    secrets = client(world.emulator.endpoint, "secretsmanager")
+    secrets.delete_secret(SecretId="technician-scheduler", ForceDeleteWithoutRecovery=True)
+    secrets.put_secret_value(SecretId="send-review-to-customer", SecretString=json.dumps({"x-api-key": "k"}))
+    code, _, rows = check(world, capsys)
+    assert code == 1
+    assert rows["technician-scheduler"]["status"] == "missing"
+    assert "create-secret" in rows["technician-scheduler"]["fix"]
+    assert '{"x-api-key":"<api key>"}' in rows["technician-scheduler"]["fix"]
+    unusable = rows["send-review-to-customer"]
+    assert unusable["status"] == "unusable"
+    assert unusable["detail"] == "its JSON has no key 'x-api-key-send-sms' (keys: x-api-key)"
+    assert "put-secret-value" in unusable["fix"]
+
+
+def test_certificate_not_issued_or_not_covering_the_domain(world, capsys):
+    acm = client(world.emulator.endpoint, "acm")
+    pending = acm.request_certificate(DomainName=f"*.{world.domain}")["CertificateArn"]
+    code, _, rows = check(world.model_copy(update={"certificate_arn": pending}), capsys)
+    assert code == 1
+    assert rows[pending]["status"] == "unusable"
+    assert rows[pending]["detail"] == "status PENDING_VALIDATION"
+    assert "DNS validation" in rows[pending]["fix"]
+
+    certificate, key = self_signed("example.org")
+    other = acm.import_certificate(Certificate=certificate, PrivateKey=key)["CertificateArn"]
+    _, _, rows = check(world.model_copy(update={"certificate_arn": other}), capsys)
+    assert rows[other]["status"] == "unusable"
+    assert rows[other]["detail"] == "covers *.example.org, example.org, not dailydesk.com"
+
+
+def test_connection_pending_or_missing(world, capsys):
+    arn = world.pipelines.connection_arn
+    code, _, rows = check(world, capsys, connection_status="PENDING")
+    assert code == 1
+    assert rows[arn]["status"] == "unusable"
+    assert rows[arn]["detail"] == "status PENDING"
+    assert "Update pending connection" in rows[arn]["fix"]
+    _, _, rows = check(world, capsys, connection_status=None)
+    assert rows[arn]["status"] == "missing"
+
+
+def test_missing_network_rds_and_hosting(world, capsys):
+    endpoint = world.emulator.endpoint
+    client(endpoint, "s3").delete_bucket(Bucket=world.hosting.tablet_bucket)
+    client(endpoint, "rds").delete_db_instance(DBInstanceIdentifier="dailydesk-local", SkipFinalSnapshot=True)
+    broken = world.model_copy(update={
+        "network": world.network.model_copy(update={"vpc_id": "vpc-0123456789abcdef0"}),
+        "hosting": world.hosting.model_copy(update={"booking_distribution_id": "E0000000000000"}),
+    })
+    code, _, rows = check(broken, capsys)
+    assert code == 1
+    assert rows["vpc-0123456789abcdef0"]["status"] == "missing"
+    assert rows["vpc-0123456789abcdef0"]["fix"] == "fix network.vpc_id in the environment file"
+    # Subnets and the RDS group are in another VPC than the (wrong) configured one.
+    assert rows[world.network.private_subnet_ids[0]]["status"] == "unusable"
+    assert rows[world.rds.security_group_id]["status"] == "unusable"
+    assert rows["dailydesk-local"]["status"] == "missing"
+    assert rows[world.hosting.tablet_bucket]["status"] == "missing"
+    assert rows[world.hosting.tablet_bucket]["kind"] == "S3 bucket (tablet_bucket)"
+    assert rows["E0000000000000"]["status"] == "missing"
+    assert rows["E0000000000000"]["fix"].startswith("fix hosting.booking_distribution_id")
+
+
+def test_wrong_account_is_named(world, capsys):
+    other = world.model_copy(update={"account_id": "999988887777"})
+    code, _, rows = check(other, capsys)
+    assert code == 1
+    assert rows["999988887777/us-east-1"]["status"] == "unusable"
+    assert rows["999988887777/us-east-1"]["detail"] == "the credentials are for account 123456789012"
+
+
+def test_failed_preflight_deploys_nothing(endpoint, monkeypatch):
+    import types
+
+    import tools.emulator
+    from tools.emulator import server
+
+    reset(endpoint)  # an empty world: nothing the preflight needs is there
+    calls = []
+    monkeypatch.setattr(server, "start_background", lambda host, port: False)
+    monkeypatch.setattr(tools.emulator, "seed", types.SimpleNamespace(seed=lambda config, url: None), raising=False)
+    monkeypatch.setattr(local_environment.cdktf_cli, "run", lambda *a, **k: calls.append(a))
+    with pytest.raises(SystemExit, match="preflight failed: nothing was deployed"):
+        local_environment.deploy(load_environment("local"))
+    assert calls == []  # no synth, no deploy

@@ -1,0 +1,429 @@
+"""Preflight: is everything the spec keeps outside our Terraform there and usable?
+
+    python -m tools.preflight --env prod [--json FILE]     # make preflight ENV=prod
+
+Terraform does not roll back, so a deploy that meets a missing manual parameter, secret,
+certificate or connection half-way leaves a half-applied workspace. This checks the
+whole pre-existing world first, in the configured account and region, and prints one row
+per item (item, kind, status, what to do). Exit 0 when every row is `ready`, 1 when
+something is missing or unusable, 2 when the check itself could not run.
+
+The table is derived from the same catalogue and config the stacks use (the catalogue's
+`Manual` parameters and secrets, `network`, `rds`, `certificate_arn`, every bucket and
+distribution of `hosting`, `pipelines.connection_arn`): there is no second list.
+
+Values are never printed. Parameters are checked with `DescribeParameters` (metadata
+only). A secret is checked with `DescribeSecret`; whether it holds the JSON key the
+EventBridge connection reads can only be answered from its value, so that value is
+parsed in memory by `_json_keys`, which returns the key *names* and nothing else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from config import ConfigError, load_environment
+from config.schema import EnvironmentConfig
+from constructs_lib import parameter_catalogue as catalogue
+from constructs_lib.naming import Namer
+
+READY, MISSING, UNUSABLE, ERROR = "ready", "missing", "unusable", "error"
+DEFAULT_CONNECT_TIMEOUT_SECONDS = 5
+DEFAULT_READ_TIMEOUT_SECONDS = 20
+DEFAULT_MAX_ATTEMPTS = 3
+# Throwaway credentials the emulator accepts (the same as the `local` provider's).
+EMULATOR_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
+NOT_FOUND_CODES = frozenset({
+    "ParameterNotFound", "ResourceNotFoundException", "InvalidVpcID.NotFound", "InvalidSubnetID.NotFound",
+    "InvalidGroup.NotFound", "InvalidGroupId.NotFound", "DBInstanceNotFound", "DBInstanceNotFoundFault",
+    "NoSuchDistribution", "NoSuchBucket", "404", "NotFound",
+})  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the table."""
+
+    item: str
+    kind: str
+    status: str
+    detail: str = ""
+    fix: str = ""
+
+    @property
+    def ready(self) -> bool:
+        return self.status == READY
+
+
+class Clients:
+    """boto3 clients for one environment: the emulator's endpoint when the config names one,
+    the default credential chain otherwise; always the configured region."""
+
+    def __init__(self, config: EnvironmentConfig, overrides: dict[str, Any] | None = None) -> None:
+        import boto3
+        from botocore.config import Config
+
+        self._config = config
+        self._overrides = dict(overrides or {})
+        self._session = boto3.session.Session(region_name=config.region)
+        self._botocore_config = Config(
+            connect_timeout=DEFAULT_CONNECT_TIMEOUT_SECONDS,
+            read_timeout=DEFAULT_READ_TIMEOUT_SECONDS,
+            retries={"max_attempts": DEFAULT_MAX_ATTEMPTS, "mode": "standard"},
+        )
+        self._cache: dict[str, Any] = {}
+
+    def __call__(self, service: str) -> Any:
+        if service in self._overrides:
+            return self._overrides[service]
+        if service not in self._cache:
+            kwargs: dict[str, Any] = {"config": self._botocore_config}
+            if self._config.emulator is not None:
+                kwargs.update(EMULATOR_CREDENTIALS, endpoint_url=self._config.emulator.endpoint)
+            self._cache[service] = self._session.client(service, **kwargs)
+        return self._cache[service]
+
+
+Check = Callable[[Clients], Row]
+
+
+@dataclass(frozen=True)
+class Requirement:
+    item: str
+    kind: str
+    check: Check
+
+
+def _error_code(error: Exception) -> str | None:
+    response = getattr(error, "response", None)
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Code", "")) or None
+    return None
+
+
+def _guarded(item: str, kind: str, check: Callable[[Clients], Row], missing_fix: str) -> Check:
+    """Turn AWS errors into rows: not-found -> `missing` with the fix, anything else -> `error`."""
+
+    def run(clients: Clients) -> Row:
+        try:
+            return check(clients)
+        except Exception as error:  # noqa: BLE001 - every failure becomes a row, never a traceback
+            code = _error_code(error)
+            if code in NOT_FOUND_CODES:
+                return Row(item, kind, MISSING, f"not found ({code})", missing_fix)
+            # botocore messages name the action and the resource, never a parameter value.
+            return Row(item, kind, ERROR, f"{type(error).__name__}: {code or error}",
+                       "check the credentials' permissions for this call (see docs/operations/day-2.md)")
+
+    return run
+
+
+# ----------------------------------------------------------------------------- checks
+
+
+def _account(config: EnvironmentConfig) -> Requirement:
+    item, kind = f"{config.account_id}/{config.region}", "AWS account"
+
+    def check(clients: Clients) -> Row:
+        account = clients("sts").get_caller_identity()["Account"]
+        if account != config.account_id:
+            return Row(item, kind, UNUSABLE, f"the credentials are for account {account}",
+                       f"use credentials (AWS_PROFILE / role) of account {config.account_id}")
+        return Row(item, kind, READY, f"credentials of {account}, region {config.region}")
+
+    return Requirement(item, kind, _guarded(item, kind, check, "use credentials of the configured account"))
+
+
+def _parameter(config: EnvironmentConfig, namer: Namer, parameter: catalogue.Parameter) -> Requirement:
+    name = namer.parameter(parameter.name)
+    kind = f"SSM parameter ({parameter.type})"
+    create = (f"aws ssm put-parameter --region {config.region} --name {name} --type {parameter.type} "
+              f"--description '{parameter.description}' --value <value>")
+
+    def check(clients: Clients) -> Row:
+        found = clients("ssm").describe_parameters(
+            ParameterFilters=[{"Key": "Name", "Option": "Equals", "Values": [name]}]
+        )["Parameters"]
+        if not found:
+            return Row(name, kind, MISSING, "not found", create)
+        actual = found[0].get("Type")
+        if actual != parameter.type:
+            return Row(name, kind, UNUSABLE, f"type is {actual}, expected {parameter.type}",
+                       f"recreate it as {parameter.type}: aws ssm delete-parameter --name {name}, then {create}")
+        return Row(name, kind, READY, f"{actual}, version {found[0].get('Version', '?')}")
+
+    return Requirement(name, kind, _guarded(name, kind, check, create))
+
+
+def _json_keys(clients: Clients, secret_id: str) -> frozenset[str] | None:
+    """The top-level key names of a secret's JSON value (None if it is not a JSON object).
+
+    The value itself never leaves this function: not returned, not logged, not in an
+    exception message.
+    """
+    response = clients("secretsmanager").get_secret_value(SecretId=secret_id)
+    text = response.get("SecretString")
+    del response
+    try:
+        document = json.loads(text) if text else None
+    except ValueError:
+        document = None
+    keys = frozenset(str(k) for k in document) if isinstance(document, dict) else None
+    del text, document
+    return keys
+
+
+def _secret(config: EnvironmentConfig, secret: catalogue.Secret) -> Requirement:
+    item, kind = secret.name, "secret (JSON)"
+    create = (f"aws secretsmanager create-secret --region {config.region} --name {secret.name} "
+              f"--description '{secret.description}' --secret-string '{{\"{secret.key}\":\"<api key>\"}}'")
+    put = (f"aws secretsmanager put-secret-value --region {config.region} --secret-id {secret.name} "
+           f"--secret-string '{{\"{secret.key}\":\"<api key>\"}}'")
+
+    def check(clients: Clients) -> Row:
+        described = clients("secretsmanager").describe_secret(SecretId=secret.name)
+        if described.get("DeletedDate"):
+            return Row(item, kind, UNUSABLE, "scheduled for deletion",
+                       f"aws secretsmanager restore-secret --secret-id {secret.name}")
+        stages = [stage for stages in described.get("VersionIdsToStages", {}).values() for stage in stages]
+        if "AWSCURRENT" not in stages:
+            return Row(item, kind, UNUSABLE, "has no current version", put)
+        keys = _json_keys(clients, secret.name)
+        if keys is None:
+            return Row(item, kind, UNUSABLE, f"its value is not a JSON object (needs key {secret.key!r})", put)
+        if secret.key not in keys:
+            return Row(item, kind, UNUSABLE, f"its JSON has no key {secret.key!r} (keys: {', '.join(sorted(keys))})",
+                       put)
+        return Row(item, kind, READY, f"holds key {secret.key!r}")
+
+    return Requirement(item, kind, _guarded(item, kind, check, create))
+
+
+def _vpc(config: EnvironmentConfig) -> Requirement:
+    item, kind = config.network.vpc_id, "VPC"
+
+    def check(clients: Clients) -> Row:
+        vpcs = clients("ec2").describe_vpcs(VpcIds=[item])["Vpcs"]
+        if not vpcs:
+            return Row(item, kind, MISSING, "not found", "fix network.vpc_id in the environment file")
+        return Row(item, kind, READY, vpcs[0].get("State", ""))
+
+    return Requirement(item, kind, _guarded(item, kind, check, "fix network.vpc_id in the environment file"))
+
+
+def _subnet(config: EnvironmentConfig, subnet_id: str, tier: str) -> Requirement:
+    item, kind = subnet_id, f"subnet ({tier})"
+    fix = f"fix network.{tier}_subnet_ids in the environment file"
+
+    def check(clients: Clients) -> Row:
+        subnets = clients("ec2").describe_subnets(SubnetIds=[item])["Subnets"]
+        if not subnets:
+            return Row(item, kind, MISSING, "not found", fix)
+        if subnets[0].get("VpcId") != config.network.vpc_id:
+            return Row(item, kind, UNUSABLE, f"in {subnets[0].get('VpcId')}, not {config.network.vpc_id}", fix)
+        return Row(item, kind, READY, f"in {config.network.vpc_id}, {subnets[0].get('AvailabilityZone', '')}")
+
+    return Requirement(item, kind, _guarded(item, kind, check, fix))
+
+
+def _rds_security_group(config: EnvironmentConfig) -> Requirement:
+    item, kind = config.rds.security_group_id, "security group (RDS)"
+    fix = "fix rds.security_group_id in the environment file"
+
+    def check(clients: Clients) -> Row:
+        groups = clients("ec2").describe_security_groups(GroupIds=[item])["SecurityGroups"]
+        if not groups:
+            return Row(item, kind, MISSING, "not found", fix)
+        if groups[0].get("VpcId") != config.network.vpc_id:
+            return Row(item, kind, UNUSABLE, f"in {groups[0].get('VpcId')}, not {config.network.vpc_id}", fix)
+        return Row(item, kind, READY, f"{groups[0].get('GroupName', '')} in {config.network.vpc_id}")
+
+    return Requirement(item, kind, _guarded(item, kind, check, fix))
+
+
+def rds_instance_identifier(host: str) -> str:
+    """RDS endpoints are `<instance identifier>.<hash>.<region>.rds.amazonaws.com`."""
+    return host.split(".", 1)[0]
+
+
+def _rds_instance(config: EnvironmentConfig) -> Requirement:
+    identifier = rds_instance_identifier(config.rds.host)
+    item, kind = identifier, "RDS instance"
+    fix = "fix rds.host in the environment file (the instance is created outside this project)"
+
+    def check(clients: Clients) -> Row:
+        instances = clients("rds").describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"]
+        if not instances:
+            return Row(item, kind, MISSING, "not found", fix)
+        instance = instances[0]
+        status = instance.get("DBInstanceStatus")
+        if status != "available":
+            return Row(item, kind, UNUSABLE, f"status {status}", "wait until it is available, or start it")
+        port = instance.get("Endpoint", {}).get("Port")
+        if port != config.rds.port:
+            return Row(item, kind, UNUSABLE, f"listens on {port}, config says {config.rds.port}",
+                       "fix rds.port in the environment file")
+        groups = {g.get("VpcSecurityGroupId") for g in instance.get("VpcSecurityGroups", [])}
+        if config.rds.security_group_id not in groups:
+            return Row(item, kind, UNUSABLE, f"{config.rds.security_group_id} is not one of its security groups",
+                       "fix rds.security_group_id in the environment file")
+        return Row(item, kind, READY, f"available on port {port}")
+
+    return Requirement(item, kind, _guarded(item, kind, check, fix))
+
+
+def covers(names: Iterable[str], domain: str) -> bool:
+    """Whether a certificate with these names serves `domain`'s hosts (`*.domain` or `domain`)."""
+    return any(name in (domain, f"*.{domain}") for name in names)
+
+
+def _certificate(config: EnvironmentConfig) -> Requirement:
+    item, kind = config.certificate_arn, "ACM certificate"
+    request = (f"request it (aws acm request-certificate --domain-name '*.{config.domain}' --validation-method DNS) "
+               "and set certificate_arn in the environment file")
+
+    def check(clients: Clients) -> Row:
+        certificate = clients("acm").describe_certificate(CertificateArn=item)["Certificate"]
+        status = certificate.get("Status")
+        if status != "ISSUED":
+            return Row(item, kind, UNUSABLE, f"status {status}",
+                       "complete its DNS validation (the CNAME records shown by describe-certificate)"
+                       if status == "PENDING_VALIDATION" else request)
+        names = {certificate.get("DomainName", ""), *certificate.get("SubjectAlternativeNames", [])}
+        if not covers(names, config.domain):
+            return Row(item, kind, UNUSABLE, f"covers {', '.join(sorted(n for n in names if n))}, not {config.domain}",
+                       request)
+        return Row(item, kind, READY, f"ISSUED for {certificate.get('DomainName')}")
+
+    return Requirement(item, kind, _guarded(item, kind, check, request))
+
+
+def _connection(config: EnvironmentConfig) -> Requirement:
+    item, kind = config.pipelines.connection_arn, "CodeStar connection"
+    create = ("create a GitHub connection (Developer Tools > Settings > Connections), complete the handshake, "
+              "and set pipelines.connection_arn")
+
+    def check(clients: Clients) -> Row:
+        connection = clients("codestar-connections").get_connection(ConnectionArn=item)["Connection"]
+        status = connection.get("ConnectionStatus")
+        if status != "AVAILABLE":
+            return Row(item, kind, UNUSABLE, f"status {status}",
+                       "complete the handshake: Developer Tools > Settings > Connections > Update pending connection")
+        return Row(item, kind, READY, f"AVAILABLE ({connection.get('ProviderType', '')})")
+
+    return Requirement(item, kind, _guarded(item, kind, check, create))
+
+
+def _bucket(config: EnvironmentConfig, field: str, bucket: str) -> Requirement:
+    item, kind = bucket, f"S3 bucket ({field})"
+    fix = f"create it (it is hosted outside this project) or fix hosting.{field}"
+
+    def check(clients: Clients) -> Row:
+        try:
+            clients("s3").head_bucket(Bucket=bucket, ExpectedBucketOwner=config.account_id)
+        except Exception as error:  # noqa: BLE001
+            if _error_code(error) in ("403", "AccessDenied"):
+                return Row(item, kind, UNUSABLE, f"not owned by {config.account_id}, or not accessible", fix)
+            raise
+        return Row(item, kind, READY, f"owned by {config.account_id}")
+
+    return Requirement(item, kind, _guarded(item, kind, check, fix))
+
+
+def _distribution(field: str, distribution_id: str) -> Requirement:
+    item, kind = distribution_id, f"CloudFront distribution ({field})"
+    fix = f"fix hosting.{field} (the distribution is hosted outside this project)"
+
+    def check(clients: Clients) -> Row:
+        distribution = clients("cloudfront").get_distribution(Id=distribution_id)["Distribution"]
+        if not distribution.get("DistributionConfig", {}).get("Enabled", True):
+            return Row(item, kind, UNUSABLE, "disabled", "enable it, or fix the id")
+        return Row(item, kind, READY, f"{distribution.get('Status', '')} {distribution.get('DomainName', '')}".strip())
+
+    return Requirement(item, kind, _guarded(item, kind, check, fix))
+
+
+# ----------------------------------------------------------------------------- the table
+
+
+def requirements(config: EnvironmentConfig) -> list[Requirement]:
+    """Everything the workspaces of `config` expect to exist, from the catalogue and config."""
+    namer = Namer(config.project, config.name)
+    hosting = config.hosting.model_dump()
+    return [
+        _account(config),
+        *(_parameter(config, namer, p) for p in catalogue.manual_parameters()),
+        *(_secret(config, s) for s in catalogue.SECRETS),
+        _vpc(config),
+        *(_subnet(config, s, "public") for s in config.network.public_subnet_ids),
+        *(_subnet(config, s, "private") for s in config.network.private_subnet_ids),
+        _rds_security_group(config),
+        _rds_instance(config),
+        _certificate(config),
+        _connection(config),
+        *(_bucket(config, field, value) for field, value in hosting.items() if field.endswith("_bucket")),
+        *(_distribution(field, value) for field, value in hosting.items() if field.endswith("_distribution_id")),
+    ]
+
+
+def run(config: EnvironmentConfig, clients: Clients | None = None) -> list[Row]:
+    clients = clients or Clients(config)
+    return [requirement.check(clients) for requirement in requirements(config)]
+
+
+def render(rows: list[Row]) -> str:
+    headers = ("ITEM", "KIND", "STATUS", "WHAT TO DO")
+    cells = [(r.item, r.kind, r.status if r.ready else f"{r.status}: {r.detail}", r.fix or "-") for r in rows]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers[:3])]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers[:3], widths)) + "  " + headers[3]]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(cell[:3], widths)) + "  " + cell[3] for cell in cells]
+    ready = sum(r.ready for r in rows)
+    lines.append(f"\n{ready}/{len(rows)} ready" + ("" if ready == len(rows) else f", {len(rows) - ready} not ready"))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.preflight", description=__doc__.splitlines()[0])
+    parser.add_argument("--env", required=True, help="environment name (config/environments/<env>.toml)")
+    parser.add_argument("--json", metavar="FILE", help="also write the rows as JSON to FILE ('-' for stdout)")
+    args = parser.parse_args(argv)
+    try:
+        config = load_environment(args.env)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if config.emulator is None:
+        from tools.credentials import missing_credentials
+
+        problems = missing_credentials(config)
+        if problems:
+            print("error: cannot run the preflight:\n  - " + "\n  - ".join(problems), file=sys.stderr)
+            return 2
+    return report(config, json_path=args.json)
+
+
+def report(config: EnvironmentConfig, clients: Clients | None = None, json_path: str | None = None) -> int:
+    """Print the table (and write the JSON); 0 when every row is ready, 1 otherwise."""
+    where = config.emulator.endpoint if config.emulator else f"account {config.account_id}, {config.region}"
+    print(f"preflight {config.name} ({where})", flush=True)
+    rows = run(config, clients)
+    if json_path:
+        document = json.dumps({"environment": config.name, "ready": all(r.ready for r in rows),
+                               "rows": [asdict(r) for r in rows]}, indent=2)
+        if json_path == "-":
+            print(document)
+        else:
+            with open(json_path, "w", encoding="utf-8") as output:
+                output.write(document + "\n")
+    if json_path != "-":
+        print(render(rows))
+    return 0 if all(r.ready for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
