@@ -1,0 +1,276 @@
+"""Change sets from Terraform plans, and the guard for stateful resources.
+
+    python -m tools.changeset backend-prod                       # make changeset STACK=backend-prod
+    python -m tools.changeset parent-dev backend-dev --json changes.json
+    python -m tools.changeset backend-prod --allow aws_ecr_repository.registry_repository_1A2B3C4D
+
+For each stack: synthesize (unless --skip-synth), `terraform init`, `terraform plan -out=tfplan`
+in cdktf.out/stacks/<stack>/, read `terraform show -json tfplan`, and print what CloudFormation
+would have called a change set: one row per resource with its action (Add / Modify / Remove /
+Replace), the construct path (the logical ID), the type, the physical ID where known, and the
+attributes that change and those that force the replacement. Values are never printed (the
+plan holds secrets); only attribute names.
+
+The guard: a plan that removes or replaces a resource whose type is in
+`constructs_lib.protection.STATEFUL_RESOURCE_TYPES` is blocked unless the operator names
+that resource's address with --allow. The saved `tfplan` is what `make deploy` applies.
+
+Exit codes: 0 no changes, 2 changes, 3 blocked by the guard, 1 error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from constructs_lib.protection import STATEFUL_RESOURCE_TYPES
+from tools import terraform
+
+EXIT_NO_CHANGES, EXIT_ERROR, EXIT_CHANGES, EXIT_BLOCKED = 0, 1, 2, 3
+DEFAULT_PLAN_FILE = "tfplan"
+ADD, MODIFY, REMOVE, REPLACE, FORGET = "Add", "Modify", "Remove", "Replace", "Forget"
+GUARDED_ACTIONS = frozenset({REMOVE, REPLACE})
+# Terraform's action lists (plan JSON `change.actions`) in CloudFormation's words. `no-op`
+# and `read` (data sources) are not changes.
+ACTION_NAMES: dict[tuple[str, ...], str] = {
+    ("create",): ADD,
+    ("update",): MODIFY,
+    ("delete",): REMOVE,
+    ("delete", "create"): REPLACE,
+    ("create", "delete"): REPLACE,
+    ("forget",): FORGET,
+}
+ACTION_ORDER = (REMOVE, REPLACE, MODIFY, ADD, FORGET)
+
+
+@dataclass(frozen=True)
+class ResourceChange:
+    action: str
+    address: str
+    logical_id: str  # the construct path, e.g. parent-local/parameters/admin_email
+    type: str
+    physical_id: str | None
+    changed: tuple[str, ...] = ()
+    forces_replacement: tuple[str, ...] = ()
+    reason: str | None = None
+    guarded: bool = False
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    stack: str
+    changes: tuple[ResourceChange, ...]
+    allowed: tuple[str, ...] = ()
+    output_changes: tuple[str, ...] = field(default=())
+
+    @property
+    def blocked(self) -> tuple[ResourceChange, ...]:
+        """Guarded removals and replacements the operator has not named."""
+        return tuple(c for c in self.changes if c.guarded and c.address not in self.allowed)
+
+    @property
+    def exit_code(self) -> int:
+        if self.blocked:
+            return EXIT_BLOCKED
+        return EXIT_CHANGES if self.changes or self.output_changes else EXIT_NO_CHANGES
+
+    def counts(self) -> dict[str, int]:
+        return {action: sum(1 for c in self.changes if c.action == action) for action in ACTION_ORDER}
+
+    def to_dict(self) -> dict:
+        return {
+            "stack": self.stack,
+            "status": {EXIT_NO_CHANGES: "no-changes", EXIT_CHANGES: "changes", EXIT_BLOCKED: "blocked"}[self.exit_code],
+            "counts": self.counts(),
+            "changes": [asdict(c) | {"blocked": c in self.blocked} for c in self.changes],
+            "output_changes": list(self.output_changes),
+            "allowed": list(self.allowed),
+        }
+
+
+# ------------------------------------------------------------------ reading a plan
+
+
+def construct_paths(synthesized: dict) -> dict[str, str]:
+    """`type.name` -> construct path, from the `//` metadata cdktf writes into cdk.tf.json."""
+    paths = {}
+    for rtype, resources in synthesized.get("resource", {}).items():
+        for name, body in resources.items():
+            path = body.get("//", {}).get("metadata", {}).get("path")
+            if path:
+                paths[f"{rtype}.{name}"] = path
+    return paths
+
+
+def configured_attributes(plan: dict) -> dict[str, frozenset[str]]:
+    """`type.name` -> the attributes the configuration sets (root module; cdktf has no modules)."""
+    resources = plan.get("configuration", {}).get("root_module", {}).get("resources", [])
+    return {r["address"]: frozenset(r.get("expressions", {})) for r in resources if r.get("mode") == "managed"}
+
+
+def _changed_attributes(before: dict, after: dict, after_unknown: dict, configured: frozenset[str]) -> tuple[str, ...]:
+    # A known value that differs is a change. An unknown one ("known after apply") is a
+    # change only where the configuration sets it: computed attributes (id, arn, version)
+    # are unknown on every update and would drown the real change.
+    keys = set(before) | set(after) | set(after_unknown)
+    return tuple(sorted(
+        k for k in keys
+        if (after_unknown.get(k) is True and k in configured)
+        or (after_unknown.get(k) is not True and _normal(before.get(k)) != _normal(after.get(k)))
+    ))
+
+
+def _normal(value: object) -> object:
+    # The provider reads back unset strings, maps and lists as "", {} and [] but plans them as null.
+    return None if value in ("", {}, []) else value
+
+
+def _path_text(path: list) -> str:
+    text = ""
+    for step in path:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
+    return text
+
+
+def _address_without_module(address: str) -> str:
+    # cdktf stacks have no modules; an index (`foo.bar[0]`) still maps to `foo.bar`'s path.
+    return address.split("[", 1)[0]
+
+
+def parse_plan(stack: str, plan: dict, *, paths: dict[str, str] | None = None,
+               allowed: Iterable[str] = ()) -> ChangeSet:
+    """The change set of one `terraform show -json` plan document."""
+    paths = paths or {}
+    configured = configured_attributes(plan)
+    changes = []
+    for item in plan.get("resource_changes", []):
+        if item.get("mode") != "managed":
+            continue
+        change = item["change"]
+        action = ACTION_NAMES.get(tuple(change["actions"]))
+        if action is None:  # no-op, read
+            continue
+        before = change.get("before") or {}
+        after = change.get("after") or {}
+        address = item["address"]
+        changed = (
+            _changed_attributes(before, after, change.get("after_unknown") or {},
+                                configured.get(_address_without_module(address), frozenset()))
+            if action in (MODIFY, REPLACE) else ()
+        )
+        replace = tuple(sorted({_path_text(p) for p in change.get("replace_paths") or []}))
+        changes.append(ResourceChange(
+            action=action,
+            address=address,
+            logical_id=paths.get(_address_without_module(address), address),
+            type=item["type"],
+            physical_id=before.get("id") if before else None,
+            changed=changed,
+            forces_replacement=replace,
+            reason=item.get("action_reason"),
+            guarded=action in GUARDED_ACTIONS and item["type"] in STATEFUL_RESOURCE_TYPES,
+        ))
+    changes.sort(key=lambda c: (ACTION_ORDER.index(c.action), c.logical_id))
+    outputs = tuple(sorted(
+        name for name, change in (plan.get("output_changes") or {}).items() if change["actions"] != ["no-op"]
+    ))
+    return ChangeSet(stack=stack, changes=tuple(changes), allowed=tuple(sorted(allowed)), output_changes=outputs)
+
+
+# ------------------------------------------------------------------ printing
+
+
+def _details(change: ResourceChange) -> str:
+    if change.action == REPLACE:
+        forced = set(change.forces_replacement)
+        others = [a for a in change.changed if a not in forced]
+        text = "replaced because of: " + (", ".join(change.forces_replacement) or change.reason or "?")
+        return text + (f"; also changes: {', '.join(others)}" if others else "")
+    if change.action == MODIFY:
+        return ", ".join(change.changed)
+    return ""
+
+
+def render(changeset: ChangeSet) -> str:
+    counts = changeset.counts()
+    summary = ", ".join(f"{n} {action.lower()}" for action, n in counts.items() if n) or "no resource changes"
+    lines = [f"Change set for {changeset.stack}: {summary}"]
+    if changeset.changes:
+        header = ("Action", "Logical ID (construct path)", "Type", "Physical ID", "Changed / forces replacement")
+        rows = [
+            (c.action + (" !" if c in changeset.blocked else ""), c.logical_id, c.type, c.physical_id or "-", _details(c))
+            for c in changeset.changes
+        ]
+        widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header) - 1)]
+        for row in [header, *rows]:
+            lines.append("  ".join(str(v).ljust(w) for v, w in zip(row, widths)) + "  " + row[-1])
+    if changeset.output_changes:
+        lines.append(f"Outputs that change: {', '.join(changeset.output_changes)}")
+    if changeset.blocked:
+        lines.append("")
+        lines.append(f"BLOCKED: this plan destroys or replaces {len(changeset.blocked)} stateful resource(s) "
+                     "(constructs_lib/protection.py STATEFUL_RESOURCE_TYPES):")
+        lines.extend(f"  {c.action:8} {c.address}" for c in changeset.blocked)
+        allow = " ".join(f"--allow {c.address}" for c in changeset.blocked)
+        lines.append(f"If this is intended, run again naming each one: {allow}")
+    else:
+        for c in changeset.changes:
+            if c.guarded:
+                lines.append(f"allowed by the operator: {c.action} {c.address}")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ running a plan
+
+
+def plan_stack(stack_dir: Path, *, allowed: Iterable[str] = (), plan_file: str = DEFAULT_PLAN_FILE,
+               extra: Iterable[str] = ()) -> ChangeSet:
+    """init + plan (saved as `plan_file` in the stack directory) + show -json -> change set."""
+    terraform.init(stack_dir)
+    terraform.plan(stack_dir, plan_file, *extra)
+    synthesized = json.loads((stack_dir / "cdk.tf.json").read_text())
+    return parse_plan(stack_dir.name, terraform.show_json(stack_dir, plan_file),
+                      paths=construct_paths(synthesized), allowed=allowed)
+
+
+def combined_exit_code(changesets: Iterable[ChangeSet]) -> int:
+    return max((c.exit_code for c in changesets), default=EXIT_NO_CHANGES)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from tools import cdktf_cli
+    from tools.workspace_runner import parse_stack
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("stacks", nargs="+", metavar="STACK", help="<layer>-<env>, e.g. backend-prod")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the change sets as JSON")
+    parser.add_argument("--allow", action="append", default=[], metavar="ADDRESS",
+                        help="a stateful resource address this plan may remove or replace (repeatable)")
+    parser.add_argument("--outdir", type=Path, default=cdktf_cli.DEFAULT_OUTDIR)
+    parser.add_argument("--skip-synth", action="store_true", help="plan the stacks already in --outdir")
+    args = parser.parse_args(argv)
+    try:
+        environments = sorted({parse_stack(stack)[1] for stack in args.stacks})
+        if not args.skip_synth:
+            cdktf_cli.run(["synth"], environments=environments, outdir=args.outdir, capture=True)
+        changesets = []
+        for stack in args.stacks:
+            changeset = plan_stack(args.outdir / "stacks" / stack, allowed=args.allow)
+            print(render(changeset) + "\n", flush=True)
+            changesets.append(changeset)
+    except (ValueError, terraform.TerraformError, cdktf_cli.CommandFailed) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    if args.json:
+        args.json.write_text(json.dumps([c.to_dict() for c in changesets], indent=2) + "\n")
+    code = combined_exit_code(changesets)
+    print({EXIT_NO_CHANGES: "no changes", EXIT_CHANGES: "changes", EXIT_BLOCKED: "blocked by the guard"}[code])
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
