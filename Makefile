@@ -7,6 +7,10 @@ PY := .venv/bin/python
 CDKTF := node_modules/.bin/cdktf
 PIPENV_VERSION := 2026.10.3
 STACK ?=
+# Stateful resources a plan may remove or replace (tools/changeset.py guard): ALLOW="addr1 addr2"
+ALLOW ?=
+JSON ?=
+ALLOW_ARGS = $(foreach address,$(ALLOW),--allow $(address))
 ENV ?= local
 LOCAL_STACKS := parent-local backend-local frontend-local
 
@@ -33,13 +37,17 @@ setup: .venv/.synced node_modules/.synced ## install the pinned toolchain (pipen
 synth: setup ## synthesize all 12 stacks into cdktf.out/
 	@$(ENV_SH); $(CDKTF) synth
 
-diff: setup ## plan one stack: make diff STACK=backend-prod
+diff: setup ## plan one stack and print its change set (guarded): make diff STACK=backend-prod
 	@test -n "$(STACK)" || { echo "usage: make diff STACK=<layer>-<env>"; exit 2; }
-	@$(ENV_SH); $(PY) -m tools.workspace_runner diff $(STACK)
+	@$(ENV_SH); rc=0; $(PY) -m tools.workspace_runner diff $(STACK) $(ALLOW_ARGS) || rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 2 ]
 
-deploy: setup ## apply one stack: make deploy STACK=backend-prod
+deploy: setup ## change set, guard, then apply that saved plan: make deploy STACK=backend-prod [ALLOW=addr]
 	@test -n "$(STACK)" || { echo "usage: make deploy STACK=<layer>-<env>"; exit 2; }
-	@$(ENV_SH); $(PY) -m tools.workspace_runner deploy $(STACK)
+	@$(ENV_SH); $(PY) -m tools.workspace_runner deploy $(STACK) $(ALLOW_ARGS)
+
+changeset: setup ## change set + guard of one or more stacks: make changeset STACK="parent-prod backend-prod" [ALLOW=addr] [JSON=file]
+	@test -n "$(STACK)" || { echo "usage: make changeset STACK=<layer>-<env> [ALLOW=\"address …\"] [JSON=changes.json]"; exit 2; }
+	@$(ENV_SH); rc=0; $(PY) -m tools.changeset $(STACK) $(ALLOW_ARGS) $(if $(JSON),--json $(JSON)) || rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 2 ]
 
 deploy-local: setup ## start the emulator, seed it, deploy parent, backend, frontend of `local`, print a summary
 	@$(ENV_SH); $(PY) -m tools.local_environment deploy

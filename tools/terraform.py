@@ -83,6 +83,16 @@ def apply(directory: Path, *extra: str) -> Result:
     return run(directory, "apply", "-no-color", "-input=false", "-auto-approve", *extra)
 
 
+def apply_saved_plan(directory: Path, plan_file: str = "tfplan") -> int:
+    """Apply exactly the reviewed plan, streaming Terraform's output to the operator
+    (a long apply must show progress). Returns Terraform's exit code."""
+    binary = shutil.which("terraform")
+    if binary is None:
+        raise RuntimeError("terraform is not on PATH: install Terraform 1.11.x")
+    return subprocess.run([binary, f"-chdir={directory}", "apply", "-input=false", plan_file],
+                          env=environment()).returncode
+
+
 def destroy(directory: Path, *extra: str) -> Result:
     return run(directory, "destroy", "-no-color", "-input=false", "-auto-approve", *extra)
 
