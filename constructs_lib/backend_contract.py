@@ -14,6 +14,8 @@ BACKEND_OUTPUTS: dict[str, OutputSpec] = {
     "redis_endpoint": OutputSpec("Primary endpoint address of the Redis replication group (TLS, port 6379)."),
     "schedule_rule_names": OutputSpec("Map: cron job name -> EventBridge rule name."),
     "dead_letter_queue_urls": OutputSpec("Map: cron job name -> URL of its dead-letter queue (failed calls)."),
+    "pipeline_name": OutputSpec("Name of the ecs-pipeline CodePipeline (source, build, migrations, deploy)."),
+    "pipeline_artifact_bucket": OutputSpec("S3 bucket holding the ecs-pipeline's artifacts."),
 }
 
 

@@ -14,7 +14,6 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
-from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
 from constructs_lib.artifact_bucket import ArtifactBucket
@@ -128,11 +127,13 @@ class EcsPipeline(Construct):
       on `ecr/node-repository:ecr/node-image-tag`, tags it with the commit, pushes it and
       emits imagedefinitions.json;
     - Migrate: the `migrations` project (buildspecs/backend-migrations.yml) runs in the
-      private subnets with its own security group (`migrations_security_group`), which the
-      RDS security group admits on `rds_port`, with the `rds/*` parameters;
+      private subnets with its own security group (`migrations_security_group`, egress to
+      the RDS group on `rds_port` and to HTTPS only), with the `rds/*` parameters;
     - Deploy: the ECS action onto `service_name` in `cluster_name`.
 
-    Expects the artifact bucket, the ECS service and the task roles to exist.
+    Expects the artifact bucket, the ECS service and the task roles to exist, and the
+    caller to admit `migrations_security_group` into the RDS security group (the network
+    owns that group's rules: `ServiceNetwork.allow_into_rds`).
     """
 
     def __init__(self, scope: Construct, id: str, *, props: EcsPipelineProps) -> None:
@@ -227,16 +228,6 @@ class EcsPipeline(Construct):
             from_port=HTTPS_PORT,
             to_port=HTTPS_PORT,
             cidr_ipv4=ANYWHERE_IPV4,
-        )
-        self.database_from_migrations = VpcSecurityGroupIngressRule(
-            self,
-            "database-from-migrations",
-            security_group_id=props.rds_security_group_id,
-            description=f"PostgreSQL from the {name} CodeBuild project",
-            ip_protocol="tcp",
-            from_port=props.rds_port,
-            to_port=props.rds_port,
-            referenced_security_group_id=sg_id,
         )
         self.migrations = BuildProject(
             self,

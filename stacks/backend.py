@@ -10,10 +10,14 @@ from __future__ import annotations
 from constructs import Construct
 
 from config.schema import EnvironmentConfig
-from constructs_lib import backend_contract
+from constructs_lib import backend_contract, ecs_pipeline, frontend_pipeline
+from constructs_lib import deployment_notifications as notifications
 from constructs_lib.api_key_secret import ApiKeySecret, ApiKeySecretProps
 from constructs_lib.api_settings import api_settings
+from constructs_lib.artifact_bucket import ArtifactBucket, ArtifactBucketProps
+from constructs_lib.codebuild_project import ParameterRef
 from constructs_lib.container_registry import ContainerRegistry, ContainerRegistryProps
+from constructs_lib.ecs_pipeline import DatabaseParameters, EcsPipeline, EcsPipelineProps
 from constructs_lib.fargate_service import FargateService, FargateServiceProps
 from constructs_lib.load_balancer import LoadBalancer, LoadBalancerProps
 from constructs_lib.parameter_catalogue import SECRETS_BY_NAME
@@ -206,6 +210,8 @@ class BackendStack(Workspace):
         self.private_subnet_ids = self.network.private_subnet_ids
         self.rds_security_group_id = self.network.rds_security_group_id
 
+        self._compose_delivery_pipeline(config)
+
         backend_contract.publish(
             self,
             {
@@ -216,12 +222,99 @@ class BackendStack(Workspace):
                 "redis_endpoint": self.redis.endpoint,
                 "schedule_rule_names": {name: job.rule.name for name, job in self.jobs.items()},
                 "dead_letter_queue_urls": {name: job.dead_letter_queue.url for name, job in self.jobs.items()},
+                "pipeline_name": self.pipeline.pipeline.name,
+                "pipeline_artifact_bucket": self.pipeline_artifacts.bucket.bucket,
             },
         )
 
-        # ---------------------------------------------------------------- delivery pipeline
-        # The ecs-pipeline (constructs_lib/ecs_pipeline.py) is composed here. It uses:
-        # self.cluster, self.service, self.task_definition, self.ecr_repository,
-        # self.execution_role, self.task_role, self.vpc_id, self.private_subnet_ids,
-        # self.rds_security_group_id and self.network.allow_into_rds(id, sg_id, description)
-        # for its migration runner's PostgreSQL access.
+    # -------------------------------------------------------------------- delivery pipeline
+    def _compose_delivery_pipeline(self, config: EnvironmentConfig) -> None:
+        """Source -> image build -> migrations -> deploy onto the service; its state
+        changes, and the frontend pipeline's, reach the deployment topic."""
+        namer, parent, protect = self.namer, self.parent, config.protection.prevent_destroy
+
+        def parameter(spec_name: str) -> ParameterRef:
+            return ParameterRef(namer.parameter(spec_name), parent.parameter_arn(spec_name))
+
+        self.pipeline_artifacts = ArtifactBucket(
+            self,
+            "pipeline-artifacts",
+            props=ArtifactBucketProps(
+                bucket_name=namer.name(ecs_pipeline.PIPELINE_PART, "artifacts", config.account_id, max_len=63),
+                key_alias=namer.name(ecs_pipeline.PIPELINE_PART, "artifacts"),
+                account_id=config.account_id,
+                partition=config.partition,
+                retention_days=config.pipelines.artifact_retention_days,
+                prevent_destroy=protect,
+                force_destroy=not protect,
+            ),
+        )
+        self.pipeline = EcsPipeline(
+            self,
+            "pipeline",
+            props=EcsPipelineProps(
+                namer=namer,
+                account_id=config.account_id,
+                region=config.region,
+                partition=config.partition,
+                artifact_bucket=self.pipeline_artifacts,
+                connection_arn=config.pipelines.connection_arn,
+                repository=config.pipelines.backend_repository,
+                branch=config.pipelines.backend_branch,
+                node_repository=parameter("ecr/node-repository"),
+                node_image_tag=parameter("ecr/node-image-tag"),
+                node_repository_arn=(
+                    f"arn:{config.partition}:ecr:{config.region}:{config.account_id}:repository/{config.ecr.node_repository}"
+                ),
+                ecr_repository_url=self.ecr_repository.repository_url,
+                ecr_repository_arn=self.ecr_repository.arn,
+                vpc_id=self.vpc_id,
+                private_subnet_ids=tuple(config.network.private_subnet_ids),
+                rds_security_group_id=self.rds_security_group_id,
+                rds_port=config.rds.port,
+                database=DatabaseParameters(
+                    host=parameter("rds/host"),
+                    port=parameter("rds/port"),
+                    name=parameter("rds/dailydesk/name"),
+                    username=parameter("rds/username"),
+                    password=parameter("rds/password"),
+                ),
+                parameter_key_arns=(parent.string("parameters_kms_key_arn"),),
+                cluster_name=self.cluster.name,
+                service_name=self.service.name,
+                container_name=self.api.container_name,
+                task_family=self.task_definition.family,
+                task_role_arns=(self.execution_role.arn, self.task_role.arn),
+                log_retention_days=config.logs.retention_days,
+                prevent_destroy=protect,
+            ),
+        )
+        self.database_from_migrations = self.network.allow_into_rds(
+            "database-from-migrations",
+            self.pipeline.migrations_security_group.id,
+            "PostgreSQL from the ecs-pipeline's migrations",
+        )
+        self.deployment_topic = notifications.DeploymentTopic(
+            self,
+            "deployment-topic",
+            props=notifications.DeploymentTopicProps(
+                topic_name=parent.string("deployment_topic_name"),
+                key_alias=namer.name("deployments"),
+                account_id=config.account_id,
+                partition=config.partition,
+                prevent_destroy=protect,
+                publisher_rule_arns=tuple(
+                    notifications.rule_arn(config, namer, part)
+                    for part in (ecs_pipeline.PIPELINE_PART, frontend_pipeline.PIPELINE_PART)
+                ),
+            ),
+        )
+        self.pipeline_notifications = notifications.PipelineNotification(
+            self,
+            "pipeline-notifications",
+            props=notifications.PipelineNotificationProps(
+                rule_name=notifications.rule_name(namer, ecs_pipeline.PIPELINE_PART),
+                pipeline_name=self.pipeline.name,
+                topic_arn=self.deployment_topic.arn,
+            ),
+        )
