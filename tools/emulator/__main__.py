@@ -1,0 +1,68 @@
+"""`python -m tools.emulator start|stop|reset|status|patches|serve|seed ENV`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from tools.emulator import server
+
+
+def _default_port() -> int:
+    from config.loader import load_environment
+
+    emulator = load_environment("local").emulator
+    assert emulator is not None  # the schema requires it for `local`
+    return emulator.port
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.emulator", description=__doc__)
+    parser.add_argument("command", choices=("start", "stop", "reset", "status", "patches", "serve", "seed"))
+    parser.add_argument("environment", nargs="?", default="local", help="seed: the environment file to seed (local)")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=None, help="default: [emulator].port of config/environments/local.toml")
+    args = parser.parse_args(argv)
+    host = server.require_loopback(args.host)
+    port = args.port or _default_port()
+    endpoint = server.endpoint_of(host, port)
+
+    if args.command == "patches":
+        from tools.emulator import patches
+
+        for item in patches.list_patches():
+            print(f"{item.service:26} {item.name:44} {', '.join(item.actions)}")
+            print(f"{'':26} {item.summary}")
+        return 0
+    if args.command == "serve":
+        server.serve(host, port)
+        return 0
+    if args.command == "start":
+        started = server.start_background(host, port)
+        print(f"emulator {'started' if started else 'already running'} on {endpoint} (log {server.log_file(port)})")
+        return 0
+    if args.command == "stop":
+        server.stop(host, port)
+        print(f"emulator on {endpoint} stopped (if we had started it)")
+        return 0
+    if args.command == "reset":
+        server.reset(endpoint)
+        print(f"emulator on {endpoint} reset")
+        return 0
+    if args.command == "status":
+        document = server.health(endpoint)
+        print(json.dumps({"endpoint": endpoint, "running": document is not None, **(document or {})}, indent=2))
+        return 0 if document else 1
+    if args.command == "seed":
+        from config.loader import load_environment
+        from tools.emulator.seed import seed
+
+        config = load_environment(args.environment)
+        print(json.dumps(seed(config, endpoint), indent=2))
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,184 @@
+"""Start, reuse, reset and stop the emulator: moto's server run in-process by `serve`.
+
+`start_background` spawns `python -m tools.emulator serve` detached, so the emulator
+outlives the command that started it (a deploy, a test session) and the next one reuses
+it. Only loopback addresses are accepted: the emulator has no authentication.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+STATE_DIR = REPO_ROOT / ".emulator"
+DEFAULT_START_TIMEOUT_SECONDS = 60.0
+DEFAULT_STOP_TIMEOUT_SECONDS = 10.0
+DEFAULT_PROBE_TIMEOUT_SECONDS = 2.0
+DEFAULT_LOG_TAIL_LINES = 40
+# Answered by `serve` only, so a foreign server on the port is never mistaken for ours.
+HEALTH_PATH = "/dailydesk-emulator/health"
+
+
+class EmulatorError(RuntimeError):
+    """The emulator could not be started, reached or stopped."""
+
+
+def require_loopback(host: str) -> str:
+    """The host, if it is a loopback address (or `localhost`); otherwise an error."""
+    if host == "localhost":
+        return host
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return host
+    except ValueError:
+        pass
+    raise EmulatorError(f"refusing to run the emulator on {host!r}: only loopback addresses (127.0.0.1) are allowed")
+
+
+def endpoint_of(host: str, port: int) -> str:
+    return f"http://{host}:{port}"
+
+
+def log_file(port: int) -> Path:
+    return STATE_DIR / f"{port}.log"
+
+
+def pid_file(port: int) -> Path:
+    return STATE_DIR / f"{port}.pid"
+
+
+def health(endpoint: str, timeout: float = DEFAULT_PROBE_TIMEOUT_SECONDS) -> dict | None:
+    """The emulator's health document (moto version, applied patches), or None."""
+    try:
+        with urllib.request.urlopen(endpoint + HEALTH_PATH, timeout=timeout) as response:
+            return json.loads(response.read())
+    except (OSError, ValueError, urllib.error.URLError):
+        return None
+
+
+def is_running(endpoint: str) -> bool:
+    return health(endpoint) is not None
+
+
+def _tail(path: Path, lines: int = DEFAULT_LOG_TAIL_LINES) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except FileNotFoundError:
+        return "(no log written)"
+
+
+def start_background(host: str, port: int, timeout: float = DEFAULT_START_TIMEOUT_SECONDS) -> bool:
+    """Reuse a healthy emulator on host:port (False) or spawn one and wait for it (True)."""
+    require_loopback(host)
+    endpoint = endpoint_of(host, port)
+    if is_running(endpoint):
+        return False
+    STATE_DIR.mkdir(exist_ok=True)
+    log = log_file(port)
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tools.emulator", "serve", "--host", host, "--port", str(port)],
+            cwd=REPO_ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    pid_file(port).write_text(str(process.pid))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if is_running(endpoint):
+            return True
+        if process.poll() is not None:
+            pid_file(port).unlink(missing_ok=True)
+            raise EmulatorError(f"the emulator exited with code {process.returncode}; log {log}:\n{_tail(log)}")
+        time.sleep(0.2)
+    process.terminate()
+    pid_file(port).unlink(missing_ok=True)
+    raise EmulatorError(f"the emulator did not answer on {endpoint} within {timeout:.0f} s; log {log}:\n{_tail(log)}")
+
+
+def reset(endpoint: str) -> None:
+    """Forget every resource: moto's own reset, and the state our patches keep (the
+    `serve` process resets that on the same request, see patches.reset_all)."""
+    request = urllib.request.Request(endpoint + "/moto-api/reset", method="POST", data=b"")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        if response.status != 200:
+            raise EmulatorError(f"reset of {endpoint} answered HTTP {response.status}")
+
+
+def stop(host: str, port: int, timeout: float = DEFAULT_STOP_TIMEOUT_SECONDS) -> None:
+    """Stop the emulator we started on host:port (found by its pid file); nothing else."""
+    require_loopback(host)
+    path = pid_file(port)
+    try:
+        pid = int(path.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        path.unlink(missing_ok=True)
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        # Our own child (same process as a test session) must also be reaped.
+        try:
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                break
+        except ChildProcessError:
+            pass
+        time.sleep(0.1)
+    else:
+        os.kill(pid, signal.SIGKILL)
+    path.unlink(missing_ok=True)
+
+
+def serve(host: str, port: int) -> None:
+    """Apply every patch, then run moto's server in this process until SIGTERM/SIGINT."""
+    require_loopback(host)
+    from moto import __version__ as moto_version
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import make_server
+
+    from tools.emulator import patches
+
+    applied = patches.apply_all()
+    document = json.dumps({"moto": moto_version, "patches": [p.name for p in applied]}).encode()
+    moto_app = DomainDispatcherApplication(create_backend_app)
+
+    def app(environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path == HEALTH_PATH:
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [document]
+        if path == "/moto-api/reset" and environ.get("REQUEST_METHOD") == "POST":
+            patches.reset_all()
+        return moto_app(environ, start_response)
+
+    server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
+
+    def shutdown(signum, frame):  # noqa: ARG001
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, shutdown)
+    print(f"dailydesk emulator: moto {moto_version} on {endpoint_of(host, port)}, {len(applied)} patches", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
