@@ -1,0 +1,25 @@
+"""Tests against the launched emulator (session fixture `emulator_endpoint`)."""
+
+from __future__ import annotations
+
+import boto3
+
+REGION = "us-east-1"
+
+
+def aws(service: str, endpoint: str):
+    """A boto3 client for the emulator only, with its throwaway credentials."""
+    return boto3.client(service, endpoint_url=endpoint, region_name=REGION, aws_access_key_id="test", aws_secret_access_key="test")
+
+
+def network(endpoint: str, cidr: str = "10.90.0.0/16") -> tuple[str, list[str], str]:
+    """A VPC with two subnets in two AZs and a security group: (vpc, subnets, group)."""
+    ec2 = aws("ec2", endpoint)
+    vpc = ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
+    base = cidr.split(".")
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"{base[0]}.{base[1]}.{i}.0/24", AvailabilityZone=f"{REGION}{az}")["Subnet"]["SubnetId"]
+        for i, az in enumerate("ab")
+    ]
+    group = ec2.create_security_group(GroupName=f"sg-{vpc}", Description="test", VpcId=vpc)["GroupId"]
+    return vpc, subnets, group

@@ -1,0 +1,66 @@
+import pytest
+
+from config.loader import load_environment
+from constructs_lib.naming import Namer
+from constructs_lib.parameter_catalogue import SECRETS, manual_parameters
+from tests.emulator import aws
+from tools.emulator.seed import seed
+
+pytestmark = pytest.mark.emulator
+
+
+@pytest.fixture(scope="module")
+def seeded(emulator_endpoint):
+    config = load_environment("local")
+    first = seed(config, emulator_endpoint)
+    return config, first, seed(config, emulator_endpoint)
+
+
+def test_seed_is_idempotent(seeded):
+    _, first, second = seeded
+    assert first == second
+
+
+def test_manual_parameters_and_secrets(seeded, emulator_endpoint):
+    config, _, _ = seeded
+    ssm = aws("ssm", emulator_endpoint)
+    namer = Namer(config.project, config.name)
+    names = [namer.parameter(p.name) for p in manual_parameters()]
+    assert len(names) == 9
+    found = ssm.get_parameters(Names=names, WithDecryption=True)["Parameters"]
+    assert sorted(p["Name"] for p in found) == sorted(names)
+    assert {p["Type"] for p in found} == {"SecureString"}
+    manager = aws("secretsmanager", emulator_endpoint)
+    for secret in SECRETS:
+        import json
+
+        assert list(json.loads(manager.get_secret_value(SecretId=secret.name)["SecretString"])) == [secret.key]
+
+
+def test_network_with_exact_ids(seeded, emulator_endpoint):
+    config, _, _ = seeded
+    ec2 = aws("ec2", emulator_endpoint)
+    network = config.network
+    assert ec2.describe_vpcs(VpcIds=[network.vpc_id])["Vpcs"][0]["VpcId"] == network.vpc_id
+    wanted = [*network.public_subnet_ids, *network.private_subnet_ids]
+    subnets = ec2.describe_subnets(SubnetIds=wanted)["Subnets"]
+    assert sorted(s["SubnetId"] for s in subnets) == sorted(wanted)
+    assert {s["VpcId"] for s in subnets} == {network.vpc_id}
+    assert len({s["CidrBlock"] for s in subnets}) == len(wanted)
+    assert len({s["AvailabilityZone"] for s in subnets}) >= 2
+    group = ec2.describe_security_groups(GroupIds=[config.rds.security_group_id])["SecurityGroups"][0]
+    assert group["VpcId"] == network.vpc_id
+
+
+def test_certificate_buckets_and_distributions(seeded, emulator_endpoint):
+    config, _, _ = seeded
+    certificate = aws("acm", emulator_endpoint).describe_certificate(CertificateArn=config.certificate_arn)["Certificate"]
+    assert certificate["Status"] == "ISSUED"
+    assert certificate["DomainName"] == f"*.{config.domain}" and config.domain in certificate["SubjectAlternativeNames"]
+    hosting = config.hosting
+    buckets = {b["Name"] for b in aws("s3", emulator_endpoint).list_buckets()["Buckets"]}
+    assert {hosting.website_bucket, hosting.tablet_bucket, hosting.booking_bucket, hosting.sales_export_bucket} <= buckets
+    cloudfront = aws("cloudfront", emulator_endpoint)
+    for distribution_id, bucket in ((hosting.website_distribution_id, hosting.website_bucket), (hosting.tablet_distribution_id, hosting.tablet_bucket), (hosting.booking_distribution_id, hosting.booking_bucket)):
+        origins = cloudfront.get_distribution(Id=distribution_id)["Distribution"]["DistributionConfig"]["Origins"]["Items"]
+        assert origins[0]["DomainName"].startswith(bucket + ".")
