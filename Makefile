@@ -14,7 +14,7 @@ ALLOW_ARGS = $(foreach address,$(ALLOW),--allow $(address))
 ENV ?= local
 LOCAL_STACKS := parent-local backend-local frontend-local
 
-.PHONY: help setup synth diff deploy changeset test test-fast deploy-local destroy-local emulator-start emulator-stop preflight drift lint
+.PHONY: help setup synth diff deploy changeset test test-fast deploy-local destroy-local emulator-start emulator-stop preflight drift policy-scan lint
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -66,3 +66,12 @@ test: setup ## every test: synth, plan, policy scan and emulator tests
 
 test-fast: setup ## every test but the emulator ones
 	@$(ENV_SH); $(PY) -m pytest -m "not emulator"
+
+preflight: setup ## check the pre-existing world of one environment: make preflight ENV=prod [JSON=file]
+	@$(ENV_SH); $(PY) -m tools.preflight --env $(ENV) $(if $(JSON),--json $(JSON))
+
+drift: setup ## refresh-only plan of every workspace of one environment: make drift ENV=prod (exit 2 = drift)
+	@$(ENV_SH); $(PY) -m tools.drift --env $(ENV)
+
+policy-scan: synth ## checkov on the synthesized JSON of all 12 stacks; exceptions in policy/checkov-skips.yaml
+	@$(ENV_SH); $(PY) -m tools.policy_scan
