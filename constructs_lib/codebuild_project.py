@@ -58,6 +58,12 @@ def buildspec(file_name: str) -> str:
     return path.read_text()
 
 
+def terraform_literal(text: str) -> str:
+    """`text` as a literal Terraform string: shell `${VAR}` and `%{` must not be read as
+    Terraform interpolation or template directives."""
+    return text.replace("${", "$${").replace("%{", "%%{")
+
+
 @dataclass(frozen=True)
 class EnvironmentVariable:
     """PLAINTEXT carries the value; PARAMETER_STORE carries the SSM parameter *name* and
@@ -147,7 +153,7 @@ class BuildProject(Construct):
             build_timeout=props.timeout_minutes,
             queued_timeout=props.queued_timeout_minutes,
             encryption_key=props.artifact_key_arn,
-            source=CodebuildProjectSource(type="CODEPIPELINE", buildspec=buildspec(props.buildspec_file)),
+            source=CodebuildProjectSource(type="CODEPIPELINE", buildspec=terraform_literal(buildspec(props.buildspec_file))),
             artifacts=CodebuildProjectArtifacts(type="CODEPIPELINE"),
             environment=CodebuildProjectEnvironment(
                 compute_type=props.compute_type,

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 import yaml
 
-from constructs_lib.codebuild_project import BUILDSPEC_DIR, buildspec
+from constructs_lib.codebuild_project import BUILDSPEC_DIR, buildspec, terraform_literal
 from tests.unit.pipeline_synth import body, variables
 
 # file -> (workspace, project construct path)
@@ -29,6 +29,10 @@ def spec(name: str) -> dict:
 
 def script(name: str) -> str:
     return "\n".join(command for phase in spec(name)["phases"].values() for command in phase.get("commands", []))
+
+
+def test_terraform_literal_escapes_interpolation_and_directives():
+    assert terraform_literal('echo "${A}" %{x} $B') == 'echo "$${A}" %%{x} $B'
 
 
 def test_every_buildspec_file_is_used_by_a_project():
@@ -54,7 +58,9 @@ def test_buildspec_commands_are_valid_bash(name):
 def test_project_carries_the_file_and_provides_every_variable_it_reads(synthesized, name, env):
     layer, path = USED_BY[name]
     project = body(synthesized[f"{layer}-{env}"], "aws_codebuild_project", path)
-    assert project["source"]["buildspec"] == (BUILDSPEC_DIR / name).read_text()
+    # Escaped so that Terraform passes the shell's ${VAR} through untouched.
+    assert project["source"]["buildspec"] == terraform_literal((BUILDSPEC_DIR / name).read_text())
+    assert "${" not in project["source"]["buildspec"].replace("$${", "")
     text = script(name)
     assigned = set(re.findall(r"(?:^|[\s;(])([A-Z_][A-Z0-9_]*)=", text))
     declared = set(spec(name)["env"].get("variables", {}))

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from config import load_environment
-from constructs_lib.codebuild_project import buildspec
+from constructs_lib.codebuild_project import buildspec, terraform_literal
 from tests.synth import resources
 from tests.unit.pipeline_synth import (
     PIPELINE_ENVIRONMENTS,
@@ -103,7 +103,7 @@ def test_artifact_store_is_the_encrypted_bucket(synthesized):
 def test_build_project_builds_on_the_node_base_image_and_pushes_to_the_repository(synthesized, env):
     stack = synthesized[f"backend-{env}"]
     project = body(stack, "aws_codebuild_project", "pipeline/build/project")
-    assert project["source"] == {"type": "CODEPIPELINE", "buildspec": buildspec("backend-build.yml")}
+    assert project["source"] == {"type": "CODEPIPELINE", "buildspec": terraform_literal(buildspec("backend-build.yml"))}
     assert project["artifacts"] == {"type": "CODEPIPELINE"}
     assert project["environment"]["privileged_mode"] is True  # docker build
     assert variables(project) == {
@@ -124,7 +124,7 @@ def test_build_project_builds_on_the_node_base_image_and_pushes_to_the_repositor
 def test_migrations_run_in_the_private_subnets_with_the_rds_parameters(synthesized, env):
     stack, config = synthesized[f"backend-{env}"], load_environment(env)
     project = body(stack, "aws_codebuild_project", "pipeline/migrations/project")
-    assert project["source"]["buildspec"] == buildspec("backend-migrations.yml")
+    assert project["source"]["buildspec"] == terraform_literal(buildspec("backend-migrations.yml"))
     assert project["vpc_config"] == {
         "vpc_id": config.network.vpc_id,
         "subnets": list(config.network.private_subnet_ids),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from config import load_environment
-from constructs_lib.codebuild_project import buildspec
+from constructs_lib.codebuild_project import buildspec, terraform_literal
 from tests.synth import data_sources, resources
 from tests.unit.pipeline_synth import (
     PIPELINE_ENVIRONMENTS,
@@ -98,7 +98,7 @@ def test_stages_run_source_build_deploy_in_order(synthesized, env):
 def test_build_bakes_in_the_api_url_parameter(synthesized, env):
     stack = synthesized[f"frontend-{env}"]
     project = body(stack, "aws_codebuild_project", "pipeline/build/project")
-    assert project["source"] == {"type": "CODEPIPELINE", "buildspec": buildspec("frontend-build.yml")}
+    assert project["source"] == {"type": "CODEPIPELINE", "buildspec": terraform_literal(buildspec("frontend-build.yml"))}
     assert variables(project) == {"API_URL": ("PARAMETER_STORE", f"/dailydesk/{env}/frontend/env/api-url")}
     assert statements(stack, "pipeline/build/policy")["ReadOwnParameters"]["resources"] == [
         parent_output(stack, "parameter_arns", "frontend/env/api-url")
@@ -109,7 +109,7 @@ def test_build_bakes_in_the_api_url_parameter(synthesized, env):
 def test_deploy_gets_each_apps_bucket_and_distribution(synthesized, env):
     stack = synthesized[f"frontend-{env}"]
     project = body(stack, "aws_codebuild_project", "pipeline/deploy/project")
-    assert project["source"] == {"type": "CODEPIPELINE", "buildspec": buildspec("frontend-deploy.yml")}
+    assert project["source"] == {"type": "CODEPIPELINE", "buildspec": terraform_literal(buildspec("frontend-deploy.yml"))}
     expected = {}
     for app, _, _ in APPS:
         expected[f"{app.upper()}_BUCKET"] = ("PLAINTEXT", bucket_ref(stack, app, "bucket"))
