@@ -284,3 +284,12 @@ def test_failed_preflight_deploys_nothing(endpoint, monkeypatch):
     with pytest.raises(SystemExit, match="preflight failed: nothing was deployed"):
         local_environment.deploy(load_environment("local"))
     assert calls == []  # no synth, no deploy
+
+
+def test_connection_the_emulator_cannot_serve_is_shown_not_failed(world, capsys):
+    """moto 5.2.5 has no CodeStar Connections API: the row says so, the rest still decides."""
+    code = preflight.report(world, preflight.Clients(world))
+    output = capsys.readouterr().out
+    assert code == 0, output
+    row = next(line for line in output.splitlines() if line.startswith(world.pipelines.connection_arn))
+    assert "not emulated: the emulator has no CodeStar Connections API; checked on AWS" in row
