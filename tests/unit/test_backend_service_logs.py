@@ -4,13 +4,13 @@ import pytest
 
 from config import load_environment
 from tests.synth import only
-from tests.unit.backend_synth import ENVIRONMENTS, parent_lookup, ref
+from tests.unit.backend_synth import ENVIRONMENTS, body, parent_lookup, ref
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_log_group_named_by_parent_with_environment_retention(synthesized, env):
     stack = synthesized[f"backend-{env}"]
-    group = only(stack, "aws_cloudwatch_log_group")
+    group = body(stack, "aws_cloudwatch_log_group", "logs/group")
     assert group["name"] == parent_lookup(stack, "log_group_name")
     assert group["retention_in_days"] == load_environment(env).logs.retention_days
     assert group["lifecycle"]["prevent_destroy"] is (env != "local")
@@ -25,5 +25,8 @@ def test_log_stream_named_by_parent_in_that_group(synthesized, env):
 
 
 def test_retention_differs_per_environment(synthesized):
-    retention = {env: only(synthesized[f"backend-{env}"], "aws_cloudwatch_log_group")["retention_in_days"] for env in ENVIRONMENTS}
+    retention = {
+        env: body(synthesized[f"backend-{env}"], "aws_cloudwatch_log_group", "logs/group")["retention_in_days"]
+        for env in ENVIRONMENTS
+    }
     assert retention == {"dev": 14, "prod": 365, "local": 7}
