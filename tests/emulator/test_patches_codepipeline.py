@@ -41,3 +41,14 @@ def test_execution_timestamps_are_epoch_numbers(pipeline):
     pipeline.start_pipeline_execution(name="pipe")
     summary = raw_json(pipeline, "ListPipelineExecutions", pipelineName="pipe")["pipelineExecutionSummaries"][0]
     assert isinstance(summary["startTime"], (int, float)) and isinstance(summary["lastUpdateTime"], (int, float))
+
+
+def test_role_trusting_a_list_of_services(emulator_endpoint):
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": ["codebuild.amazonaws.com", "codepipeline.amazonaws.com"]}}]})
+    role = aws("iam", emulator_endpoint).create_role(RoleName="pipe-list-role", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    client = aws("codepipeline", emulator_endpoint)
+    source = {"name": "Source", "actionTypeId": {"category": "Source", "owner": "AWS", "provider": "S3", "version": "1"}, "configuration": {"S3Bucket": "pipe-artifacts", "S3ObjectKey": "k"}, "outputArtifacts": [{"name": "src"}]}
+    build = {"name": "Build", "actionTypeId": {"category": "Build", "owner": "AWS", "provider": "CodeBuild", "version": "1"}, "configuration": {"ProjectName": "p"}, "inputArtifacts": [{"name": "src"}]}
+    created = client.create_pipeline(pipeline={"name": "pipe-list", "roleArn": role, "artifactStore": {"type": "S3", "location": "pipe-artifacts"}, "stages": [{"name": "Source", "actions": [source]}, {"name": "Build", "actions": [build]}]})
+    assert created["pipeline"]["roleArn"] == role
+    client.delete_pipeline(name="pipe-list")

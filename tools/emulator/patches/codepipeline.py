@@ -44,3 +44,36 @@ def pipeline_execution_timestamps() -> None:
         return summary
 
     PipelineExecution.to_summary_dict = to_summary_dict
+
+
+@patch("codepipeline", "CreatePipeline", "UpdatePipeline")
+def role_trust_with_service_lists() -> None:
+    """CreatePipeline/UpdatePipeline accept a role whose trust policy names
+    `codepipeline.amazonaws.com` inside a list of service principals (IAM's
+    `"Service": ["a", "b"]` form), as AWS does.
+
+    An IAM policy document with several identifiers renders that list form; moto only
+    recognised a single string, answered InvalidStructureException and the provider
+    retried it as IAM propagation until its timeout.
+    """
+    import json
+    import types
+
+    from moto.codepipeline import models
+
+    def statements_one_service_each(document: dict) -> dict:
+        expanded = []
+        for statement in document.get("Statement", []):
+            services = statement.get("Principal", {}).get("Service") if isinstance(statement.get("Principal"), dict) else None
+            if isinstance(services, list):
+                expanded += [{**statement, "Principal": {**statement["Principal"], "Service": service}} for service in services]
+            else:
+                expanded.append(statement)
+        return {**document, "Statement": expanded}
+
+    def loads(text, *args, **kwargs):
+        value = json.loads(text, *args, **kwargs)
+        return statements_one_service_each(value) if isinstance(value, dict) and "Statement" in value else value
+
+    # moto's trust check reads the role document through its module's `json`.
+    models.json = types.SimpleNamespace(loads=loads, dumps=json.dumps)
