@@ -79,6 +79,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: cannot plan {args.stack}:\n  - " + "\n  - ".join(problems), file=sys.stderr)
         return 2
     if config.emulator is None:
+        # Terraform does not roll back: a missing manual piece must stop the deploy before it starts.
+        if args.action == "deploy":
+            from tools import preflight
+
+            if preflight.main([f"--env={environment}"]) != 0:
+                print(f"error: {args.stack}: not deployed: the preflight found missing or unusable items",
+                      file=sys.stderr)
+                return 1
         return through_changeset(args.action, args.stack, environment, allowed=args.allow)
     command = [args.action, args.stack, "--skip-provider-lock"]
     if args.action == "deploy":
