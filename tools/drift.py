@@ -1,0 +1,203 @@
+"""Drift detection: what changed in AWS behind Terraform's back, workspace by workspace.
+
+    python -m tools.drift --env prod          # make drift ENV=prod
+
+For each workspace of the environment (parent, backend, frontend): `terraform plan
+-refresh-only -detailed-exitcode`, read back with `terraform show -json`, and one row per
+drifted attribute: workspace, address, attribute, in state -> in AWS. Nothing is changed:
+a refresh-only plan is saved to a file and never applied. Exit 0 when nothing drifted,
+2 when something did, 1 when a workspace could not be checked.
+
+To put AWS back as the code says, deploy the workspace (`make deploy STACK=…`); to accept
+the change instead, change the code or config and deploy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from config import ConfigError, load_environment
+from config.schema import EnvironmentConfig
+from constructs_lib.naming import Namer
+from tools import cdktf_cli, terraform
+
+LAYERS = ("parent", "backend", "frontend")
+PLAN_FILE = "drift.tfplan"
+NO_DRIFT, ERROR, DRIFT = 0, 1, 2
+MAX_VALUE_WIDTH = 60
+SENSITIVE = "(sensitive)"
+
+
+@dataclass(frozen=True)
+class Drift:
+    workspace: str
+    address: str
+    attribute: str
+    in_state: str
+    in_aws: str
+
+
+def _show(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    return text if len(text) <= MAX_VALUE_WIDTH else text[: MAX_VALUE_WIDTH - 1] + "…"
+
+
+def _empty(value: Any) -> bool:
+    # The provider reads an unset map or list back as null or as empty: not a change.
+    return value is None or value == {} or value == [] or value == ""
+
+
+def _child(mask: Any, key: Any) -> Any:
+    if isinstance(mask, dict):
+        return mask.get(key, False)
+    if isinstance(mask, list) and isinstance(key, int) and key < len(mask):
+        return mask[key]
+    return mask is True
+
+
+Path_ = tuple[Any, ...]
+
+
+def attribute_changes(before: Any, after: Any, before_mask: Any = False, after_mask: Any = False,
+                      path: Path_ = ()) -> list[tuple[Path_, str, str]]:
+    """(attribute path, in state, in AWS) for every leaf that differs; sensitive values masked."""
+    if before == after or (_empty(before) and _empty(after)):
+        return []
+    if isinstance(before, dict) and isinstance(after, dict):
+        changes = []
+        for key in sorted(set(before) | set(after)):
+            changes += attribute_changes(before.get(key), after.get(key), _child(before_mask, key),
+                                         _child(after_mask, key), (*path, key))
+        return changes
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        changes = []
+        for index, (b, a) in enumerate(zip(before, after)):
+            changes += attribute_changes(b, a, _child(before_mask, index), _child(after_mask, index), (*path, index))
+        return changes
+    shown_before = SENSITIVE if before_mask is True else _show(before)
+    shown_after = SENSITIVE if after_mask is True else _show(after)
+    return [(path, shown_before, shown_after)]
+
+
+def configured(expressions: Any, path: Path_) -> bool:
+    """Whether the configuration sets the attribute at `path` (or a value that contains it).
+
+    Attributes the code leaves unset are the provider's observations (an IAM role's
+    inline policies written by a separate resource, a bucket's settings made by their own
+    resources): a change there is not drift from what the code says.
+    """
+    node = expressions
+    for key in path:
+        if isinstance(node, dict) and ("constant_value" in node or "references" in node):
+            return True  # inside one configured value (a map, a JSON document, a list)
+        if isinstance(node, dict) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and isinstance(key, int) and key < len(node):
+            node = node[key]
+        else:
+            return False
+    return True
+
+
+def _render_path(path: Path_) -> str:
+    text = ""
+    for key in path:
+        text += f"[{key}]" if isinstance(key, int) else (f".{key}" if text else str(key))
+    return text or "(value)"
+
+
+# Tags set through the provider's default_tags appear in no resource's configuration.
+ALWAYS_MANAGED = ("tags_all",)
+
+
+def read_drift(plan: dict, workspace: str) -> list[Drift]:
+    """The drifted attributes of a refresh-only plan (`terraform show -json`) that the
+    configuration manages."""
+    expressions = {r["address"]: r.get("expressions", {})
+                   for r in plan.get("configuration", {}).get("root_module", {}).get("resources", [])}
+    rows = []
+    for entry in plan.get("resource_drift", []):
+        change, address = entry.get("change", {}), entry["address"]
+        if "delete" in change.get("actions", []):
+            rows.append(Drift(workspace, address, "(resource)", "exists", "deleted outside Terraform"))
+            continue
+        configuration = expressions.get(address.split("[", 1)[0], {})
+        for path, before, after in attribute_changes(change.get("before"), change.get("after"),
+                                                     change.get("before_sensitive", False),
+                                                     change.get("after_sensitive", False)):
+            if path[0] in ALWAYS_MANAGED or configured(configuration, path):
+                rows.append(Drift(workspace, address, _render_path(path), before, after))
+    return rows
+
+
+def detect(stack_dir: Path, workspace: str) -> list[Drift]:
+    """Refresh-only plan of one synthesized workspace; its drifted attributes."""
+    terraform.init(stack_dir)
+    if terraform.plan(stack_dir, PLAN_FILE, "-refresh-only") == terraform.NO_CHANGES:
+        return []
+    return read_drift(terraform.show_json(stack_dir, PLAN_FILE), workspace)
+
+
+def render(rows: list[Drift]) -> str:
+    if not rows:
+        return "no drift"
+    headers = ("WORKSPACE", "ADDRESS", "ATTRIBUTE", "IN STATE", "IN AWS")
+    cells = [(r.workspace, r.address, r.attribute, r.in_state, r.in_aws) for r in rows]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
+    line = "  ".join(f"{{:{w}}}" for w in widths[:3]) + "  {:%d}  ->  {}" % widths[3]
+    return "\n".join([line.format(*headers)] + [line.format(*cell) for cell in cells])
+
+
+def run(config: EnvironmentConfig, outdir: Path, layers: tuple[str, ...] = LAYERS) -> tuple[int, list[Drift]]:
+    namer = Namer(config.project, config.name)
+    rows, failed = [], False
+    for layer in layers:
+        workspace = namer.stack(layer)
+        print(f"refreshing {workspace} …", file=sys.stderr, flush=True)
+        try:
+            rows += detect(outdir / "stacks" / workspace, workspace)
+        except terraform.TerraformError as error:
+            failed = True
+            print(f"error: {workspace}: {error}", file=sys.stderr)
+    return (ERROR if failed else DRIFT if rows else NO_DRIFT), rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.drift", description=__doc__.splitlines()[0])
+    parser.add_argument("--env", required=True)
+    parser.add_argument("--outdir", type=Path, default=cdktf_cli.DEFAULT_OUTDIR)
+    parser.add_argument("--layers", default=",".join(LAYERS), help="comma-separated subset of parent,backend,frontend")
+    parser.add_argument("--skip-synth", action="store_true", help="use the stacks already in --outdir")
+    parser.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
+    args = parser.parse_args(argv)
+    layers = tuple(layer.strip() for layer in args.layers.split(",") if layer.strip())
+    try:
+        config = load_environment(args.env)
+        if set(layers) - set(LAYERS):
+            raise ConfigError(f"unknown layers {sorted(set(layers) - set(LAYERS))}: use {', '.join(LAYERS)}")
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return ERROR
+    if config.emulator is None:
+        from tools.credentials import missing_credentials
+
+        problems = missing_credentials(config)
+        if problems:
+            print("error: cannot check drift:\n  - " + "\n  - ".join(problems), file=sys.stderr)
+            return ERROR
+    if not args.skip_synth:
+        cdktf_cli.run(["synth"], environments=[config.name], outdir=args.outdir, capture=True)
+    code, rows = run(config, args.outdir, layers)
+    print(render(rows))
+    if args.json:
+        Path(args.json).write_text(json.dumps([asdict(r) for r in rows], indent=2) + "\n")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
