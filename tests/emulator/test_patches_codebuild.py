@@ -35,3 +35,11 @@ def test_delete_project_by_arn(emulator_endpoint, role):
     client.delete_project(name=arn)
     assert client.batch_get_projects(names=[arn, "by-arn"])["projects"] == []
     assert "by-arn" not in client.list_projects()["projects"]
+
+
+def test_project_keeps_its_encryption_key(emulator_endpoint, role):
+    client = aws("codebuild", emulator_endpoint)
+    key = "arn:aws:kms:us-east-1:123456789012:key/668c00b7-02f4-4a72-9625-ca646ac80b17"
+    client.create_project(name="encrypted", source={"type": "CODEPIPELINE", "buildspec": "version: 0.2"}, artifacts={"type": "CODEPIPELINE"}, environment=ENVIRONMENT, serviceRole=role, encryptionKey=key)
+    assert client.batch_get_projects(names=["encrypted"])["projects"][0]["encryptionKey"] == key
+    client.delete_project(name="encrypted")

@@ -22,6 +22,7 @@ SERVICE_MODULES = (
     "codebuild",
     "sqs",
     "ecs",
+    "ec2",
 )
 
 

@@ -9,9 +9,9 @@ from tools.emulator.patches import patch
 _LOCATIONLESS_TYPES = ("CODEPIPELINE", "NO_SOURCE")
 
 
-@patch("codebuild", "CreateProject", "UpdateProject")
+@patch("codebuild", "CreateProject")
 def codepipeline_source_without_location() -> None:
-    """CreateProject/UpdateProject accept `source.type = CODEPIPELINE` (and NO_SOURCE) and
+    """CreateProject accepts `source.type = CODEPIPELINE` (and NO_SOURCE) and
     `artifacts.type = CODEPIPELINE` without a `location`, as AWS does.
 
     Our build and migrate projects run only inside the pipelines, so their source and
@@ -51,3 +51,26 @@ def delete_project_by_arn() -> None:
         original_delete(self, project_name.split(":project/", 1)[-1])
 
     CodeBuildBackend.delete_project = delete_project
+
+
+@patch("codebuild", "CreateProject", "BatchGetProjects")
+def project_keeps_encryption_key() -> None:
+    """CreateProject stores `encryptionKey` and BatchGetProjects returns it, as AWS does
+    (moto always answered the default `alias/aws/s3`).
+
+    Our build, migrate and deploy projects encrypt their artifacts with the pipeline's
+    customer-managed KMS key; with the default read back, every plan wanted to change
+    `encryption_key` on each `aws_codebuild_project`.
+    """
+    from moto.codebuild.responses import CodeBuildResponse
+
+    original = CodeBuildResponse.create_project
+
+    def create_project(self):
+        result = original(self)
+        key = self._get_param("encryptionKey")
+        if key:
+            self.codebuild_backend.codebuild_projects[self._get_param("name")].project_metadata["encryptionKey"] = key
+        return result
+
+    CodeBuildResponse.create_project = create_project
