@@ -228,9 +228,10 @@ def render(changeset: ChangeSet) -> str:
 
 
 def plan_stack(stack_dir: Path, *, allowed: Iterable[str] = (), plan_file: str = DEFAULT_PLAN_FILE,
-               extra: Iterable[str] = ()) -> ChangeSet:
+               extra: Iterable[str] = (), init: bool = True) -> ChangeSet:
     """init + plan (saved as `plan_file` in the stack directory) + show -json -> change set."""
-    terraform.init(stack_dir)
+    if init:
+        terraform.init(stack_dir)
     terraform.plan(stack_dir, plan_file, *extra)
     synthesized = json.loads((stack_dir / "cdk.tf.json").read_text())
     return parse_plan(stack_dir.name, terraform.show_json(stack_dir, plan_file),

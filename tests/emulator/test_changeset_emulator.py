@@ -1,6 +1,12 @@
 """Plan-based tests: the change sets of real plans against a deployed `local` parent
 workspace in the emulator. They replace CloudFormation's change-set review; every
-assertion reads the plan JSON (through tools.changeset), never Terraform's text."""
+assertion reads the plan JSON (through tools.changeset), never Terraform's text.
+
+The no-op plan refreshes (it proves the emulator reads back what was applied). The change
+plans compare the changed configuration with the state without refreshing it again, as a
+CloudFormation change set compares templates. Each terraform command costs 10-20 s of
+provider start-up on this shared machine, so the replacing, removing and adding changes
+share one plan; each row is asserted on its own."""
 
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ import pytest
 
 from tests.emulator.parent_workspace import (
     ParentWorkspace,
-    destroy_everything,
+    remove_from_emulator,
     local_config,
     parameter,
     parameter_address,
@@ -20,6 +26,7 @@ from tools import changeset, terraform
 from tools.changeset import ADD, EXIT_BLOCKED, EXIT_CHANGES, EXIT_NO_CHANGES, MODIFY, REMOVE, REPLACE, plan_stack
 
 pytestmark = pytest.mark.emulator
+NO_REFRESH = ("-refresh=false",)
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +35,7 @@ def deployed(emulator_endpoint, tmp_path_factory):
     assert workspace.config.emulator.endpoint == emulator_endpoint
     terraform.apply(workspace.directory)
     yield workspace
-    destroy_everything(workspace)
+    remove_from_emulator(workspace)
 
 
 @pytest.fixture
@@ -38,7 +45,7 @@ def workspace(deployed):
 
 
 def test_no_op_plan_is_empty(workspace):
-    cs = plan_stack(workspace.directory)
+    cs = plan_stack(workspace.directory, init=False)
     assert cs.changes == () and cs.output_changes == ()
     assert cs.exit_code == EXIT_NO_CHANGES
 
@@ -46,7 +53,7 @@ def test_no_op_plan_is_empty(workspace):
 def test_in_place_config_change_is_modify_and_never_replace(workspace):
     # The auto-scaling target and the desired count, as the catalogue publishes them.
     workspace.use_config(local_config(**{"fargate.desired_count": 2, "fargate.auto_scaling.cpu_target_percent": 60}))
-    cs = plan_stack(workspace.directory)
+    cs = plan_stack(workspace.directory, extra=NO_REFRESH, init=False)
     document = json.loads(workspace.cdk_json.read_text())
     expected = {parameter_address(document, "fargate_desired_count"),
                 parameter_address(document, "fargate_auto_scaling_cpu_target_percent")}
@@ -59,46 +66,38 @@ def test_in_place_config_change_is_modify_and_never_replace(workspace):
     assert cs.exit_code == EXIT_CHANGES
 
 
-def test_rename_is_replace_and_the_guard_blocks_it(workspace, capsys):
+def test_replace_remove_and_add_and_the_guard(workspace):
     document = workspace.document()
-    address = parameter_address(document, "jwt_expire")
-    parameter(document, address)["name"] = "/dailydesk/local/jwt-expiry"
-    workspace.use(document)
-    cs = plan_stack(workspace.directory)
-    [change] = cs.changes
-    assert (change.action, change.address) == (REPLACE, address)
-    assert change.forces_replacement == ("name",)
-    assert change.physical_id == "/dailydesk/local/jwt-expire"
-    assert cs.blocked == (change,)
-    assert cs.exit_code == EXIT_BLOCKED
-    # The command line says the same through its exit code, and lets a named address through.
-    outdir = workspace.directory.parent.parent
-    assert changeset.main(["parent-local", "--skip-synth", "--outdir", str(outdir)]) == EXIT_BLOCKED
-    assert changeset.main(["parent-local", "--skip-synth", "--outdir", str(outdir), "--allow", address]) == EXIT_CHANGES
-    out = capsys.readouterr().out
-    assert f"--allow {address}" in out and f"allowed by the operator: Replace {address}" in out
-
-
-def test_removed_resource_is_remove_and_blocked_for_a_stateful_type(workspace):
-    document = workspace.document()
-    address = parameter_address(document, "gsm_base_url")
-    del document["resource"]["aws_ssm_parameter"][address.split(".", 1)[1]]
-    workspace.use(document)
-    cs = plan_stack(workspace.directory)
-    [change] = cs.changes
-    assert (change.action, change.address, change.physical_id) == (REMOVE, address, "/dailydesk/local/gsm/base-url")
-    assert change.reason == "delete_because_no_resource_config"
-    assert cs.exit_code == EXIT_BLOCKED
-
-
-def test_guard_does_not_block_additions(workspace):
-    document = workspace.document()
-    address = parameter_address(document, "jwt_expire")
-    extra = dict(parameter(document, address), name="/dailydesk/local/jwt-expire-extra")
+    renamed = parameter_address(document, "jwt_expire")
+    removed = parameter_address(document, "gsm_base_url")
+    parameter(document, renamed)["name"] = "/dailydesk/local/jwt-expiry"
+    extra = dict(parameter(document, removed), name="/dailydesk/local/gsm/extra")
+    del document["resource"]["aws_ssm_parameter"][removed.split(".", 1)[1]]
     document["resource"]["aws_ssm_parameter"]["extra_parameter"] = extra
     workspace.use(document)
-    cs = plan_stack(workspace.directory)
-    assert [(c.action, c.address) for c in cs.changes] == [(ADD, "aws_ssm_parameter.extra_parameter")]
-    assert cs.exit_code == EXIT_CHANGES
-    # Planned, never applied: the emulator holds only what the synthesized config made.
-    assert "/dailydesk/local/jwt-expire-extra" not in parameter_values(workspace)
+
+    cs = plan_stack(workspace.directory, extra=NO_REFRESH, init=False)
+
+    rows = {c.address: c for c in cs.changes}
+    assert sorted(rows) == sorted([renamed, removed, "aws_ssm_parameter.extra_parameter"])
+    # A rename forces replacement, and the change set says which attribute forces it.
+    replace = rows[renamed]
+    assert (replace.action, replace.physical_id) == (REPLACE, "/dailydesk/local/jwt-expire")
+    assert replace.forces_replacement == ("name",)
+    assert replace.reason == "replace_because_cannot_update"
+    remove = rows[removed]
+    assert (remove.action, remove.physical_id) == (REMOVE, "/dailydesk/local/gsm/base-url")
+    assert remove.reason == "delete_because_no_resource_config"
+    assert rows["aws_ssm_parameter.extra_parameter"].action == ADD
+    # The guard blocks the replacement and the removal of the stateful parameters, not the addition.
+    assert {c.address for c in cs.blocked} == {renamed, removed}
+    assert cs.exit_code == EXIT_BLOCKED
+    assert f"--allow {renamed}" in changeset.render(cs)
+    # The saved plan, read again with the operator naming both, passes the guard.
+    allowed = changeset.parse_plan("parent-local", terraform.show_json(workspace.directory),
+                                   allowed=[renamed, removed])
+    assert allowed.blocked == () and allowed.exit_code == EXIT_CHANGES
+    # Planned, never applied: the emulator still holds the old names only.
+    names = parameter_values(workspace)
+    assert "/dailydesk/local/jwt-expire" in names and "/dailydesk/local/gsm/base-url" in names
+    assert "/dailydesk/local/jwt-expiry" not in names and "/dailydesk/local/gsm/extra" not in names
