@@ -9,8 +9,9 @@ per item (item, kind, status, what to do). Exit 0 when every row is `ready`, 1 w
 something is missing or unusable, 2 when the check itself could not run.
 
 The table is derived from the same catalogue and config the stacks use (the catalogue's
-`Manual` parameters and secrets, `network`, `rds`, `certificate_arn`, every bucket and
-distribution of `hosting`, `pipelines.connection_arn`): there is no second list.
+`Manual` parameters and secrets, `network`, `rds.security_group_id`, `certificate_arn`,
+every bucket and distribution of `hosting`, `pipelines.connection_arn`): there is no
+second list.
 
 Values are never printed. Parameters are checked with `DescribeParameters` (metadata
 only). A secret is checked with `DescribeSecret`; whether it holds the JSON key the
@@ -44,7 +45,7 @@ DEFAULT_MAX_ATTEMPTS = 3
 EMULATOR_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
 NOT_FOUND_CODES = frozenset({
     "ParameterNotFound", "ResourceNotFoundException", "InvalidVpcID.NotFound", "InvalidSubnetID.NotFound",
-    "InvalidGroup.NotFound", "InvalidGroupId.NotFound", "DBInstanceNotFound", "DBInstanceNotFoundFault",
+    "InvalidGroup.NotFound", "InvalidGroupId.NotFound",
     "NoSuchDistribution", "NoSuchBucket", "404", "NotFound",
 })  # fmt: skip
 
@@ -250,37 +251,6 @@ def _rds_security_group(config: EnvironmentConfig) -> Requirement:
     return Requirement(item, kind, _guarded(item, kind, check, fix))
 
 
-def rds_instance_identifier(host: str) -> str:
-    """RDS endpoints are `<instance identifier>.<hash>.<region>.rds.amazonaws.com`."""
-    return host.split(".", 1)[0]
-
-
-def _rds_instance(config: EnvironmentConfig) -> Requirement:
-    identifier = rds_instance_identifier(config.rds.host)
-    item, kind = identifier, "RDS instance"
-    fix = "fix rds.host in the environment file (the instance is created outside this project)"
-
-    def check(clients: Clients) -> Row:
-        instances = clients("rds").describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"]
-        if not instances:
-            return Row(item, kind, MISSING, "not found", fix)
-        instance = instances[0]
-        status = instance.get("DBInstanceStatus")
-        if status != "available":
-            return Row(item, kind, UNUSABLE, f"status {status}", "wait until it is available, or start it")
-        port = instance.get("Endpoint", {}).get("Port")
-        if port != config.rds.port:
-            return Row(item, kind, UNUSABLE, f"listens on {port}, config says {config.rds.port}",
-                       "fix rds.port in the environment file")
-        groups = {g.get("VpcSecurityGroupId") for g in instance.get("VpcSecurityGroups", [])}
-        if config.rds.security_group_id not in groups:
-            return Row(item, kind, UNUSABLE, f"{config.rds.security_group_id} is not one of its security groups",
-                       "fix rds.security_group_id in the environment file")
-        return Row(item, kind, READY, f"available on port {port}")
-
-    return Requirement(item, kind, _guarded(item, kind, check, fix))
-
-
 def covers(names: Iterable[str], domain: str) -> bool:
     """Whether a certificate with these names serves `domain`'s hosts (`*.domain` or `domain`)."""
     return any(name in (domain, f"*.{domain}") for name in names)
@@ -375,7 +345,6 @@ def requirements(config: EnvironmentConfig) -> list[Requirement]:
         *(_subnet(config, s, "public") for s in config.network.public_subnet_ids),
         *(_subnet(config, s, "private") for s in config.network.private_subnet_ids),
         _rds_security_group(config),
-        _rds_instance(config),
         _certificate(config),
         _connection(config),
         *(_bucket(config, field, value) for field, value in hosting.items() if field.endswith("_bucket")),
@@ -390,7 +359,8 @@ def run(config: EnvironmentConfig, clients: Clients | None = None) -> list[Row]:
 
 def render(rows: list[Row]) -> str:
     headers = ("ITEM", "KIND", "STATUS", "WHAT TO DO")
-    cells = [(r.item, r.kind, r.status if r.status == READY else f"{r.status}: {r.detail}", r.fix or "-") for r in rows]
+    cells = [(r.item, r.kind, r.status, "-" if r.status == READY else f"{r.detail}: {r.fix}" if r.fix else r.detail)
+             for r in rows]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers[:3])]
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers[:3], widths)) + "  " + headers[3]]
     lines += ["  ".join(c.ljust(w) for c, w in zip(cell[:3], widths)) + "  " + cell[3] for cell in cells]
