@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -159,15 +160,20 @@ def serve(host: str, port: int) -> None:
     applied = patches.apply_all()
     document = json.dumps({"moto": moto_version, "patches": [p.name for p in applied]}).encode()
     moto_app = DomainDispatcherApplication(create_backend_app)
+    # AWS applies each API call atomically; moto's in-memory models are not thread-safe
+    # (Terraform revokes many rules of one security group at once). One call at a time,
+    # body included: moto answers in milliseconds, the provider's own waits dominate.
+    one_call_at_a_time = threading.Lock()
 
     def app(environ, start_response):
         path = environ.get("PATH_INFO", "")
         if path == HEALTH_PATH:
             start_response("200 OK", [("Content-Type", "application/json")])
             return [document]
-        if path == "/moto-api/reset" and environ.get("REQUEST_METHOD") == "POST":
-            patches.reset_all()
-        return moto_app(environ, start_response)
+        with one_call_at_a_time:
+            if path == "/moto-api/reset" and environ.get("REQUEST_METHOD") == "POST":
+                patches.reset_all()
+            return list(moto_app(environ, start_response))
 
     server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
 
