@@ -204,11 +204,13 @@ def test_unknown_stack_is_an_error(capsys):
 @pytest.fixture
 def runner(monkeypatch, paths):
     """workspace_runner with credentials present, synth and terraform replaced by recordings."""
-    from tools import cdktf_cli, workspace_runner
+    from tools import cdktf_cli, preflight, workspace_runner
 
     calls: dict[str, list] = {"synth": [], "apply": []}
     chosen: dict[str, str] = {}
     monkeypatch.setattr(workspace_runner, "missing_credentials", lambda config: [])
+    # The preflight (tools/preflight.py, run before a deploy) has its own tests: here it passes.
+    monkeypatch.setattr(preflight, "main", lambda argv: 0)
     monkeypatch.setattr(cdktf_cli, "run", lambda args, **kw: calls["synth"].append((args, kw)))
     monkeypatch.setattr(changeset, "plan_stack", lambda stack_dir, *, allowed=(): parse_plan(
         stack_dir.name, recorded(chosen["plan"]), paths=paths, allowed=allowed))
