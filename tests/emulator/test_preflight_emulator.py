@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import datetime
 import json
-import os
-import subprocess
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
@@ -24,31 +21,14 @@ from tools import local_environment, preflight
 
 pytestmark = pytest.mark.emulator
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 # Known throwaway values, so the test can prove none of them is ever printed.
 SECRET_MARK = "PREFLIGHT-SECRET-VALUE-4f9c"
 PARAMETER_MARK = "PREFLIGHT-SECURESTRING-VALUE-7d21"
 
 
 @pytest.fixture(scope="module")
-def endpoint(request) -> str:
-    """The session emulator; plain moto on the session's port if the project's launcher
-    cannot start (it is being built alongside)."""
-    try:
-        return request.getfixturevalue("emulator_endpoint")
-    except Exception:  # noqa: BLE001
-        port = os.environ["DAILYDESK_EMULATOR_PORT"]
-        process = subprocess.Popen([str(REPO_ROOT / ".venv/bin/moto_server"), "-H", "127.0.0.1", "-p", port],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(url + "/moto-api/", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        request.addfinalizer(lambda: (process.terminate(), process.wait(10)))
-        return url
+def endpoint(emulator_endpoint) -> str:
+    return emulator_endpoint
 
 
 def reset(endpoint: str) -> None:
