@@ -1,4 +1,8 @@
-"""The spec's 55 SSM parameters as one table, and the construct that owns them.
+"""The spec's 55 SSM parameters and its two secrets, as one table (pure data).
+
+`constructs_lib.ssm_parameters.SsmParameters` writes the table into the parent workspace;
+the backend, the emulator seed and the preflight read it. It imports nothing of cdktf, so
+reading the table never starts the jsii runtime.
 
 `CDK` entries are written by the `parent` workspace from the environment config. `Manual`
 entries are created by hand; they are declared here (name, description, sensitive) and
@@ -13,14 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
-from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
-from cdktf_cdktf_provider_aws.kms_key import KmsKey
-from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
-from constructs import Construct
-
 from config.schema import EnvironmentConfig
 from constructs_lib.naming import Namer
-from constructs_lib.protection import lifecycle
 
 
 class Source(Enum):
@@ -192,51 +190,3 @@ def manual_parameters() -> tuple[Parameter, ...]:
 def parameter_arn(config: EnvironmentConfig, namer: Namer, name: str) -> str:
     """ARN of a catalogue parameter, built from its name: no lookup, so no value is read."""
     return f"arn:{config.partition}:ssm:{config.region}:{config.account_id}:parameter{namer.parameter(BY_NAME[name].name)}"
-
-
-@dataclass(frozen=True)
-class ParameterCatalogueProps:
-    config: EnvironmentConfig
-    namer: Namer
-
-
-class ParameterCatalogue(Construct):
-    """Writes the 46 `CDK` parameters and references the 9 `Manual` ones.
-
-    Creates: one `aws_ssm_parameter` per CDK entry (String, or SecureString encrypted with
-    the customer-managed `key` for sensitive entries), each protected from destroy (`protection.prevent_destroy`), and the
-    KMS key itself. Exposes `parameters` (spec name -> resource), `arns` (spec name -> ARN,
-    all 55) and `values` (spec name -> value of every non-sensitive CDK entry).
-    """
-
-    def __init__(self, scope: Construct, id: str, *, props: ParameterCatalogueProps) -> None:
-        super().__init__(scope, id)
-        config, namer = props.config, props.namer
-        self.key = KmsKey(
-            self,
-            "key",
-            description=f"Encrypts the SecureString parameters under {config.parameter_prefix}",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            lifecycle=lifecycle(config.protection.prevent_destroy),
-        )
-        KmsAlias(self, "key-alias", name=f"alias/{namer.name('parameters')}", target_key_id=self.key.key_id)
-        self.parameters: dict[str, SsmParameter] = {}
-        for entry in cdk_parameters():
-            assert entry.value is not None
-            self.parameters[entry.name] = SsmParameter(
-                self,
-                entry.slug,
-                name=namer.parameter(entry.name),
-                description=entry.description,
-                type=entry.type,
-                value=entry.value(config, namer),
-                key_id=self.key.arn if entry.sensitive else None,
-                tier="Standard",
-                lifecycle=lifecycle(config.protection.prevent_destroy),
-            )
-        self.arns: dict[str, str] = {p.name: parameter_arn(config, namer, p.name) for p in CATALOGUE}
-        self.values: dict[str, str] = {
-            p.name: p.value(config, namer) for p in cdk_parameters() if not p.sensitive and p.value is not None
-        }
-        self.secret_arn_patterns: dict[str, str] = {s.name: s.arn_pattern(config) for s in SECRETS}

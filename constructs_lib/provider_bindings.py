@@ -5,7 +5,7 @@
 submodule is self-contained (it imports only `.._jsii`, `cdktf` and `constructs`), so we
 register the package in `sys.modules` without running its `__init__` and let Python load
 only the submodules the app imports. The jsii assembly itself is still loaded, once, by
-`_jsii`. `tests/unit/test_provider_bindings.py` proves the synthesized JSON is
+`_jsii`, when the first resource module is imported. `tests/unit/test_provider_bindings.py` proves the synthesized JSON is
 byte-identical to a synth with the full package import.
 
 This module must be imported before anything imports the provider; `constructs_lib`
@@ -36,8 +36,9 @@ def install() -> bool:
     package.__package__ = PACKAGE
     package.__spec__ = spec
     sys.modules[PACKAGE] = package
-    # Loads the jsii assembly, as the real __init__ would do first.
-    importlib.import_module(f"{PACKAGE}._jsii")
+    # The jsii assembly (`_jsii`) is loaded by the first resource module imported, since
+    # each does `from .._jsii import *`; code that imports no resource (the config, the
+    # naming helper, the catalogue table) never starts the jsii runtime.
     return True
 
 

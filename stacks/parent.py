@@ -6,7 +6,7 @@ from constructs import Construct
 
 from config.schema import EnvironmentConfig
 from constructs_lib import parameter_catalogue as catalogue
-from constructs_lib.parameter_catalogue import ParameterCatalogue, ParameterCatalogueProps
+from constructs_lib.ssm_parameters import SsmParameters, SsmParametersProps
 from constructs_lib.parent_contract import PARENT_LAYER, publish
 from stacks.workspace import Workspace
 
@@ -17,9 +17,7 @@ class ParentStack(Workspace):
     def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
         super().__init__(scope, config)
         namer = self.namer
-        self.parameters = ParameterCatalogue(
-            self, "parameters", props=ParameterCatalogueProps(config=config, namer=namer)
-        )
+        self.parameters = SsmParameters(self, "parameters", props=SsmParametersProps(config=config, namer=namer))
         publish(
             self,
             {
