@@ -13,10 +13,13 @@ The table is derived from the same catalogue and config the stacks use (the cata
 every bucket and distribution of `hosting`, `pipelines.connection_arn`): there is no
 second list.
 
-Values are never printed. Parameters are checked with `DescribeParameters` (metadata
-only). A secret is checked with `DescribeSecret`; whether it holds the JSON key the
-EventBridge connection reads can only be answered from its value, so that value is
-parsed in memory by `_json_keys`, which returns the key *names* and nothing else.
+Values are never read by default: parameters are checked with `DescribeParameters` and
+secrets with `DescribeSecret` (existence, deletion, a current version) — metadata only,
+so the preflight's role needs no `ssm:GetParameter*` or `secretsmanager:GetSecretValue`.
+Whether a secret holds the JSON key the EventBridge connection reads can only be answered
+from its value: `--read-secret-keys` opts into that check, which parses the value in
+memory (`_json_keys`) and keeps only the key *names*. Without it, a missing key still
+stops before anything changes: the backend's plan reads the key and fails on it.
 """
 
 from __future__ import annotations
@@ -183,7 +186,7 @@ def _json_keys(clients: Clients, secret_id: str) -> frozenset[str] | None:
     return keys
 
 
-def _secret(config: EnvironmentConfig, secret: catalogue.Secret) -> Requirement:
+def _secret(config: EnvironmentConfig, secret: catalogue.Secret, read_keys: bool) -> Requirement:
     item, kind = secret.name, "secret (JSON)"
     create = (f"aws secretsmanager create-secret --region {config.region} --name {secret.name} "
               f"--description '{secret.description}' --secret-string '{{\"{secret.key}\":\"<api key>\"}}'")
@@ -198,6 +201,8 @@ def _secret(config: EnvironmentConfig, secret: catalogue.Secret) -> Requirement:
         stages = [stage for stages in described.get("VersionIdsToStages", {}).values() for stage in stages]
         if "AWSCURRENT" not in stages:
             return Row(item, kind, UNUSABLE, "has no current version", put)
+        if not read_keys:
+            return Row(item, kind, READY, f"has a current version (key {secret.key!r} not read: --read-secret-keys)")
         keys = _json_keys(clients, secret.name)
         if keys is None:
             return Row(item, kind, UNUSABLE, f"its value is not a JSON object (needs key {secret.key!r})", put)
@@ -333,14 +338,14 @@ def _distribution(field: str, distribution_id: str) -> Requirement:
 # ----------------------------------------------------------------------------- the table
 
 
-def requirements(config: EnvironmentConfig) -> list[Requirement]:
+def requirements(config: EnvironmentConfig, read_secret_keys: bool = False) -> list[Requirement]:
     """Everything the workspaces of `config` expect to exist, from the catalogue and config."""
     namer = Namer(config.project, config.name)
     hosting = config.hosting.model_dump()
     return [
         _account(config),
         *(_parameter(config, namer, p) for p in catalogue.manual_parameters()),
-        *(_secret(config, s) for s in catalogue.SECRETS),
+        *(_secret(config, s, read_secret_keys) for s in catalogue.SECRETS),
         _vpc(config),
         *(_subnet(config, s, "public") for s in config.network.public_subnet_ids),
         *(_subnet(config, s, "private") for s in config.network.private_subnet_ids),
@@ -352,9 +357,9 @@ def requirements(config: EnvironmentConfig) -> list[Requirement]:
     ]
 
 
-def run(config: EnvironmentConfig, clients: Clients | None = None) -> list[Row]:
+def run(config: EnvironmentConfig, clients: Clients | None = None, read_secret_keys: bool = False) -> list[Row]:
     clients = clients or Clients(config)
-    return [requirement.check(clients) for requirement in requirements(config)]
+    return [requirement.check(clients) for requirement in requirements(config, read_secret_keys)]
 
 
 def render(rows: list[Row]) -> str:
@@ -373,6 +378,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.preflight", description=__doc__.splitlines()[0])
     parser.add_argument("--env", required=True, help="environment name (config/environments/<env>.toml)")
     parser.add_argument("--json", metavar="FILE", help="also write the rows as JSON to FILE ('-' for stdout)")
+    parser.add_argument("--read-secret-keys", action="store_true",
+                        help="also check each secret holds its JSON key (calls GetSecretValue; the value is never shown)")
     args = parser.parse_args(argv)
     try:
         config = load_environment(args.env)
@@ -386,14 +393,15 @@ def main(argv: list[str] | None = None) -> int:
         if problems:
             print("error: cannot run the preflight:\n  - " + "\n  - ".join(problems), file=sys.stderr)
             return 2
-    return report(config, json_path=args.json)
+    return report(config, json_path=args.json, read_secret_keys=args.read_secret_keys)
 
 
-def report(config: EnvironmentConfig, clients: Clients | None = None, json_path: str | None = None) -> int:
+def report(config: EnvironmentConfig, clients: Clients | None = None, json_path: str | None = None,
+           read_secret_keys: bool = False) -> int:
     """Print the table (and write the JSON); 0 when every row is ready, 1 otherwise."""
     where = config.emulator.endpoint if config.emulator else f"account {config.account_id}, {config.region}"
     print(f"preflight {config.name} ({where})", flush=True)
-    rows = run(config, clients)
+    rows = run(config, clients, read_secret_keys)
     if json_path:
         document = json.dumps({"environment": config.name, "ready": all(r.ready for r in rows),
                                "rows": [asdict(r) for r in rows]}, indent=2)

@@ -123,11 +123,12 @@ def world(endpoint):
     return seed_world(endpoint, base)
 
 
-def check(config: EnvironmentConfig, capsys, connection_status: str | None = "AVAILABLE") -> tuple[int, str, dict]:
+def check(config: EnvironmentConfig, capsys, connection_status: str | None = "AVAILABLE",
+          read_secret_keys: bool = False) -> tuple[int, str, dict]:
     clients = preflight.Clients(config, overrides={
         "codestar-connections": Connections(config.pipelines.connection_arn, connection_status)})
     json_path = Path(tempfile.mkdtemp()) / "preflight.json"
-    code = preflight.report(config, clients, json_path=str(json_path))
+    code = preflight.report(config, clients, json_path=str(json_path), read_secret_keys=read_secret_keys)
     output = capsys.readouterr().out
     document = json.loads(json_path.read_text())
     return code, output + json.dumps(document), {row["item"]: row for row in document["rows"]}
@@ -143,12 +144,20 @@ def test_complete_world_is_ready(world, capsys):
     assert f"{expected}/{expected} ready" in output
 
 
+def test_by_default_no_secret_value_is_read(world, capsys, monkeypatch):
+    """Metadata only: GetSecretValue is never called unless --read-secret-keys asks for it."""
+    monkeypatch.setattr(preflight, "_json_keys", lambda *a: pytest.fail("a secret value was read"))
+    code, _, rows = check(world, capsys)
+    assert code == 0
+    assert "not read: --read-secret-keys" in rows["technician-scheduler"]["detail"]
+
+
 def test_no_value_ever_reaches_the_output(world, capsys):
-    _, ready_output, _ = check(world, capsys)
+    _, ready_output, _ = check(world, capsys, read_secret_keys=True)
     # A secret without its key and a String parameter make the preflight describe them.
     client(world.emulator.endpoint, "secretsmanager").put_secret_value(
         SecretId="technician-scheduler", SecretString=json.dumps({"other-key": f"{SECRET_MARK}-wrong"}))
-    _, failing_output, rows = check(world, capsys)
+    _, failing_output, rows = check(world, capsys, read_secret_keys=True)
     assert rows["technician-scheduler"]["status"] == "unusable"
     for output in (ready_output, failing_output):
         assert SECRET_MARK not in output
@@ -179,7 +188,7 @@ def test_missing_secret_and_secret_without_its_key(world, capsys):
     secrets = client(world.emulator.endpoint, "secretsmanager")
     secrets.delete_secret(SecretId="technician-scheduler", ForceDeleteWithoutRecovery=True)
     secrets.put_secret_value(SecretId="send-review-to-customer", SecretString=json.dumps({"x-api-key": "k"}))
-    code, _, rows = check(world, capsys)
+    code, _, rows = check(world, capsys, read_secret_keys=True)
     assert code == 1
     assert rows["technician-scheduler"]["status"] == "missing"
     assert "create-secret" in rows["technician-scheduler"]["fix"]

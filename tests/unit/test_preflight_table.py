@@ -58,8 +58,8 @@ def error(code: str) -> ClientError:
     return ClientError({"Error": {"Code": code, "Message": "m"}}, "Op")
 
 
-def row_for(config, clients: dict, item: str) -> preflight.Row:
-    requirement = next(r for r in preflight.requirements(config) if r.item == item)
+def row_for(config, clients: dict, item: str, read_secret_keys: bool = False) -> preflight.Row:
+    requirement = next(r for r in preflight.requirements(config, read_secret_keys) if r.item == item)
     return requirement.check(preflight.Clients(config, overrides=clients))
 
 
@@ -84,20 +84,30 @@ def test_secret_rows_name_keys_never_values(prod):
     value = "sk-THIS-MUST-NEVER-BE-PRINTED"
     current = {"VersionIdsToStages": {"v1": ["AWSCURRENT"]}}
     good = Fake(describe_secret=current, get_secret_value={"SecretString": json.dumps({"x-api-key": value})})
-    assert row_for(prod, {"secretsmanager": good}, "technician-scheduler").status == "ready"
+    assert row_for(prod, {"secretsmanager": good}, "technician-scheduler", True).status == "ready"
     wrong = Fake(describe_secret=current, get_secret_value={"SecretString": json.dumps({"other": value})})
-    row = row_for(prod, {"secretsmanager": wrong}, "technician-scheduler")
+    row = row_for(prod, {"secretsmanager": wrong}, "technician-scheduler", True)
     assert (row.status, row.detail) == ("unusable", "its JSON has no key 'x-api-key' (keys: other)")
     plain = Fake(describe_secret=current, get_secret_value={"SecretString": value})
-    row = row_for(prod, {"secretsmanager": plain}, "technician-scheduler")
+    row = row_for(prod, {"secretsmanager": plain}, "technician-scheduler", True)
     assert row.detail == "its value is not a JSON object (needs key 'x-api-key')"
     deleted = Fake(describe_secret={"DeletedDate": "2026-01-01", **current})
     assert row_for(prod, {"secretsmanager": deleted}, "technician-scheduler").status == "unusable"
     missing = Fake(describe_secret=error("ResourceNotFoundException"))
     assert row_for(prod, {"secretsmanager": missing}, "technician-scheduler").status == "missing"
-    rendered = preflight.render([row_for(prod, {"secretsmanager": s}, "technician-scheduler")
+    rendered = preflight.render([row_for(prod, {"secretsmanager": s}, "technician-scheduler", True)
                                  for s in (good, wrong, plain)])
     assert value not in rendered
+
+
+def test_secret_rows_read_no_value_by_default(prod):
+    current = {"VersionIdsToStages": {"v1": ["AWSCURRENT"]}}
+    no_value = Fake(describe_secret=current, get_secret_value=error("AccessDeniedException"))
+    row = row_for(prod, {"secretsmanager": no_value}, "technician-scheduler")
+    assert row.status == "ready"
+    assert row.detail == "has a current version (key 'x-api-key' not read: --read-secret-keys)"
+    stale = Fake(describe_secret={"VersionIdsToStages": {"v1": ["AWSPREVIOUS"]}})
+    assert row_for(prod, {"secretsmanager": stale}, "technician-scheduler").detail == "has no current version"
 
 
 def test_certificate_rows(prod):
