@@ -64,3 +64,19 @@ def test_certificate_buckets_and_distributions(seeded, emulator_endpoint):
     for distribution_id, bucket in ((hosting.website_distribution_id, hosting.website_bucket), (hosting.tablet_distribution_id, hosting.tablet_bucket), (hosting.booking_distribution_id, hosting.booking_bucket)):
         origins = cloudfront.get_distribution(Id=distribution_id)["Distribution"]["DistributionConfig"]["Origins"]["Items"]
         assert origins[0]["DomainName"].startswith(bucket + ".")
+
+
+def test_seeding_another_account_acts_in_that_account(emulator_endpoint):
+    """prod's world lands in prod's account (444455556666), reached by AssumeRole as on AWS."""
+    import boto3
+
+    from tools.emulator.seed import credentials
+
+    prod = load_environment("prod")
+    seed(prod, emulator_endpoint)
+    in_prod = boto3.client("ec2", endpoint_url=emulator_endpoint, region_name=prod.region,
+                           **credentials(prod, emulator_endpoint))
+    in_default = boto3.client("ec2", endpoint_url=emulator_endpoint, region_name=prod.region,
+                              aws_access_key_id="test", aws_secret_access_key="test")
+    assert in_prod.describe_vpcs(VpcIds=[prod.network.vpc_id])["Vpcs"][0]["OwnerId"] == prod.account_id
+    assert prod.network.vpc_id not in {v["VpcId"] for v in in_default.describe_vpcs()["Vpcs"]}

@@ -18,6 +18,10 @@ from constructs_lib.providers import EMULATED_SERVICES
 OVERRIDE_FILE = "emulator_override.tf.json"
 
 
+def emulator_role_arn(config: EnvironmentConfig) -> str:
+    return f"arn:aws:iam::{config.account_id}:role/dailydesk-emulator"
+
+
 def copy_stack(source: Path, repo: Path) -> Path:
     target = repo / "cdktf.out" / "stacks" / source.name
     shutil.copytree(source, target, ignore=shutil.ignore_patterns(".terraform", "*.tfplan"))
@@ -30,9 +34,11 @@ def point_at_emulator(stack_dir: Path, config: EnvironmentConfig, endpoint: str)
     override: dict = {
         "provider": {
             "aws": {
-                # moto keeps one account per 12-digit access key: the environment's own account.
-                "access_key": config.account_id,
+                # moto serves another account to credentials from AssumeRole into a role
+                # of that account: the environment's own account, as on AWS.
+                "access_key": "test",
                 "secret_key": "test",
+                "assume_role": [{"role_arn": emulator_role_arn(config), "session_name": "plan-test"}],
                 "skip_credentials_validation": True,
                 "skip_metadata_api_check": "true",
                 "skip_requesting_account_id": False,

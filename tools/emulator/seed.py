@@ -30,14 +30,30 @@ DEFAULT_CERTIFICATE_DAYS = 365
 CONNECTION_NOTE = "not emulated: moto 5.2.5 implements neither codestar-connections nor codeconnections"
 
 
+# moto's own account for plain credentials; any other account is reached as on AWS, by
+# assuming a role in it (moto files the returned keys under that account).
+EMULATOR_DEFAULT_ACCOUNT = "123456789012"
+EMULATOR_ROLE_NAME = "dailydesk-emulator"
+
+
+def credentials(config: EnvironmentConfig, endpoint: str) -> dict[str, str]:
+    """boto3 credentials that act in `config.account_id` inside the emulator."""
+    plain = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
+    if config.account_id == EMULATOR_DEFAULT_ACCOUNT:
+        return plain
+    sts = boto3.client("sts", endpoint_url=endpoint, region_name=config.region, **plain)
+    assumed = sts.assume_role(
+        RoleArn=f"arn:aws:iam::{config.account_id}:role/{EMULATOR_ROLE_NAME}", RoleSessionName="seed"
+    )["Credentials"]
+    return {
+        "aws_access_key_id": assumed["AccessKeyId"],
+        "aws_secret_access_key": assumed["SecretAccessKey"],
+        "aws_session_token": assumed["SessionToken"],
+    }
+
+
 def _client(service: str, config: EnvironmentConfig, endpoint: str):
-    return boto3.client(
-        service,
-        endpoint_url=endpoint,
-        region_name=config.region,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+    return boto3.client(service, endpoint_url=endpoint, region_name=config.region, **credentials(config, endpoint))
 
 
 def _custom_id(value: str) -> dict[str, str]:
