@@ -5,8 +5,14 @@
 
 deploy: start (or reuse) the emulator on the configured loopback port, seed the world
 the spec says is not ours, check it with the preflight, synthesize once, then
-`cdktf deploy` parent -> backend -> frontend with the local backend, and print what was
-created. destroy goes the other way.
+`cdktf deploy` in dependency order with the local backend, and print what was created.
+destroy goes the other way.
+
+The order is parent first, then backend and frontend side by side: both read only the
+parent's outputs (remote state), never each other's state, so nothing orders them; the
+frontend's notification target names the backend's topic by ARN, which EventBridge
+accepts before the topic exists. Running them together takes the frontend's fixed
+provider waits (S3 lifecycle ~55 s) off the critical path.
 """
 
 from __future__ import annotations
@@ -26,6 +32,16 @@ from tools import cdktf_cli
 
 ENVIRONMENT = "local"
 LAYERS = ("parent", "backend", "frontend")
+# Deploy order: each wave after the previous one; the stacks of one wave in parallel.
+WAVES = (("parent",), ("backend", "frontend"))
+
+
+def waves(layers: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The deploy waves restricted to `layers` (empty waves dropped)."""
+    unknown = set(layers) - set(LAYERS)
+    if unknown:
+        raise ValueError(f"unknown layers {sorted(unknown)}")
+    return [selected for wave in WAVES if (selected := tuple(layer for layer in wave if layer in layers))]
 
 
 def state_file(config: EnvironmentConfig, outdir: Path, layer: str) -> Path:
@@ -77,9 +93,10 @@ def deploy(config: EnvironmentConfig, outdir: Path = cdktf_cli.DEFAULT_OUTDIR, l
     run_preflight(config)
     cdktf_cli.run(["synth"], environments=[config.name], outdir=outdir)
     namer = Namer(config.project, config.name)
-    for layer in layers:
-        print(f"\n=== deploying {namer.stack(layer)}", flush=True)
-        cdktf_cli.run(["deploy", namer.stack(layer), "--auto-approve", "--skip-synth", "--skip-provider-lock"],
+    for wave in waves(layers):
+        stacks = [namer.stack(layer) for layer in wave]
+        print(f"\n=== deploying {' and '.join(stacks)}", flush=True)
+        cdktf_cli.run(["deploy", *stacks, "--auto-approve", "--skip-synth", "--skip-provider-lock"],
                       environments=[config.name], outdir=outdir)
     print("\n" + summary(config, outdir))
     print(f"\ndeploy-local took {time.monotonic() - started:.0f} s")
@@ -105,12 +122,15 @@ def destroy(config: EnvironmentConfig, outdir: Path = cdktf_cli.DEFAULT_OUTDIR, 
                          "(its state is gone with it; remove state/local/ to start over)")
     cdktf_cli.run(["synth"], environments=[config.name], outdir=outdir)
     namer = Namer(config.project, config.name)
-    for layer in reversed(layers):
-        if not managed_resources(read_state(state_file(config, outdir, layer))):
+    for wave in reversed(waves(layers)):
+        deployed = [layer for layer in wave if managed_resources(read_state(state_file(config, outdir, layer)))]
+        for layer in set(wave) - set(deployed):
             print(f"=== {namer.stack(layer)}: nothing deployed", flush=True)
+        if not deployed:
             continue
-        print(f"\n=== destroying {namer.stack(layer)}", flush=True)
-        cdktf_cli.run(["destroy", namer.stack(layer), "--auto-approve", "--skip-synth", "--skip-provider-lock"],
+        stacks = [namer.stack(layer) for layer in deployed]
+        print(f"\n=== destroying {' and '.join(stacks)}", flush=True)
+        cdktf_cli.run(["destroy", *stacks, "--auto-approve", "--skip-synth", "--skip-provider-lock"],
                       environments=[config.name], outdir=outdir)
     print(f"\ndestroy-local took {time.monotonic() - started:.0f} s")
 
