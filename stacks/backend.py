@@ -16,6 +16,7 @@ from constructs_lib.api_key_secret import ApiKeySecret, ApiKeySecretProps
 from constructs_lib.api_settings import api_settings
 from constructs_lib.codebuild_project import ParameterRef
 from constructs_lib.container_registry import ContainerRegistry, ContainerRegistryProps
+from constructs_lib.contracts import publish
 from constructs_lib.ecs_pipeline import DatabaseParameters, EcsPipeline, EcsPipelineProps
 from constructs_lib.fargate_service import FargateService, FargateServiceProps
 from constructs_lib.load_balancer import LoadBalancer, LoadBalancerProps
@@ -212,8 +213,9 @@ class BackendStack(Workspace):
 
         self._compose_delivery_pipeline(config)
 
-        backend_contract.publish(
+        publish(
             self,
+            backend_contract.BACKEND_CONTRACT,
             {
                 "alb_dns_name": self.load_balancer.dns_name,
                 "cluster_name": self.cluster.name,
