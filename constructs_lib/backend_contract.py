@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from cdktf import TerraformOutput, TerraformStack
-
-from constructs_lib.parent_contract import OutputSpec
+from constructs_lib.contracts import Contract, OutputSpec
 
 BACKEND_OUTPUTS: dict[str, OutputSpec] = {
     "alb_dns_name": OutputSpec("DNS name of the API load balancer (point the backend-url record at it)."),
@@ -18,13 +16,4 @@ BACKEND_OUTPUTS: dict[str, OutputSpec] = {
     "pipeline_artifact_bucket": OutputSpec("S3 bucket holding the ecs-pipeline's artifacts."),
 }
 
-
-def publish(stack: TerraformStack, values: dict[str, object]) -> dict[str, TerraformOutput]:
-    """Emit the backend's outputs; refuses a missing or an unknown key."""
-    missing, unknown = set(BACKEND_OUTPUTS) - set(values), set(values) - set(BACKEND_OUTPUTS)
-    if missing or unknown:
-        raise ValueError(f"backend outputs do not match the contract: missing {sorted(missing)}, unknown {sorted(unknown)}")
-    return {
-        name: TerraformOutput(stack, name, value=values[name], description=spec.description, sensitive=spec.sensitive)
-        for name, spec in BACKEND_OUTPUTS.items()
-    }
+BACKEND_CONTRACT = Contract("backend", BACKEND_OUTPUTS)

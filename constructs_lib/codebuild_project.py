@@ -21,15 +21,12 @@ from cdktf_cdktf_provider_aws.codebuild_project import (
     CodebuildProjectVpcConfig,
 )
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
-    DataAwsIamPolicyDocument,
     DataAwsIamPolicyDocumentStatement,
     DataAwsIamPolicyDocumentStatementCondition,
 )
-from cdktf_cdktf_provider_aws.iam_role import IamRole
-from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
-from constructs_lib.pipeline_parts import service_trust
+from constructs_lib.iam_policy import account_service_role
 from constructs_lib.protection import lifecycle
 
 BUILDSPEC_DIR = Path(__file__).resolve().parent / "buildspecs"
@@ -185,10 +182,14 @@ class BuildProject(Construct):
         )
 
     def _define_role(self, props: BuildProjectProps) -> None:
-        self.assume_policy = service_trust(self, "assume", "codebuild.amazonaws.com", props.account_id)
-        self.role = IamRole(self, "role", name=props.role_name, assume_role_policy=self.assume_policy.json)
-        self.policy = DataAwsIamPolicyDocument(self, "policy", statement=self._statements(props))
-        self.role_policy = IamRolePolicy(self, "role-policy", role=self.role.id, name="build", policy=self.policy.json)
+        self.assume_policy, self.role, self.policy, self.role_policy = account_service_role(
+            self,
+            service="codebuild.amazonaws.com",
+            account_id=props.account_id,
+            role_name=props.role_name,
+            policy_name="build",
+            statements=self._statements(props),
+        )
 
     def _statements(self, props: BuildProjectProps) -> list[DataAwsIamPolicyDocumentStatement]:
         statements = [

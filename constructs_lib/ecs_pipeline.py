@@ -4,35 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf_cdktf_provider_aws.codepipeline import Codepipeline, CodepipelineStage, CodepipelineStageAction
+from cdktf_cdktf_provider_aws.codepipeline import CodepipelineStage, CodepipelineStageAction
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
-    DataAwsIamPolicyDocument,
     DataAwsIamPolicyDocumentStatement,
     DataAwsIamPolicyDocumentStatementCondition,
 )
-from cdktf_cdktf_provider_aws.iam_role import IamRole
-from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from constructs import Construct
 
-from constructs_lib.artifact_bucket import ArtifactBucket
-from constructs_lib.codebuild_project import (
-    BuildProject,
-    BuildProjectProps,
-    EnvironmentVariable,
-    ParameterRef,
-    VpcPlacement,
-)
-from constructs_lib.naming import MAX_IAM_ROLE_NAME, Namer
+from constructs_lib.codebuild_project import BuildProject, EnvironmentVariable, ParameterRef, VpcPlacement
 from constructs_lib.pipeline_parts import (
     COMMIT_ID_VARIABLE,
     SOURCE_ARTIFACT,
-    artifact_store,
+    SourcedPipeline,
+    SourcedPipelineProps,
     codebuild_action,
-    pipeline_statements,
-    service_trust,
-    source_action,
 )
 
 PIPELINE_PART = "ecs-pipeline"
@@ -59,10 +46,6 @@ ECR_PUSH_ACTIONS = (
 ECR_PULL_ACTIONS = ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
 
 
-def pipeline_name(namer: Namer) -> str:
-    return namer.name(PIPELINE_PART)
-
-
 @dataclass(frozen=True)
 class DatabaseParameters:
     """The `rds/*` catalogue parameters the migrations connect with."""
@@ -84,16 +67,7 @@ class DatabaseParameters:
 
 
 @dataclass(frozen=True)
-class EcsPipelineProps:
-    namer: Namer
-    account_id: str
-    region: str
-    partition: str
-    artifact_bucket: ArtifactBucket
-    # Source: a CodeStar connection approved by hand in the console; never created here.
-    connection_arn: str
-    repository: str
-    branch: str
+class EcsPipelineProps(SourcedPipelineProps):
     # Build: the Node base image and the backend's ECR repository.
     node_repository: ParameterRef
     node_image_tag: ParameterRef
@@ -113,12 +87,10 @@ class EcsPipelineProps:
     container_name: str
     task_family: str
     task_role_arns: tuple[str, ...]
-    log_retention_days: int
-    prevent_destroy: bool
     deploy_timeout_minutes: int = DEFAULT_DEPLOY_TIMEOUT_MINUTES
 
 
-class EcsPipeline(Construct):
+class EcsPipeline(SourcedPipeline):
     """Creates the CodePipeline V2 `ecs-pipeline` (`pipeline`) with its role (`role`) and
     stages Source -> Build -> Migrate -> Deploy:
 
@@ -136,33 +108,19 @@ class EcsPipeline(Construct):
     owns that group's rules: `ServiceNetwork.allow_into_rds`).
     """
 
+    PIPELINE_PART = PIPELINE_PART
+
     def __init__(self, scope: Construct, id: str, *, props: EcsPipelineProps) -> None:
-        super().__init__(scope, id)
-        self.name = pipeline_name(props.namer)
+        super().__init__(scope, id, props=props)
         self._define_build(props)
         self._define_migrations(props)
-        self._define_role(props)
-        self._define_pipeline(props)
+        self._define_pipeline_role(props)
+        self._define_stages(props)
 
     # ------------------------------------------------------------------ arn helpers
     @staticmethod
     def _arn(props: EcsPipelineProps, service: str, resource: str) -> str:
         return f"arn:{props.partition}:{service}:{props.region}:{props.account_id}:{resource}"
-
-    def _project_props(self, props: EcsPipelineProps, part: str, **kwargs) -> BuildProjectProps:
-        name = props.namer.name(PIPELINE_PART, part, max_len=MAX_IAM_ROLE_NAME)
-        return BuildProjectProps(
-            name=name,
-            role_name=name,
-            account_id=props.account_id,
-            region=props.region,
-            partition=props.partition,
-            artifact_bucket_arn=props.artifact_bucket.arn,
-            artifact_key_arn=props.artifact_bucket.key.arn,
-            log_retention_days=props.log_retention_days,
-            prevent_destroy=props.prevent_destroy,
-            **kwargs,
-        )
 
     # ------------------------------------------------------------------ steps
     def _define_build(self, props: EcsPipelineProps) -> None:
@@ -248,16 +206,9 @@ class EcsPipeline(Construct):
             ),
         )
 
-    def _define_role(self, props: EcsPipelineProps) -> None:
+    def _define_pipeline_role(self, props: EcsPipelineProps) -> None:
         service_arn = self._arn(props, "ecs", f"service/{props.cluster_name}/{props.service_name}")
         cluster_arn = self._arn(props, "ecs", f"cluster/{props.cluster_name}")
-        self.assume_policy = service_trust(self, "assume", "codepipeline.amazonaws.com", props.account_id)
-        self.role = IamRole(
-            self,
-            "role",
-            name=props.namer.name(PIPELINE_PART, max_len=MAX_IAM_ROLE_NAME),
-            assume_role_policy=self.assume_policy.json,
-        )
         deploy_statements = [
             DataAwsIamPolicyDocumentStatement(
                 sid="UpdateService", actions=["ecs:DescribeServices", "ecs:UpdateService"], resources=[service_arn]
@@ -291,28 +242,12 @@ class EcsPipeline(Construct):
                 ],
             ),
         ]
-        self.policy = DataAwsIamPolicyDocument(
-            self,
-            "policy",
-            statement=pipeline_statements(
-                props.artifact_bucket, props.connection_arn, [self.build.arn, self.migrations.arn]
-            )
-            + deploy_statements,
-        )
-        self.role_policy = IamRolePolicy(self, "role-policy", role=self.role.id, name="pipeline", policy=self.policy.json)
+        self._define_role(props, [self.build.arn, self.migrations.arn], deploy_statements)
 
-    def _define_pipeline(self, props: EcsPipelineProps) -> None:
-        self.pipeline = Codepipeline(
-            self,
-            "pipeline",
-            name=self.name,
-            pipeline_type="V2",
-            role_arn=self.role.arn,
-            artifact_store=[artifact_store(props.artifact_bucket)],
-            stage=[
-                CodepipelineStage(
-                    name="Source", action=[source_action(props.connection_arn, props.repository, props.branch)]
-                ),
+    def _define_stages(self, props: EcsPipelineProps) -> None:
+        self._define_pipeline(
+            props,
+            [
                 CodepipelineStage(
                     name="Build",
                     action=[
@@ -349,5 +284,4 @@ class EcsPipeline(Construct):
                     ],
                 ),
             ],
-            depends_on=[self.role_policy],
         )

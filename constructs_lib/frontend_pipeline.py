@@ -5,27 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf_cdktf_provider_aws.codepipeline import Codepipeline, CodepipelineStage
-from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
-    DataAwsIamPolicyDocument,
-    DataAwsIamPolicyDocumentStatement,
-)
-from cdktf_cdktf_provider_aws.iam_role import IamRole
-from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.codepipeline import CodepipelineStage
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocumentStatement
 from constructs import Construct
 
-from constructs_lib.artifact_bucket import ArtifactBucket
-from constructs_lib.codebuild_project import BuildProject, BuildProjectProps, EnvironmentVariable, ParameterRef
+from constructs_lib.codebuild_project import BuildProject, EnvironmentVariable, ParameterRef
 from constructs_lib.external_hosting import ExternalHosting
-from constructs_lib.naming import MAX_IAM_ROLE_NAME, Namer
-from constructs_lib.pipeline_parts import (
-    SOURCE_ARTIFACT,
-    artifact_store,
-    codebuild_action,
-    pipeline_statements,
-    service_trust,
-    source_action,
-)
+from constructs_lib.pipeline_parts import SOURCE_ARTIFACT, SourcedPipeline, SourcedPipelineProps, codebuild_action
 
 # The spec's `daily-desk-frontend-ci-pipeline`, made by the Namer like every other name:
 # `dailydesk-<env>-frontend-ci-pipeline` (one account may hold several environments).
@@ -40,30 +26,16 @@ HOSTING_OBJECT_ACTIONS = ("s3:DeleteObject", "s3:GetObject", "s3:PutObject")
 INVALIDATION_ACTIONS = ("cloudfront:CreateInvalidation", "cloudfront:GetInvalidation")
 
 
-def pipeline_name(namer: Namer) -> str:
-    return namer.name(PIPELINE_PART)
-
-
 @dataclass(frozen=True)
-class FrontendPipelineProps:
-    namer: Namer
-    account_id: str
-    region: str
-    partition: str
-    artifact_bucket: ArtifactBucket
-    connection_arn: str
-    repository: str
-    branch: str
+class FrontendPipelineProps(SourcedPipelineProps):
     api_url: ParameterRef
     # The apps' buckets and distributions; the deploy variables are `<APP>_BUCKET` and
     # `<APP>_DISTRIBUTION_ID` for each app name.
     hosting: ExternalHosting
-    log_retention_days: int
-    prevent_destroy: bool
     build_compute_type: str = DEFAULT_BUILD_COMPUTE_TYPE
 
 
-class FrontendPipeline(Construct):
+class FrontendPipeline(SourcedPipeline):
     """Creates the CodePipeline V2 (`pipeline`) with its role (`role`) and two CodeBuild
     projects: `build` (buildspecs/frontend-build.yml: the apps with `frontend/env/api-url`
     baked in) and `deploy` (buildspecs/frontend-deploy.yml: sync each app to its bucket,
@@ -71,9 +43,10 @@ class FrontendPipeline(Construct):
     buckets and invalidate the distributions, and only those named by `hosting`.
     """
 
+    PIPELINE_PART = PIPELINE_PART
+
     def __init__(self, scope: Construct, id: str, *, props: FrontendPipelineProps) -> None:
-        super().__init__(scope, id)
-        self.name = pipeline_name(props.namer)
+        super().__init__(scope, id, props=props)
         self.build = BuildProject(
             self,
             "build",
@@ -112,30 +85,10 @@ class FrontendPipeline(Construct):
                 ),
             ),
         )
-        self.assume_policy = service_trust(self, "assume", "codepipeline.amazonaws.com", props.account_id)
-        self.role = IamRole(
-            self,
-            "role",
-            name=props.namer.name(PIPELINE_PART, max_len=MAX_IAM_ROLE_NAME),
-            assume_role_policy=self.assume_policy.json,
-        )
-        self.policy = DataAwsIamPolicyDocument(
-            self,
-            "policy",
-            statement=pipeline_statements(props.artifact_bucket, props.connection_arn, [self.build.arn, self.deploy.arn]),
-        )
-        self.role_policy = IamRolePolicy(self, "role-policy", role=self.role.id, name="pipeline", policy=self.policy.json)
-        self.pipeline = Codepipeline(
-            self,
-            "pipeline",
-            name=self.name,
-            pipeline_type="V2",
-            role_arn=self.role.arn,
-            artifact_store=[artifact_store(props.artifact_bucket)],
-            stage=[
-                CodepipelineStage(
-                    name="Source", action=[source_action(props.connection_arn, props.repository, props.branch)]
-                ),
+        self._define_role(props, [self.build.arn, self.deploy.arn])
+        self._define_pipeline(
+            props,
+            [
                 CodepipelineStage(
                     name="Build",
                     action=[codebuild_action("Apps", self.build.name, inputs=[SOURCE_ARTIFACT], outputs=[BUILD_ARTIFACT])],
@@ -144,7 +97,6 @@ class FrontendPipeline(Construct):
                     name="Deploy", action=[codebuild_action("Publish", self.deploy.name, inputs=[BUILD_ARTIFACT])]
                 ),
             ],
-            depends_on=[self.role_policy],
         )
 
     @staticmethod
@@ -156,18 +108,3 @@ class FrontendPipeline(Construct):
                 EnvironmentVariable(f"{name.upper()}_DISTRIBUTION_ID", target.distribution.id),
             ]
         return tuple(variables)
-
-    def _project_props(self, props: FrontendPipelineProps, part: str, **kwargs) -> BuildProjectProps:
-        name = props.namer.name(PIPELINE_PART, part, max_len=MAX_IAM_ROLE_NAME)
-        return BuildProjectProps(
-            name=name,
-            role_name=name,
-            account_id=props.account_id,
-            region=props.region,
-            partition=props.partition,
-            artifact_bucket_arn=props.artifact_bucket.arn,
-            artifact_key_arn=props.artifact_bucket.key.arn,
-            log_retention_days=props.log_retention_days,
-            prevent_destroy=props.prevent_destroy,
-            **kwargs,
-        )

@@ -7,23 +7,16 @@ be planned on its own, in Terraform Cloud too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from cdktf import Fn, TerraformOutput, TerraformStack, Token
+from cdktf import Fn, Token
 from constructs import Construct
 
 from config.schema import EnvironmentConfig
+from constructs_lib.contracts import Contract, OutputSpec
 from constructs_lib.naming import Namer
 from constructs_lib.parameter_catalogue import BY_NAME, SECRETS_BY_NAME
 from constructs_lib.state_backend import remote_state
 
 PARENT_LAYER = "parent"
-
-
-@dataclass(frozen=True)
-class OutputSpec:
-    description: str
-    sensitive: bool = False
 
 
 PARENT_OUTPUTS: dict[str, OutputSpec] = {
@@ -40,17 +33,7 @@ PARENT_OUTPUTS: dict[str, OutputSpec] = {
 }
 
 
-def publish(stack: TerraformStack, values: dict[str, object]) -> dict[str, TerraformOutput]:
-    """Emit the contract's outputs; refuses a missing or an unknown key."""
-    missing, unknown = set(PARENT_OUTPUTS) - set(values), set(values) - set(PARENT_OUTPUTS)
-    if missing or unknown:
-        raise ValueError(f"parent outputs do not match the contract: missing {sorted(missing)}, unknown {sorted(unknown)}")
-    return {
-        name: TerraformOutput(
-            stack, name, value=values[name], description=spec.description, sensitive=spec.sensitive
-        )
-        for name, spec in PARENT_OUTPUTS.items()
-    }
+PARENT_CONTRACT = Contract(PARENT_LAYER, PARENT_OUTPUTS)
 
 
 class ParentOutputs(Construct):

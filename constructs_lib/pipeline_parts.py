@@ -1,24 +1,31 @@
-"""Pieces both pipelines share: the source action, CodeBuild actions, the artifact store,
-the service trust policy and the pipeline role's artifact and connection statements."""
+"""Pieces both pipelines share: the props every CodeStar-sourced pipeline takes, the base
+construct that names it, builds its projects' props, its role and the pipeline itself, and
+the source action, CodeBuild actions, artifact store and role statements they are made of.
+Each pipeline module states only its own projects, extra role statements and stages."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from cdktf_cdktf_provider_aws.codepipeline import (
+    Codepipeline,
     CodepipelineArtifactStore,
     CodepipelineArtifactStoreEncryptionKey,
+    CodepipelineStage,
     CodepipelineStageAction,
 )
-from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
-    DataAwsIamPolicyDocument,
-    DataAwsIamPolicyDocumentStatement,
-    DataAwsIamPolicyDocumentStatementCondition,
-    DataAwsIamPolicyDocumentStatementPrincipals,
-)
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocumentStatement
 from constructs import Construct
 
 from constructs_lib.artifact_bucket import ArtifactBucket
+from constructs_lib.codebuild_project import BuildProjectProps
+from constructs_lib.iam_policy import account_service_role
+from constructs_lib.naming import MAX_IAM_ROLE_NAME, Namer
+
+PIPELINE_SERVICE = "codepipeline.amazonaws.com"
 
 SOURCE_NAMESPACE = "SourceVariables"
 SOURCE_ARTIFACT = "source"
@@ -80,25 +87,6 @@ def artifact_store(bucket: ArtifactBucket) -> CodepipelineArtifactStore:
     )
 
 
-def service_trust(scope: Construct, id: str, service: str, account_id: str) -> DataAwsIamPolicyDocument:
-    """Trust policy: `service` may assume the role, on behalf of this account only."""
-    return DataAwsIamPolicyDocument(
-        scope,
-        id,
-        statement=[
-            DataAwsIamPolicyDocumentStatement(
-                actions=["sts:AssumeRole"],
-                principals=[DataAwsIamPolicyDocumentStatementPrincipals(type="Service", identifiers=[service])],
-                condition=[
-                    DataAwsIamPolicyDocumentStatementCondition(
-                        test="StringEquals", variable="aws:SourceAccount", values=[account_id]
-                    )
-                ],
-            )
-        ],
-    )
-
-
 def pipeline_statements(
     bucket: ArtifactBucket, connection_arn: str, project_arns: list[str]
 ) -> list[DataAwsIamPolicyDocumentStatement]:
@@ -127,3 +115,86 @@ def pipeline_statements(
             sid="RunOwnBuilds", actions=["codebuild:BatchGetBuilds", "codebuild:StartBuild"], resources=project_arns
         ),
     ]
+
+
+@dataclass(frozen=True)
+class SourcedPipelineProps:
+    """What every CodeStar-sourced pipeline takes; each pipeline's props add their own."""
+
+    namer: Namer
+    account_id: str
+    region: str
+    partition: str
+    artifact_bucket: ArtifactBucket
+    # Source: a CodeStar connection approved by hand in the console; never created here.
+    connection_arn: str
+    repository: str
+    branch: str
+    log_retention_days: int
+    prevent_destroy: bool
+
+
+class SourcedPipeline(Construct):
+    """Base of a CodePipeline V2 named `namer.name(PIPELINE_PART)` (`name`) whose first stage
+    is the CodeStar source. A subclass sets `PIPELINE_PART`, creates its CodeBuild projects
+    from `_project_props`, then calls `_define_role` (`assume_policy`, `role`, `policy`,
+    `role_policy`) and `_define_pipeline` (`pipeline`) with its own stages. Every block is
+    created in the subclass's own scope, so Terraform addresses are the subclass's.
+    """
+
+    PIPELINE_PART: ClassVar[str]
+
+    def __init__(self, scope: Construct, id: str, *, props: SourcedPipelineProps) -> None:
+        super().__init__(scope, id)
+        self.name = props.namer.name(self.PIPELINE_PART)
+
+    def _project_props(self, props: SourcedPipelineProps, part: str, **kwargs: Any) -> BuildProjectProps:
+        """Props of the project `<pipeline>-<part>` (its role has the same name) on the
+        pipeline's artifact bucket and key; `kwargs` say what the build does."""
+        name = props.namer.name(self.PIPELINE_PART, part, max_len=MAX_IAM_ROLE_NAME)
+        return BuildProjectProps(
+            name=name,
+            role_name=name,
+            account_id=props.account_id,
+            region=props.region,
+            partition=props.partition,
+            artifact_bucket_arn=props.artifact_bucket.arn,
+            artifact_key_arn=props.artifact_bucket.key.arn,
+            log_retention_days=props.log_retention_days,
+            prevent_destroy=props.prevent_destroy,
+            **kwargs,
+        )
+
+    def _define_role(
+        self,
+        props: SourcedPipelineProps,
+        project_arns: list[str],
+        statements: Sequence[DataAwsIamPolicyDocumentStatement] = (),
+    ) -> None:
+        """The pipeline's role: artifacts, source connection, running `project_arns`, then `statements`."""
+        self.assume_policy, self.role, self.policy, self.role_policy = account_service_role(
+            self,
+            service=PIPELINE_SERVICE,
+            account_id=props.account_id,
+            role_name=props.namer.name(self.PIPELINE_PART, max_len=MAX_IAM_ROLE_NAME),
+            policy_name="pipeline",
+            statements=pipeline_statements(props.artifact_bucket, props.connection_arn, project_arns) + list(statements),
+        )
+
+    def _define_pipeline(self, props: SourcedPipelineProps, stages: list[CodepipelineStage]) -> None:
+        """The pipeline: the Source stage, then `stages`; created after the role's policy."""
+        self.pipeline = Codepipeline(
+            self,
+            "pipeline",
+            name=self.name,
+            pipeline_type="V2",
+            role_arn=self.role.arn,
+            artifact_store=[artifact_store(props.artifact_bucket)],
+            stage=[
+                CodepipelineStage(
+                    name="Source", action=[source_action(props.connection_arn, props.repository, props.branch)]
+                ),
+                *stages,
+            ],
+            depends_on=[self.role_policy],
+        )

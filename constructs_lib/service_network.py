@@ -37,15 +37,14 @@ class ServiceNetworkProps:
     redis_port: int = DEFAULT_REDIS_PORT
 
 
-def allow_from(
-    scope: Construct, id: str, *, security_group_id: str, source_security_group_id: str, port: int, description: str
-) -> VpcSecurityGroupIngressRule:
-    """One TCP ingress rule: `port` on `security_group_id`, from members of the source group only."""
-    return VpcSecurityGroupIngressRule(
+def _group_rule(rule_type, scope: Construct, id: str, security_group_id: str, other_group_id: str, port: int,
+                description: str):
+    """One TCP rule of `rule_type` on `security_group_id`: `port`, with members of `other_group_id` only."""
+    return rule_type(
         scope,
         id,
         security_group_id=security_group_id,
-        referenced_security_group_id=source_security_group_id,
+        referenced_security_group_id=other_group_id,
         ip_protocol="tcp",
         from_port=port,
         to_port=port,
@@ -53,19 +52,21 @@ def allow_from(
     )
 
 
+def allow_from(
+    scope: Construct, id: str, *, security_group_id: str, source_security_group_id: str, port: int, description: str
+) -> VpcSecurityGroupIngressRule:
+    """One TCP ingress rule: `port` on `security_group_id`, from members of the source group only."""
+    return _group_rule(
+        VpcSecurityGroupIngressRule, scope, id, security_group_id, source_security_group_id, port, description
+    )
+
+
 def allow_to(
     scope: Construct, id: str, *, security_group_id: str, destination_security_group_id: str, port: int, description: str
 ) -> VpcSecurityGroupEgressRule:
     """One TCP egress rule: `port` from `security_group_id` to members of the destination group only."""
-    return VpcSecurityGroupEgressRule(
-        scope,
-        id,
-        security_group_id=security_group_id,
-        referenced_security_group_id=destination_security_group_id,
-        ip_protocol="tcp",
-        from_port=port,
-        to_port=port,
-        description=description,
+    return _group_rule(
+        VpcSecurityGroupEgressRule, scope, id, security_group_id, destination_security_group_id, port, description
     )
 
 

@@ -14,9 +14,9 @@ from constructs_lib import backend_contract, ecs_pipeline, frontend_pipeline
 from constructs_lib import deployment_notifications as notifications
 from constructs_lib.api_key_secret import ApiKeySecret, ApiKeySecretProps
 from constructs_lib.api_settings import api_settings
-from constructs_lib.artifact_bucket import ArtifactBucket, ArtifactBucketProps
 from constructs_lib.codebuild_project import ParameterRef
 from constructs_lib.container_registry import ContainerRegistry, ContainerRegistryProps
+from constructs_lib.contracts import publish
 from constructs_lib.ecs_pipeline import DatabaseParameters, EcsPipeline, EcsPipelineProps
 from constructs_lib.fargate_service import FargateService, FargateServiceProps
 from constructs_lib.load_balancer import LoadBalancer, LoadBalancerProps
@@ -32,6 +32,7 @@ from constructs_lib.scheduled_api_call import (
 from constructs_lib.service_logs import ServiceLogs, ServiceLogsProps
 from constructs_lib.service_network import ServiceNetwork, ServiceNetworkProps
 from constructs_lib.task_roles import TaskRoles, TaskRolesProps
+from stacks.delivery import pipeline_artifacts, pipeline_notification
 from stacks.workspace import Workspace
 
 # The task definition Terraform registers runs this tag of the API repository until the
@@ -212,8 +213,9 @@ class BackendStack(Workspace):
 
         self._compose_delivery_pipeline(config)
 
-        backend_contract.publish(
+        publish(
             self,
+            backend_contract.BACKEND_CONTRACT,
             {
                 "alb_dns_name": self.load_balancer.dns_name,
                 "cluster_name": self.cluster.name,
@@ -236,19 +238,7 @@ class BackendStack(Workspace):
         def parameter(spec_name: str) -> ParameterRef:
             return ParameterRef(namer.parameter(spec_name), parent.parameter_arn(spec_name))
 
-        self.pipeline_artifacts = ArtifactBucket(
-            self,
-            "pipeline-artifacts",
-            props=ArtifactBucketProps(
-                bucket_name=namer.name(ecs_pipeline.PIPELINE_PART, "artifacts", config.account_id, max_len=63),
-                key_alias=namer.name(ecs_pipeline.PIPELINE_PART, "artifacts"),
-                account_id=config.account_id,
-                partition=config.partition,
-                retention_days=config.pipelines.artifact_retention_days,
-                prevent_destroy=protect,
-                force_destroy=not protect,
-            ),
-        )
+        self.pipeline_artifacts = pipeline_artifacts(self, "pipeline-artifacts", ecs_pipeline.PIPELINE_PART)
         self.pipeline = EcsPipeline(
             self,
             "pipeline",
@@ -309,12 +299,6 @@ class BackendStack(Workspace):
                 ),
             ),
         )
-        self.pipeline_notifications = notifications.PipelineNotification(
-            self,
-            "pipeline-notifications",
-            props=notifications.PipelineNotificationProps(
-                rule_name=notifications.rule_name(namer, ecs_pipeline.PIPELINE_PART),
-                pipeline_name=self.pipeline.name,
-                topic_arn=self.deployment_topic.arn,
-            ),
+        self.pipeline_notifications = pipeline_notification(
+            self, "pipeline-notifications", ecs_pipeline.PIPELINE_PART, self.pipeline.name, self.deployment_topic.arn
         )

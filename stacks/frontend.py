@@ -6,13 +6,12 @@ from cdktf import TerraformOutput
 from constructs import Construct
 
 from config.schema import EnvironmentConfig
-from constructs_lib import deployment_notifications as notifications
 from constructs_lib import frontend_pipeline
-from constructs_lib.artifact_bucket import ArtifactBucket, ArtifactBucketProps
 from constructs_lib.codebuild_project import ParameterRef
 from constructs_lib.external_hosting import ExternalHosting, ExternalHostingProps, HostedApp
 from constructs_lib.frontend_pipeline import FrontendPipeline, FrontendPipelineProps
 from constructs_lib.parent_contract import ParentOutputs
+from stacks.delivery import pipeline_artifacts, pipeline_notification
 from stacks.workspace import Workspace
 
 # The three React apps: (app folder, bucket parameter, distribution parameter).
@@ -40,19 +39,7 @@ class FrontendStack(Workspace):
                 )
             ),
         )
-        self.artifacts = ArtifactBucket(
-            self,
-            "artifacts",
-            props=ArtifactBucketProps(
-                bucket_name=namer.name(frontend_pipeline.PIPELINE_PART, "artifacts", config.account_id, max_len=63),
-                key_alias=namer.name(frontend_pipeline.PIPELINE_PART, "artifacts"),
-                account_id=config.account_id,
-                partition=config.partition,
-                retention_days=config.pipelines.artifact_retention_days,
-                prevent_destroy=config.protection.prevent_destroy,
-                force_destroy=not config.protection.prevent_destroy,
-            ),
-        )
+        self.artifacts = pipeline_artifacts(self, "artifacts", frontend_pipeline.PIPELINE_PART)
         self.pipeline = FrontendPipeline(
             self,
             "pipeline",
@@ -74,14 +61,12 @@ class FrontendStack(Workspace):
             ),
         )
         # The topic lives in `backend`; its policy admits this rule by the same name.
-        self.notifications = notifications.PipelineNotification(
+        self.notifications = pipeline_notification(
             self,
             "notifications",
-            props=notifications.PipelineNotificationProps(
-                rule_name=notifications.rule_name(namer, frontend_pipeline.PIPELINE_PART),
-                pipeline_name=self.pipeline.name,
-                topic_arn=self.parent.string("deployment_topic_arn"),
-            ),
+            frontend_pipeline.PIPELINE_PART,
+            self.pipeline.name,
+            self.parent.string("deployment_topic_arn"),
         )
         TerraformOutput(self, "pipeline_name", value=self.pipeline.pipeline.name, description="Name of the frontend CodePipeline.")
         TerraformOutput(

@@ -7,7 +7,8 @@ from constructs import Construct
 from config.schema import EnvironmentConfig
 from constructs_lib import parameter_catalogue as catalogue
 from constructs_lib.ssm_parameters import SsmParameters, SsmParametersProps
-from constructs_lib.parent_contract import PARENT_LAYER, publish
+from constructs_lib.contracts import publish
+from constructs_lib.parent_contract import PARENT_CONTRACT, PARENT_LAYER
 from stacks.workspace import Workspace
 
 
@@ -20,6 +21,7 @@ class ParentStack(Workspace):
         self.parameters = SsmParameters(self, "parameters", props=SsmParametersProps(config=config, namer=namer))
         publish(
             self,
+            PARENT_CONTRACT,
             {
                 "parameter_prefix": config.parameter_prefix,
                 "parameter_arns": self.parameters.arns,

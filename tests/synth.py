@@ -21,13 +21,41 @@ def only(stack: dict, resource_type: str) -> dict:
     return next(iter(found.values()))
 
 
+def entry(stack: dict, block_type: str, path_suffix: str, *, data: bool = False) -> tuple[str, dict]:
+    """(logical ID, body) of the one resource (or data source) whose construct path ends in `path_suffix`."""
+    blocks = stack.get("data" if data else "resource", {}).get(block_type, {})
+    found = [(key, body) for key, body in blocks.items() if body["//"]["metadata"]["path"].endswith(path_suffix)]
+    assert len(found) == 1, f"{len(found)} {block_type} with path ending {path_suffix!r}"
+    return found[0]
+
+
+def body(stack: dict, block_type: str, path_suffix: str, *, data: bool = False) -> dict:
+    return entry(stack, block_type, path_suffix, data=data)[1]
+
+
 def by_path(stack: dict, resource_type: str, path_suffix: str) -> dict:
     """The resource of a type whose construct path ends in `path_suffix`."""
-    matches = [
-        r for r in resources(stack, resource_type).values() if r["//"]["metadata"]["path"].endswith(path_suffix)
-    ]
-    assert len(matches) == 1, f"{len(matches)} {resource_type} with path ending {path_suffix!r}"
-    return matches[0]
+    return body(stack, resource_type, path_suffix)
+
+
+def ref(stack: dict, block_type: str, path_suffix: str, attribute: str, *, data: bool = False) -> str:
+    """The Terraform expression cdktf writes for an attribute of that resource."""
+    key, _ = entry(stack, block_type, path_suffix, data=data)
+    prefix = f"data.{block_type}" if data else block_type
+    return f"${{{prefix}.{key}.{attribute}}}"
+
+
+def statements(stack: dict, document_path_suffix: str) -> dict[str, dict]:
+    """Statements of a policy document data source, by sid."""
+    document = body(stack, "aws_iam_policy_document", document_path_suffix, data=True)
+    return {statement.get("sid", ""): statement for statement in document["statement"]}
+
+
+def parent_output(stack: dict, output: str, key: str | None = None) -> str:
+    """The expression a stack writes for a parent output, or for one key of a map output."""
+    (state_id,) = stack["data"]["terraform_remote_state"]  # the parent's, the only one
+    expression = f"data.terraform_remote_state.{state_id}.outputs.{output}"
+    return f'${{{expression}["{key}"]}}' if key is not None else f"${{{expression}}}"
 
 
 def resource_counts(stack: dict) -> dict[str, int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -16,6 +17,17 @@ class CommandFailed(Exception):
     def __init__(self, command: list[str], returncode: int) -> None:
         super().__init__(f"`{' '.join(command)}` failed with exit code {returncode}")
         self.returncode = returncode
+
+
+def exit_code(step: Callable[[], object]) -> int:
+    """Run `step` for a command line: 0 when it succeeds; a failed cdktf command is
+    reported on stderr (`error: ...`) and gives 1."""
+    try:
+        step()
+    except CommandFailed as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def cdktf_env(environments: list[str] | None = None) -> dict[str, str]:

@@ -144,12 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    try:
-        {"deploy": deploy, "destroy": destroy, "summary": lambda c: print(summary(c, cdktf_cli.DEFAULT_OUTDIR))}[args.action](config)
-    except cdktf_cli.CommandFailed as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    return 0
+    action = {"deploy": deploy, "destroy": destroy, "summary": lambda c: print(summary(c, cdktf_cli.DEFAULT_OUTDIR))}
+    return cdktf_cli.exit_code(lambda: action[args.action](config))
 
 
 if __name__ == "__main__":

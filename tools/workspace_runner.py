@@ -91,12 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     command = [args.action, args.stack, "--skip-provider-lock"]
     if args.action == "deploy":
         command.append("--auto-approve" if config.emulator is not None else "")
-    try:
-        cdktf_cli.run([c for c in command if c], environments=[environment])
-    except cdktf_cli.CommandFailed as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    return 0
+    return cdktf_cli.exit_code(lambda: cdktf_cli.run([c for c in command if c], environments=[environment]))
 
 
 if __name__ == "__main__":

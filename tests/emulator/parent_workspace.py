@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
@@ -162,3 +163,17 @@ def remove_from_emulator(workspace: ParentWorkspace) -> None:
                 kms.delete_alias(AliasName=attributes["name"])
             elif resource["type"] == "aws_kms_key":
                 kms.schedule_key_deletion(KeyId=attributes["key_id"], PendingWindowInDays=7)
+
+
+def module_workspace(
+    tmp_path_factory, name: str, emulator_endpoint: str, *, apply: bool = False
+) -> Iterator[ParentWorkspace]:
+    """The body of a module fixture (`yield from` it): a ParentWorkspace in a new temp
+    directory `name` that talks to the session's emulator, applied first with `apply`, and
+    removed from the emulator when the module is done."""
+    workspace = ParentWorkspace(tmp_path_factory.mktemp(name))
+    assert workspace.config.emulator.endpoint == emulator_endpoint
+    if apply:
+        terraform.apply(workspace.directory)
+    yield workspace
+    remove_from_emulator(workspace)

@@ -15,9 +15,8 @@ import json
 import pytest
 
 from tests.emulator.parent_workspace import (
-    ParentWorkspace,
-    remove_from_emulator,
     local_config,
+    module_workspace,
     parameter,
     parameter_address,
     parameter_values,
@@ -31,11 +30,7 @@ NO_REFRESH = ("-refresh=false",)
 
 @pytest.fixture(scope="module")
 def deployed(emulator_endpoint, tmp_path_factory):
-    workspace = ParentWorkspace(tmp_path_factory.mktemp("changeset"))
-    assert workspace.config.emulator.endpoint == emulator_endpoint
-    terraform.apply(workspace.directory)
-    yield workspace
-    remove_from_emulator(workspace)
+    yield from module_workspace(tmp_path_factory, "changeset", emulator_endpoint, apply=True)
 
 
 @pytest.fixture

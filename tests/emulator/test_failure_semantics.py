@@ -27,8 +27,8 @@ import pytest
 from tests.emulator.parent_workspace import (
     ParentWorkspace,
     client,
-    remove_from_emulator,
     local_config,
+    module_workspace,
     parameter,
     parameter_address,
     parameter_values,
@@ -49,10 +49,7 @@ FAIL_FAST_SECONDS = 20
 
 @pytest.fixture(scope="module")
 def workspace(emulator_endpoint, tmp_path_factory):
-    workspace = ParentWorkspace(tmp_path_factory.mktemp("failure"))
-    assert workspace.config.emulator.endpoint == emulator_endpoint
-    yield workspace
-    remove_from_emulator(workspace)
+    yield from module_workspace(tmp_path_factory, "failure", emulator_endpoint)
 
 
 def resource_ids(workspace: ParentWorkspace) -> dict[str, str]:

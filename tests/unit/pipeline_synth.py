@@ -1,35 +1,30 @@
-"""Helpers for the delivery-pipeline synth tests: blocks by construct path, references,
-policy statements, CodeBuild variables."""
+"""Helpers for the delivery-pipeline synth tests: policy documents by path, CodeBuild
+variables (blocks, references and statements are in `tests.synth`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from tests.synth import body, ref
+
 PIPELINE_ENVIRONMENTS = ("dev", "staging", "prod", "local")
 
 
-def entry(stack: dict, block_type: str, path_suffix: str, *, data: bool = False) -> tuple[str, dict]:
-    """(logical ID, body) of the one resource or data source whose construct path ends in `path_suffix`."""
-    blocks = stack.get("data" if data else "resource", {}).get(block_type, {})
-    found = [(key, b) for key, b in blocks.items() if b["//"]["metadata"]["path"].endswith(path_suffix)]
-    assert len(found) == 1, f"{len(found)} {block_type} with path ending {path_suffix!r}"
-    return found[0]
+def pipeline(stack: dict) -> dict:
+    """The stack's CodePipeline (construct `pipeline/pipeline` in backend and frontend)."""
+    return body(stack, "aws_codepipeline", "pipeline/pipeline")
 
 
-def body(stack: dict, block_type: str, path_suffix: str, *, data: bool = False) -> dict:
-    return entry(stack, block_type, path_suffix, data=data)[1]
-
-
-def ref(stack: dict, block_type: str, path_suffix: str, attribute: str, *, data: bool = False) -> str:
-    key, _ = entry(stack, block_type, path_suffix, data=data)
-    prefix = f"data.{block_type}" if data else block_type
-    return f"${{{prefix}.{key}.{attribute}}}"
-
-
-def statements(stack: dict, document_path_suffix: str) -> dict[str, dict]:
-    """Statements of a policy document data source, by sid."""
-    document = body(stack, "aws_iam_policy_document", document_path_suffix, data=True)
-    return {s.get("sid", ""): s for s in document["statement"]}
+def encrypted_artifact_store(stack: dict, bucket: str) -> list[dict]:
+    """The artifact store a pipeline on the ArtifactBucket construct `bucket` must have:
+    that bucket, encrypted with that bucket's own KMS key."""
+    return [
+        {
+            "location": ref(stack, "aws_s3_bucket", f"{bucket}/bucket", "bucket"),
+            "type": "S3",
+            "encryption_key": {"id": ref(stack, "aws_kms_key", f"{bucket}/key/key", "arn"), "type": "KMS"},
+        }
+    ]
 
 
 def documents_under(stack: dict, path_part: str) -> Iterator[tuple[str, dict]]:
@@ -42,10 +37,3 @@ def documents_under(stack: dict, path_part: str) -> Iterator[tuple[str, dict]]:
 def variables(project: dict) -> dict[str, tuple[str, str]]:
     """CodeBuild environment variables: name -> (type, value)."""
     return {v["name"]: (v["type"], v["value"]) for v in project["environment"]["environment_variable"]}
-
-
-def parent_output(stack: dict, output: str, key: str | None = None) -> str:
-    """The expression a stack writes for a parent output (or one key of a map output)."""
-    (state,) = stack["data"]["terraform_remote_state"]  # the parent's, the only one
-    suffix = f'["{key}"]' if key else ""
-    return f"${{data.terraform_remote_state.{state}.outputs.{output}{suffix}}}"

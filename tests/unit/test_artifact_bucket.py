@@ -9,7 +9,8 @@ import cdktf
 
 from config import load_environment
 from constructs_lib.artifact_bucket import ArtifactBucket, ArtifactBucketProps
-from tests.unit.pipeline_synth import PIPELINE_ENVIRONMENTS, body, ref, statements
+from tests.synth import body, ref, statements
+from tests.unit.pipeline_synth import PIPELINE_ENVIRONMENTS
 
 # (workspace layer, construct path of the bucket construct)
 BUCKETS = (("backend", "pipeline-artifacts"), ("frontend", "artifacts"))

@@ -5,15 +5,15 @@ import json
 import pytest
 
 from config import load_environment
-from tests.synth import only
-from tests.unit.backend_synth import ENVIRONMENTS, parent_lookup
+from tests.synth import only, parent_output
+from tests.unit.backend_synth import ENVIRONMENTS
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_repository_is_immutable_scanned_and_encrypted(synthesized, env):
     stack = synthesized[f"backend-{env}"]
     repository = only(stack, "aws_ecr_repository")
-    assert repository["name"] == parent_lookup(stack, "ecr_repository_name")
+    assert repository["name"] == parent_output(stack, "ecr_repository_name")
     assert repository["image_tag_mutability"] == "IMMUTABLE"
     assert repository["image_scanning_configuration"] == {"scan_on_push": True}
     assert repository["encryption_configuration"] == [{"encryption_type": "KMS"}]

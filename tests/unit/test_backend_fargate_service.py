@@ -6,8 +6,8 @@ from config import load_environment
 from constructs_lib.api_settings import secret_parameters, variable_name
 from constructs_lib.fargate_service import SERVICE_IGNORE_CHANGES
 from constructs_lib.parameter_catalogue import manual_parameters
-from tests.synth import only, resources
-from tests.unit.backend_synth import ENVIRONMENTS, container, entry, parent_lookup, ref, single_quoted
+from tests.synth import entry, only, parent_output, ref, resources
+from tests.unit.backend_synth import ENVIRONMENTS, container, single_quoted
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -40,7 +40,7 @@ def test_every_secret_is_injected_by_reference_only(synthesized, env):
     definition = container(stack)
     secrets = {s["name"]: s["valueFrom"] for s in definition["secrets"]}
     for parameter in secret_parameters():
-        assert secrets[variable_name(parameter.name)] == single_quoted(parent_lookup(stack, "parameter_arns", parameter.name))
+        assert secrets[variable_name(parameter.name)] == single_quoted(parent_output(stack, "parameter_arns", parameter.name))
     assert {variable_name(p.name) for p in manual_parameters()} <= set(secrets)
     assert len(manual_parameters()) == 9
     for name, key in (("technician-scheduler", "x-api-key"), ("send-review-to-customer", "x-api-key-send-sms")):
@@ -60,9 +60,9 @@ def test_plain_settings_reach_the_container(synthesized, env):
     assert environment["REDIS_HOST"] == ref(stack, "aws_elasticache_replication_group", "redis/replication-group", "primary_endpoint_address")
     assert environment["REDIS_PORT"] == "6379"
     assert environment["REDIS_TLS"] == "true"
-    assert environment["PARAMETER_PREFIX"] == parent_lookup(stack, "parameter_prefix")
-    assert environment["RDS_HOST"] == single_quoted(parent_lookup(stack, "parameter_values", "rds/host"))
-    assert environment["RDS_PORT"] == single_quoted(parent_lookup(stack, "parameter_values", "rds/port"))
+    assert environment["PARAMETER_PREFIX"] == parent_output(stack, "parameter_prefix")
+    assert environment["RDS_HOST"] == single_quoted(parent_output(stack, "parameter_values", "rds/host"))
+    assert environment["RDS_PORT"] == single_quoted(parent_output(stack, "parameter_values", "rds/port"))
     assert environment["PORT"] == str(config.fargate.container_port)
     assert definition["portMappings"] == [
         {"containerPort": config.fargate.container_port, "hostPort": config.fargate.container_port, "protocol": "tcp"}

@@ -4,8 +4,8 @@ import pytest
 
 from config import load_environment
 from constructs_lib.load_balancer import DEFAULT_SSL_POLICY
-from tests.synth import only
-from tests.unit.backend_synth import ENVIRONMENTS, body, ref
+from tests.synth import body, only, ref
+from tests.unit.backend_synth import ENVIRONMENTS
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)

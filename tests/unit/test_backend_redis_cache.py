@@ -3,8 +3,8 @@
 import pytest
 
 from config import load_environment
-from tests.synth import only
-from tests.unit.backend_synth import ENVIRONMENTS, ref
+from tests.synth import only, ref
+from tests.unit.backend_synth import ENVIRONMENTS
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)

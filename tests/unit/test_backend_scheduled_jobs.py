@@ -4,8 +4,8 @@ import pytest
 
 from config import load_environment
 from constructs_lib.parameter_catalogue import SECRETS_BY_NAME
-from tests.synth import resources
-from tests.unit.backend_synth import ENVIRONMENTS, body, parent_lookup, ref, statements
+from tests.synth import body, parent_output, ref, resources, statements
+from tests.unit.backend_synth import ENVIRONMENTS
 
 JOBS = {
     "reset-queue": "technician-scheduler",
@@ -34,7 +34,7 @@ def test_job_calls_its_endpoint_on_schedule(synthesized, env, job):
     stack, config = synthesized[f"backend-{env}"], load_environment(env)
     spec = next(j for j in config.jobs if j.name == job)
     destination = body(stack, "aws_cloudwatch_event_api_destination", f"job-{job}/destination")
-    backend_url = parent_lookup(stack, "parameter_values", "backend-url")
+    backend_url = parent_output(stack, "parameter_values", "backend-url")
     assert destination["invocation_endpoint"] == backend_url + spec.path
     assert destination["http_method"] == spec.method
     assert destination["connection_arn"] == ref(

@@ -3,15 +3,15 @@
 import pytest
 
 from config import load_environment
-from tests.synth import only
-from tests.unit.backend_synth import ENVIRONMENTS, body, parent_lookup, ref
+from tests.synth import body, only, parent_output, ref
+from tests.unit.backend_synth import ENVIRONMENTS
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_log_group_named_by_parent_with_environment_retention(synthesized, env):
     stack = synthesized[f"backend-{env}"]
     group = body(stack, "aws_cloudwatch_log_group", "logs/group")
-    assert group["name"] == parent_lookup(stack, "log_group_name")
+    assert group["name"] == parent_output(stack, "log_group_name")
     assert group["retention_in_days"] == load_environment(env).logs.retention_days
     assert group["lifecycle"]["prevent_destroy"] is (env != "local")
 
@@ -20,7 +20,7 @@ def test_log_group_named_by_parent_with_environment_retention(synthesized, env):
 def test_log_stream_named_by_parent_in_that_group(synthesized, env):
     stack = synthesized[f"backend-{env}"]
     stream = only(stack, "aws_cloudwatch_log_stream")
-    assert stream["name"] == parent_lookup(stack, "log_stream_name")
+    assert stream["name"] == parent_output(stack, "log_stream_name")
     assert stream["log_group_name"] == ref(stack, "aws_cloudwatch_log_group", "logs/group", "name")
 
 

@@ -3,8 +3,8 @@
 import pytest
 
 from config import load_environment
-from tests.synth import resources
-from tests.unit.backend_synth import ENVIRONMENTS, body, ref
+from tests.synth import body, ref, resources
+from tests.unit.backend_synth import ENVIRONMENTS
 
 
 def ours(stack: dict, block_type: str) -> list[dict]:

@@ -3,8 +3,8 @@
 import pytest
 
 from constructs_lib.backend_contract import BACKEND_OUTPUTS
-from tests.synth import resource_counts
-from tests.unit.backend_synth import ENVIRONMENTS, ref
+from tests.synth import ref, resource_counts
+from tests.unit.backend_synth import ENVIRONMENTS
 
 # backend-prod without the delivery pipeline (composed at the end of BackendStack).
 EXPECTED_BACKEND_COUNTS = {

@@ -5,8 +5,8 @@ import pytest
 from config import load_environment
 from constructs_lib.api_settings import secret_parameters
 from constructs_lib.parameter_catalogue import manual_parameters
-from tests.synth import resources
-from tests.unit.backend_synth import ENVIRONMENTS, body, parent_lookup, ref, statements
+from tests.synth import body, parent_output, ref, resources, statements
+from tests.unit.backend_synth import ENVIRONMENTS
 
 
 # Policy documents of the API and its cron jobs (the pipeline's are tested with the pipeline).
@@ -59,17 +59,17 @@ def test_execution_role_pulls_logs_and_reads_exactly_the_injected_secrets(synthe
     assert found["EcrPull"]["resources"] == [ref(stack, "aws_ecr_repository", "registry/repository", "arn")]
     assert sorted(found["EcrPull"]["actions"]) == ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
     assert found["ContainerLogs"]["resources"] == [ref(stack, "aws_cloudwatch_log_group", "logs/group", "arn") + ":log-stream:*"]
-    expected_parameters = [parent_lookup(stack, "parameter_arns", p.name) for p in secret_parameters()]
+    expected_parameters = [parent_output(stack, "parameter_arns", p.name) for p in secret_parameters()]
     assert found["InjectedParameters"]["actions"] == ["ssm:GetParameters"]
     assert found["InjectedParameters"]["resources"] == expected_parameters
     assert {p.name for p in manual_parameters()} <= {p.name for p in secret_parameters()}
-    assert found["DecryptParameters"]["resources"] == [parent_lookup(stack, "parameters_kms_key_arn")]
+    assert found["DecryptParameters"]["resources"] == [parent_output(stack, "parameters_kms_key_arn")]
     assert found["DecryptParameters"]["condition"] == [
         {"test": "StringEquals", "variable": "kms:ViaService", "values": [f"ssm.{config.region}.amazonaws.com"]}
     ]
     assert found["InjectedSecrets"]["actions"] == ["secretsmanager:GetSecretValue"]
     assert found["InjectedSecrets"]["resources"] == [
-        parent_lookup(stack, "secret_arn_patterns", name)
+        parent_output(stack, "secret_arn_patterns", name)
         for name in ("send-review-to-customer", "technician-scheduler")
     ]
 
@@ -79,10 +79,10 @@ def test_task_role_reads_its_environment_prefix_and_the_sales_export_bucket(synt
     stack = synthesized[f"backend-{env}"]
     config = load_environment(env)
     found = statements(stack, "task-roles/task-role-policy-document")
-    prefix = f"arn:aws:ssm:{config.region}:{config.account_id}:parameter{parent_lookup(stack, 'parameter_prefix')}"
+    prefix = f"arn:aws:ssm:{config.region}:{config.account_id}:parameter{parent_output(stack, 'parameter_prefix')}"
     assert "ssm:GetParametersByPath" in found["ReadConfiguration"]["actions"]
     assert found["ReadConfiguration"]["resources"] == [prefix, f"{prefix}/*"]
-    bucket = parent_lookup(stack, "parameter_values", "s3/sales-export-bucket-name")
+    bucket = parent_output(stack, "parameter_values", "s3/sales-export-bucket-name")
     assert found["SalesExportObjects"]["resources"] == [f"arn:aws:s3:::{bucket}/*"]
     assert sorted(found["SalesExportObjects"]["actions"]) == ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
     assert found["SalesExportListing"] == {

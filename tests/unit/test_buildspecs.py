@@ -10,7 +10,8 @@ import pytest
 import yaml
 
 from constructs_lib.codebuild_project import BUILDSPEC_DIR, buildspec, terraform_literal
-from tests.unit.pipeline_synth import body, variables
+from tests.synth import body
+from tests.unit.pipeline_synth import variables
 
 # file -> (workspace, project construct path)
 USED_BY = {

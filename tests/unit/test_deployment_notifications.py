@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from tests.unit.pipeline_synth import PIPELINE_ENVIRONMENTS, body, parent_output, ref, statements
+from tests.synth import body, parent_output, ref, statements
+from tests.unit.pipeline_synth import PIPELINE_ENVIRONMENTS
 
 
 def rule_arn(env: str, account: str, pipeline: str) -> str:

@@ -8,14 +8,12 @@ import pytest
 
 from config import load_environment
 from constructs_lib.codebuild_project import buildspec, terraform_literal
-from tests.synth import resources
+from tests.synth import body, parent_output, ref, resources, statements
 from tests.unit.pipeline_synth import (
     PIPELINE_ENVIRONMENTS,
-    body,
     documents_under,
-    parent_output,
-    ref,
-    statements,
+    encrypted_artifact_store,
+    pipeline,
     variables,
 )
 
@@ -32,10 +30,6 @@ UNSCOPED_ACTIONS = {
     "ec2:DescribeSubnets",
     "ec2:DescribeVpcs",
 }
-
-
-def pipeline(stack: dict) -> dict:
-    return body(stack, "aws_codepipeline", "pipeline/pipeline")
 
 
 @pytest.mark.parametrize("env", PIPELINE_ENVIRONMENTS)
@@ -90,13 +84,7 @@ def test_artifacts_flow_from_build_to_deploy_and_the_commit_reaches_the_build(sy
 
 def test_artifact_store_is_the_encrypted_bucket(synthesized):
     stack = synthesized["backend-prod"]
-    assert pipeline(stack)["artifact_store"] == [
-        {
-            "location": ref(stack, "aws_s3_bucket", "pipeline-artifacts/bucket", "bucket"),
-            "type": "S3",
-            "encryption_key": {"id": ref(stack, "aws_kms_key", "pipeline-artifacts/key/key", "arn"), "type": "KMS"},
-        }
-    ]
+    assert pipeline(stack)["artifact_store"] == encrypted_artifact_store(stack, "pipeline-artifacts")
 
 
 @pytest.mark.parametrize("env", PIPELINE_ENVIRONMENTS)

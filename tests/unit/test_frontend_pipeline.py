@@ -6,14 +6,12 @@ import pytest
 
 from config import load_environment
 from constructs_lib.codebuild_project import buildspec, terraform_literal
-from tests.synth import data_sources, resources
+from tests.synth import body, data_sources, parent_output, ref, resources, statements
 from tests.unit.pipeline_synth import (
     PIPELINE_ENVIRONMENTS,
-    body,
     documents_under,
-    parent_output,
-    ref,
-    statements,
+    encrypted_artifact_store,
+    pipeline,
     variables,
 )
 
@@ -22,10 +20,6 @@ APPS = (
     ("tablet", "s3/tablet-bucket-name", "cloudfront/tablet-distribution-id"),
     ("booking", "s3/booking-bucket-name", "cloudfront/booking-distribution-id"),
 )
-
-
-def pipeline(stack: dict) -> dict:
-    return body(stack, "aws_codepipeline", "pipeline/pipeline")
 
 
 def bucket_ref(stack: dict, app: str, attribute: str) -> str:
@@ -85,13 +79,7 @@ def test_stages_run_source_build_deploy_in_order(synthesized, env):
     assert p["stage"][2]["action"][0]["configuration"] == {
         "ProjectName": ref(stack, "aws_codebuild_project", "pipeline/deploy/project", "name")
     }
-    assert p["artifact_store"] == [
-        {
-            "location": ref(stack, "aws_s3_bucket", "artifacts/bucket", "bucket"),
-            "type": "S3",
-            "encryption_key": {"id": ref(stack, "aws_kms_key", "artifacts/key/key", "arn"), "type": "KMS"},
-        }
-    ]
+    assert p["artifact_store"] == encrypted_artifact_store(stack, "artifacts")
 
 
 @pytest.mark.parametrize("env", PIPELINE_ENVIRONMENTS)

@@ -2,7 +2,8 @@
 
 import pytest
 
-from constructs_lib.parent_contract import PARENT_OUTPUTS, publish
+from constructs_lib.contracts import publish
+from constructs_lib.parent_contract import PARENT_CONTRACT, PARENT_OUTPUTS
 from tests.synth import data_sources
 
 
@@ -16,7 +17,7 @@ def test_parent_emits_every_contract_output_with_a_description(synthesized, env)
 
 def test_publish_refuses_missing_and_unknown_outputs():
     with pytest.raises(ValueError, match=r"missing \['deployment_topic_arn'.*'ecr_repository_name'.*unknown \['surprise'\]"):
-        publish(None, {"surprise": 1})  # type: ignore[arg-type]
+        publish(None, PARENT_CONTRACT, {"surprise": 1})  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("layer", ["backend", "frontend"])
