@@ -148,6 +148,32 @@ def stop(host: str, port: int, timeout: float = DEFAULT_STOP_TIMEOUT_SECONDS) ->
     path.unlink(missing_ok=True)
 
 
+def _traced(moto_app, environ, start_response):
+    """Run one call and print `action status [error code]` to the emulator log."""
+    import io
+    import re
+    from urllib.parse import parse_qs
+
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    action = (parse_qs(body.decode(errors="replace")).get("Action") or [environ.get("HTTP_X_AMZ_TARGET", "")])[0]
+    status: list[str] = []
+
+    def recording_start_response(code, headers, *args):
+        status.append(code)
+        return start_response(code, headers, *args)
+
+    chunks = list(moto_app(environ, recording_start_response))
+    code = status[0] if status else "?"
+    detail = ""
+    if not code.startswith("2"):
+        found = re.search(rb"<Code>([^<]+)</Code>|\"__type\":\s*\"([^\"]+)\"", b"".join(chunks))
+        detail = (found.group(1) or found.group(2)).decode() if found else ""
+    print(f"trace {action or environ.get('PATH_INFO')} {code} {detail}".rstrip(), flush=True)
+    return chunks
+
+
 def serve(host: str, port: int) -> None:
     """Apply every patch, then run moto's server in this process until SIGTERM/SIGINT."""
     require_loopback(host)
@@ -164,6 +190,8 @@ def serve(host: str, port: int) -> None:
     # (Terraform revokes many rules of one security group at once). One call at a time,
     # body included: moto answers in milliseconds, the provider's own waits dominate.
     one_call_at_a_time = threading.Lock()
+    # DAILYDESK_EMULATOR_TRACE=1 logs each call's action, status and error code (no bodies).
+    trace = os.environ.get("DAILYDESK_EMULATOR_TRACE") == "1"
 
     def app(environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -173,7 +201,9 @@ def serve(host: str, port: int) -> None:
         with one_call_at_a_time:
             if path == "/moto-api/reset" and environ.get("REQUEST_METHOD") == "POST":
                 patches.reset_all()
-            return list(moto_app(environ, start_response))
+            if not trace:
+                return list(moto_app(environ, start_response))
+            return _traced(moto_app, environ, start_response)
 
     server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
 
