@@ -154,16 +154,25 @@ def render(rows: list[Drift]) -> str:
 
 
 def run(config: EnvironmentConfig, outdir: Path, layers: tuple[str, ...] = LAYERS) -> tuple[int, list[Drift]]:
+    """Refresh every workspace of `layers` (side by side: each has its own state and
+    reads nothing of the others') and collect the drifted attributes in layer order."""
+    from concurrent.futures import ThreadPoolExecutor
+
     namer = Namer(config.project, config.name)
-    rows, failed = [], False
-    for layer in layers:
+
+    def refresh(layer: str) -> list[Drift] | None:
         workspace = namer.stack(layer)
         print(f"refreshing {workspace} …", file=sys.stderr, flush=True)
         try:
-            rows += detect(outdir / "stacks" / workspace, workspace)
+            return detect(outdir / "stacks" / workspace, workspace)
         except terraform.TerraformError as error:
-            failed = True
             print(f"error: {workspace}: {error}", file=sys.stderr)
+            return None
+
+    with ThreadPoolExecutor(max_workers=len(layers) or 1) as pool:
+        results = list(pool.map(refresh, layers))
+    rows = [row for result in results if result for row in result]
+    failed = any(result is None for result in results)
     return (ERROR if failed else DRIFT if rows else NO_DRIFT), rows
 
 
