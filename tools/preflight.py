@@ -369,8 +369,12 @@ def render(rows: list[Row]) -> str:
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers[:3])]
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers[:3], widths)) + "  " + headers[3]]
     lines += ["  ".join(c.ljust(w) for c, w in zip(cell[:3], widths)) + "  " + cell[3] for cell in cells]
-    ready = sum(r.ready for r in rows)
-    lines.append(f"\n{ready}/{len(rows)} ready" + ("" if ready == len(rows) else f", {len(rows) - ready} not ready"))
+    # A row the emulator cannot check does not block, but it is not "ready" either.
+    ready = sum(r.status == READY for r in rows)
+    unchecked = sum(r.status == NOT_EMULATED for r in rows)
+    failing = len(rows) - ready - unchecked
+    lines.append(f"\n{ready}/{len(rows)} ready" + (f", {unchecked} not emulated" if unchecked else "")
+                 + (f", {failing} not ready" if failing else ""))
     return "\n".join(lines)
 
 

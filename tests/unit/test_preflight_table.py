@@ -146,6 +146,9 @@ def test_render_and_exit_code():
     text = preflight.render(rows)
     assert text.splitlines()[0].split() == ["ITEM", "KIND", "STATUS", "WHAT", "TO", "DO"]
     assert "not found: create it" in text and text.endswith("1/2 ready, 1 not ready")
+    unchecked = preflight.render([preflight.Row("a", "VPC", "ready", "available"),
+                                  preflight.Row("c", "CodeStar connection", preflight.NOT_EMULATED, "no API")])
+    assert unchecked.endswith("1/2 ready, 1 not emulated")
 
 
 def test_unknown_environment_is_a_usage_error(capsys):
