@@ -424,5 +424,9 @@ class EnvironmentConfig(Model):
         return f"{self.ecr_registry}/{self.ecr.node_repository}"
 
     @property
+    def node_image_repository_arn(self) -> str:
+        return f"arn:{self.partition}:ecr:{self.region}:{self.account_id}:repository/{self.ecr.node_repository}"
+
+    @property
     def partition(self) -> str:
         return "aws-us-gov" if "-gov-" in self.region else "aws"

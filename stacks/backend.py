@@ -253,9 +253,7 @@ class BackendStack(Workspace):
                 branch=config.pipelines.backend_branch,
                 node_repository=parameter("ecr/node-repository"),
                 node_image_tag=parameter("ecr/node-image-tag"),
-                node_repository_arn=(
-                    f"arn:{config.partition}:ecr:{config.region}:{config.account_id}:repository/{config.ecr.node_repository}"
-                ),
+                node_repository_arn=config.node_image_repository_arn,
                 ecr_repository_url=self.ecr_repository.repository_url,
                 ecr_repository_arn=self.ecr_repository.arn,
                 vpc_id=self.vpc_id,

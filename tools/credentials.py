@@ -10,7 +10,7 @@ import json
 import os
 from pathlib import Path
 
-from config.schema import CloudState, EnvironmentConfig, S3State
+from config.schema import CloudState, EnvironmentConfig
 
 
 def _terraform_cloud_token(hostname: str) -> bool:
@@ -52,6 +52,4 @@ def missing_credentials(config: EnvironmentConfig) -> list[str]:
             f"no AWS credentials for account {config.account_id}: set AWS_PROFILE (e.g. after `aws sso login`) or "
             "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; on an EC2/CI runner with an instance role set DAILYDESK_USE_INSTANCE_PROFILE=1"
         )
-    if isinstance(config.state, S3State) and not problems:
-        pass  # the bucket and key are checked by `terraform init` itself, quickly, once credentials exist
     return problems

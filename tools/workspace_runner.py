@@ -88,10 +88,11 @@ def main(argv: list[str] | None = None) -> int:
                       file=sys.stderr)
                 return 1
         return through_changeset(args.action, args.stack, environment, allowed=args.allow)
+    # The emulator environment: disposable, so cdktf plans and applies it directly.
     command = [args.action, args.stack, "--skip-provider-lock"]
     if args.action == "deploy":
-        command.append("--auto-approve" if config.emulator is not None else "")
-    return cdktf_cli.exit_code(lambda: cdktf_cli.run([c for c in command if c], environments=[environment]))
+        command.append("--auto-approve")
+    return cdktf_cli.exit_code(lambda: cdktf_cli.run(command, environments=[environment]))
 
 
 if __name__ == "__main__":
