@@ -3,7 +3,7 @@
 
 import sys
 
-import constructs_lib  # noqa: F401  (must come before anything imports the provider)
+import workspace  # noqa: F401  (must come before anything imports the provider)
 from config import ConfigError
 from stacks.app import build_app
 

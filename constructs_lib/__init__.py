@@ -1,7 +1,6 @@
-"""Typed constructs: one AWS concern per module, typed props in, attributes out.
-
-The provider shortcut is installed first so that no module here pays for the full
-provider package import (see `provider_bindings`).
+"""Constructs only, grouped by concern: `shared/` (encryption keys, IAM, artifact buckets),
+`parent/`, `backend/` and `delivery/`. Each takes typed props and exposes its resources as
+attributes; none reads the environment configuration.
 """
 
-from constructs_lib import provider_bindings as _provider_bindings  # noqa: F401  (must stay first)
+import workspace as _workspace  # noqa: F401  (installs the provider import shortcut first)

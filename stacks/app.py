@@ -6,7 +6,7 @@ import os
 
 from cdktf import App
 
-import constructs_lib  # noqa: F401  (provider import shortcut before any stack module)
+import workspace  # noqa: F401  (provider import shortcut before any stack module)
 from config import load_environments
 from stacks.backend import BackendStack
 from stacks.frontend import FrontendStack

@@ -3,9 +3,9 @@ and `frontend`: the pipeline's artifact bucket and its deployment notification."
 
 from __future__ import annotations
 
-from constructs_lib import deployment_notifications as notifications
-from constructs_lib.artifact_bucket import MAX_BUCKET_NAME, ArtifactBucket, ArtifactBucketProps
-from stacks.workspace import Workspace
+from constructs_lib.delivery import deployment_notifications as notifications
+from constructs_lib.shared.artifact_bucket import MAX_BUCKET_NAME, ArtifactBucket, ArtifactBucketProps
+from stacks.base import Workspace
 
 
 def pipeline_artifacts(stack: Workspace, id: str, pipeline_part: str) -> ArtifactBucket:

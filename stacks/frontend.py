@@ -6,13 +6,13 @@ from cdktf import TerraformOutput
 from constructs import Construct
 
 from config.schema import EnvironmentConfig
-from constructs_lib import frontend_pipeline
-from constructs_lib.codebuild_project import ParameterRef
-from constructs_lib.external_hosting import ExternalHosting, ExternalHostingProps, HostedApp
-from constructs_lib.frontend_pipeline import FrontendPipeline, FrontendPipelineProps
-from constructs_lib.parent_contract import ParentOutputs
+from constructs_lib.delivery import frontend_pipeline
+from constructs_lib.delivery.codebuild_project import ParameterRef
+from constructs_lib.delivery.external_hosting import ExternalHosting, ExternalHostingProps, HostedApp
+from constructs_lib.delivery.frontend_pipeline import FrontendPipeline, FrontendPipelineProps
+from workspace.parent_outputs import ParentOutputs
 from stacks.delivery import pipeline_artifacts, pipeline_notification
-from stacks.workspace import Workspace
+from stacks.base import Workspace
 
 # The three React apps: (app folder, bucket parameter, distribution parameter).
 APPS = (

@@ -5,11 +5,11 @@ from __future__ import annotations
 from constructs import Construct
 
 from config.schema import EnvironmentConfig
-from constructs_lib import parameter_catalogue as catalogue
-from constructs_lib.ssm_parameters import SsmParameters, SsmParametersProps
-from constructs_lib.contracts import publish
-from constructs_lib.parent_contract import PARENT_CONTRACT, PARENT_LAYER
-from stacks.workspace import Workspace
+from workspace import catalogue
+from constructs_lib.parent.ssm_parameters import SsmParameters, SsmParametersProps
+from workspace.contracts import publish
+from workspace.parent_outputs import PARENT_CONTRACT, PARENT_LAYER
+from stacks.base import Workspace
 
 
 class ParentStack(Workspace):

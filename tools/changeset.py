@@ -12,7 +12,7 @@ attributes that change and those that force the replacement. Values are never pr
 plan holds secrets); only attribute names.
 
 The guard: a plan that removes or replaces a resource whose type is in
-`constructs_lib.protection.STATEFUL_RESOURCE_TYPES` is blocked unless the operator names
+`workspace.protection.STATEFUL_RESOURCE_TYPES` is blocked unless the operator names
 that resource's address with --allow. The saved `tfplan` is what `make deploy` applies.
 
 Exit codes: 0 no changes, 2 changes, 3 blocked by the guard, 1 error.
@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from constructs_lib.protection import STATEFUL_RESOURCE_TYPES
+from workspace.protection import STATEFUL_RESOURCE_TYPES
 from tools import terraform
 
 EXIT_NO_CHANGES, EXIT_ERROR, EXIT_CHANGES, EXIT_BLOCKED = 0, 1, 2, 3
@@ -213,7 +213,7 @@ def render(changeset: ChangeSet) -> str:
     if changeset.blocked:
         lines.append("")
         lines.append(f"BLOCKED: this plan destroys or replaces {len(changeset.blocked)} stateful resource(s) "
-                     "(constructs_lib/protection.py STATEFUL_RESOURCE_TYPES):")
+                     "(workspace/protection.py STATEFUL_RESOURCE_TYPES):")
         lines.extend(f"  {c.action:8} {c.address}" for c in changeset.blocked)
         allow = " ".join(f"--allow {c.address}" for c in changeset.blocked)
         lines.append(f"If this is intended, run again naming each one: {allow}")

@@ -23,7 +23,7 @@ from typing import Any
 
 from config import ConfigError, load_environment
 from config.schema import EnvironmentConfig
-from constructs_lib.naming import Namer
+from workspace.naming import Namer
 from tools import cdktf_cli, terraform
 
 LAYERS = ("parent", "backend", "frontend")

@@ -26,8 +26,8 @@ from pathlib import Path
 
 from config import ConfigError, load_environment
 from config.schema import EnvironmentConfig, LocalState
-from constructs_lib.naming import Namer
-from constructs_lib.state_backend import local_state_path
+from workspace.naming import Namer
+from workspace.state_backend import local_state_path
 from tools import cdktf_cli
 
 ENVIRONMENT = "local"

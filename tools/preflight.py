@@ -33,8 +33,8 @@ from typing import Any
 
 from config import ConfigError, load_environment
 from config.schema import EnvironmentConfig
-from constructs_lib import parameter_catalogue as catalogue
-from constructs_lib.naming import Namer
+from workspace import catalogue
+from workspace.naming import Namer
 
 READY, MISSING, UNUSABLE, ERROR = "ready", "missing", "unusable", "error"
 # Only against the emulator: an AWS API moto does not implement (CodeStar Connections in

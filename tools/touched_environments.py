@@ -20,7 +20,7 @@ from config.schema import ENVIRONMENT_NAMES
 REAL_ENVIRONMENTS = tuple(name for name in ENVIRONMENT_NAMES if name != "local")
 # Inputs of every synthesized stack: a change here may change any environment's plan.
 SHARED_PREFIXES = (
-    "stacks/", "constructs_lib/", "config/schema.py", "config/loader.py", "config/__init__.py",
+    "stacks/", "constructs_lib/", "workspace/", "config/schema.py", "config/loader.py", "config/__init__.py",
     "config/defaults.toml", "main.py", "cdktf.json", "Pipfile.lock", "package-lock.json", "tools/terraformrc.py",
 )  # fmt: skip
 ENVIRONMENT_FILE = "config/environments/{}.toml"

@@ -19,7 +19,7 @@ from pathlib import Path
 import boto3
 from cdktf import App
 
-import constructs_lib  # noqa: F401  (provider import shortcut first)
+import workspace  # noqa: F401  (provider import shortcut first)
 from config import load_environment
 from config.schema import EnvironmentConfig
 from stacks.parent import ParentStack

@@ -15,8 +15,8 @@ import boto3
 import pytest
 
 from config import load_environment
-from constructs_lib import parameter_catalogue as catalogue
-from constructs_lib.naming import Namer
+from workspace import catalogue
+from workspace.naming import Namer
 from tools import drift, local_environment, terraform
 
 pytestmark = pytest.mark.emulator

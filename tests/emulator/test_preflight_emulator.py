@@ -15,8 +15,8 @@ import pytest
 
 from config import load_environment
 from config.schema import EnvironmentConfig
-from constructs_lib import parameter_catalogue as catalogue
-from constructs_lib.naming import Namer
+from workspace import catalogue
+from workspace.naming import Namer
 from tools import local_environment, preflight
 
 pytestmark = pytest.mark.emulator

@@ -1,8 +1,8 @@
 import pytest
 
 from config.loader import load_environment
-from constructs_lib.naming import Namer
-from constructs_lib.parameter_catalogue import SECRETS, manual_parameters
+from workspace.naming import Namer
+from workspace.catalogue import SECRETS, manual_parameters
 from tests.emulator import aws
 from tools.emulator.seed import seed
 

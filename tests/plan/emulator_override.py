@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 from config.schema import EnvironmentConfig
-from constructs_lib.providers import EMULATED_SERVICES
+from workspace.providers import EMULATED_SERVICES
 
 OVERRIDE_FILE = "emulator_override.tf.json"
 

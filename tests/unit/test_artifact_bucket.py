@@ -8,7 +8,7 @@ import pytest
 import cdktf
 
 from config import load_environment
-from constructs_lib.artifact_bucket import ArtifactBucket, ArtifactBucketProps
+from constructs_lib.shared.artifact_bucket import ArtifactBucket, ArtifactBucketProps
 from tests.synth import body, ref, statements
 from tests.unit.pipeline_synth import PIPELINE_ENVIRONMENTS
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from constructs_lib.api_settings import secret_parameters, variable_name
-from constructs_lib.parameter_catalogue import CATALOGUE, manual_parameters
+from constructs_lib.backend.api_settings import secret_parameters, variable_name
+from workspace.catalogue import CATALOGUE, manual_parameters
 
 
 @pytest.mark.parametrize(("spec_name", "variable"), [

@@ -3,9 +3,9 @@
 import pytest
 
 from config import load_environment
-from constructs_lib.api_settings import secret_parameters, variable_name
-from constructs_lib.fargate_service import SERVICE_IGNORE_CHANGES
-from constructs_lib.parameter_catalogue import manual_parameters
+from constructs_lib.backend.api_settings import secret_parameters, variable_name
+from constructs_lib.backend.fargate_service import SERVICE_IGNORE_CHANGES
+from workspace.catalogue import manual_parameters
 from tests.synth import entry, only, parent_output, ref, resources
 from tests.unit.backend_synth import ENVIRONMENTS, container, single_quoted
 

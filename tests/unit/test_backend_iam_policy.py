@@ -2,8 +2,8 @@
 
 import pytest
 
-import constructs_lib  # noqa: F401  (provider import shortcut first)
-from constructs_lib.iam_policy import allow
+import workspace  # noqa: F401  (provider import shortcut first)
+from constructs_lib.shared.iam import allow
 
 
 @pytest.mark.parametrize("action", ["*", "s3:*", "ssm:Get*"])

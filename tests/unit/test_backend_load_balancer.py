@@ -3,7 +3,7 @@
 import pytest
 
 from config import load_environment
-from constructs_lib.load_balancer import DEFAULT_SSL_POLICY
+from constructs_lib.backend.load_balancer import DEFAULT_SSL_POLICY
 from tests.synth import body, only, ref
 from tests.unit.backend_synth import ENVIRONMENTS
 

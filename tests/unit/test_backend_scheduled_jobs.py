@@ -3,7 +3,7 @@
 import pytest
 
 from config import load_environment
-from constructs_lib.parameter_catalogue import SECRETS_BY_NAME
+from workspace.catalogue import SECRETS_BY_NAME
 from tests.synth import body, parent_output, ref, resources, statements
 from tests.unit.backend_synth import ENVIRONMENTS
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from constructs_lib.backend_contract import BACKEND_OUTPUTS
+from workspace.backend_contract import BACKEND_OUTPUTS
 from tests.synth import ref, resource_counts
 from tests.unit.backend_synth import ENVIRONMENTS
 

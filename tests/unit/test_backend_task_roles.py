@@ -3,8 +3,8 @@
 import pytest
 
 from config import load_environment
-from constructs_lib.api_settings import secret_parameters
-from constructs_lib.parameter_catalogue import manual_parameters
+from constructs_lib.backend.api_settings import secret_parameters
+from workspace.catalogue import manual_parameters
 from tests.synth import body, parent_output, ref, resources, statements
 from tests.unit.backend_synth import ENVIRONMENTS
 

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 import yaml
 
-from constructs_lib.codebuild_project import BUILDSPEC_DIR, buildspec, terraform_literal
+from constructs_lib.delivery.codebuild_project import BUILDSPEC_DIR, buildspec, terraform_literal
 from tests.synth import body
 from tests.unit.pipeline_synth import variables
 

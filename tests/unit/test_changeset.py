@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from constructs_lib.protection import STATEFUL_RESOURCE_TYPES
+from workspace.protection import STATEFUL_RESOURCE_TYPES
 from tests.synth import resources
 from tools import changeset
 from tools.changeset import (

@@ -120,7 +120,7 @@ def test_drift_runs_on_a_schedule_for_the_s3_environments():
     (["config/environments/prod.toml"], ["prod"]),
     (["config/environments/dev.toml", "config/environments/staging.toml"], ["dev", "staging"]),
     (["config/environments/local.toml"], []),
-    (["constructs_lib/load_balancer.py"], list(REAL_ENVIRONMENTS)),
+    (["constructs_lib/backend/load_balancer.py"], list(REAL_ENVIRONMENTS)),
     (["config/defaults.toml"], list(REAL_ENVIRONMENTS)),
     (["Pipfile.lock"], list(REAL_ENVIRONMENTS)),
     (["stacks/backend.py", "config/environments/prod.toml"], ["dev", "staging", "prod"]),

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from config import load_environment
-from constructs_lib.codebuild_project import buildspec, terraform_literal
+from constructs_lib.delivery.codebuild_project import buildspec, terraform_literal
 from tests.synth import body, parent_output, ref, resources, statements
 from tests.unit.pipeline_synth import (
     PIPELINE_ENVIRONMENTS,

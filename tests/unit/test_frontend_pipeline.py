@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from config import load_environment
-from constructs_lib.codebuild_project import buildspec, terraform_literal
+from constructs_lib.delivery.codebuild_project import buildspec, terraform_literal
 from tests.synth import body, data_sources, parent_output, ref, resources, statements
 from tests.unit.pipeline_synth import (
     PIPELINE_ENVIRONMENTS,

@@ -1,4 +1,4 @@
-from constructs_lib.naming import MAX_ALB_NAME, MAX_ELASTICACHE_ID, MAX_IAM_ROLE_NAME, Namer
+from workspace.naming import MAX_ALB_NAME, MAX_ELASTICACHE_ID, MAX_IAM_ROLE_NAME, Namer
 
 
 def test_names_carry_project_and_environment():

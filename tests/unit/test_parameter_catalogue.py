@@ -3,8 +3,8 @@
 import pytest
 
 from config import load_environment
-from constructs_lib.naming import Namer
-from constructs_lib.parameter_catalogue import CATALOGUE, SECRETS, Source, cdk_parameters, manual_parameters
+from workspace.naming import Namer
+from workspace.catalogue import CATALOGUE, SECRETS, Source, cdk_parameters, manual_parameters
 from tests.synth import data_sources, resources
 
 ENVIRONMENTS = ("dev", "staging", "prod", "local")

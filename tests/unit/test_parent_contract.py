@@ -2,8 +2,8 @@
 
 import pytest
 
-from constructs_lib.contracts import publish
-from constructs_lib.parent_contract import PARENT_CONTRACT, PARENT_OUTPUTS
+from workspace.contracts import publish
+from workspace.parent_outputs import PARENT_CONTRACT, PARENT_OUTPUTS
 from tests.synth import data_sources
 
 

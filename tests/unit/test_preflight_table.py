@@ -10,8 +10,8 @@ from botocore.exceptions import ClientError
 
 from config import load_environment
 from config.schema import ENVIRONMENT_NAMES
-from constructs_lib import parameter_catalogue as catalogue
-from constructs_lib.naming import Namer
+from workspace import catalogue
+from workspace.naming import Namer
 from tools import preflight
 
 

@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import constructs_lib.provider_bindings as bindings
+import workspace.provider_bindings as bindings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

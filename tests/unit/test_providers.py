@@ -4,7 +4,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from constructs_lib.providers import EMULATED_SERVICES
+from workspace.providers import EMULATED_SERVICES
 
 
 @pytest.mark.parametrize("layer", ["parent", "backend", "frontend"])

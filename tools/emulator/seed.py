@@ -18,8 +18,8 @@ import boto3
 from botocore.exceptions import ClientError
 
 from config.schema import EnvironmentConfig
-from constructs_lib.naming import Namer
-from constructs_lib.parameter_catalogue import SECRETS, manual_parameters
+from workspace.naming import Namer
+from workspace.catalogue import SECRETS, manual_parameters
 from tools.emulator.patches.custom_ids import CUSTOM_ID_TAG
 
 DEFAULT_VPC_CIDR = "10.0.0.0/16"

@@ -31,9 +31,9 @@ from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
 from constructs import Construct
 
-from constructs_lib.api_key_secret import ApiKeySecret
-from constructs_lib.iam_policy import allow, service_role
-from constructs_lib.naming import MAX_IAM_ROLE_NAME, Namer
+from constructs_lib.backend.api_key_secret import ApiKeySecret
+from constructs_lib.shared.iam import allow, service_role
+from workspace.naming import MAX_IAM_ROLE_NAME, Namer
 
 EVENTS_SERVICE = "events.amazonaws.com"
 # A failed call is retried for up to an hour, then kept in the DLQ for 14 days (the SQS maximum).

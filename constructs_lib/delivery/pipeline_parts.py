@@ -20,10 +20,10 @@ from cdktf_cdktf_provider_aws.codepipeline import (
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocumentStatement
 from constructs import Construct
 
-from constructs_lib.artifact_bucket import ArtifactBucket
-from constructs_lib.codebuild_project import BuildProjectProps
-from constructs_lib.iam_policy import account_service_role
-from constructs_lib.naming import MAX_IAM_ROLE_NAME, Namer
+from constructs_lib.shared.artifact_bucket import ArtifactBucket
+from constructs_lib.delivery.codebuild_project import BuildProjectProps
+from constructs_lib.shared.iam import account_service_role
+from workspace.naming import MAX_IAM_ROLE_NAME, Namer
 
 PIPELINE_SERVICE = "codepipeline.amazonaws.com"
 

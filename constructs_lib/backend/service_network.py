@@ -17,7 +17,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityG
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
-from constructs_lib.naming import Namer
+from workspace.naming import Namer
 
 DEFAULT_REDIS_PORT = 6379
 DEFAULT_HTTPS_PORT = 443

@@ -10,9 +10,9 @@ from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 from constructs import Construct
 
 from config.schema import EnvironmentConfig
-from constructs_lib.naming import Namer
-from constructs_lib.parameter_catalogue import CATALOGUE, SECRETS, cdk_parameters, parameter_arn
-from constructs_lib.protection import lifecycle
+from workspace.naming import Namer
+from workspace.catalogue import CATALOGUE, SECRETS, cdk_parameters, parameter_arn
+from workspace.protection import lifecycle
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from constructs_lib.contracts import Contract, OutputSpec
+from workspace.contracts import Contract, OutputSpec
 
 BACKEND_OUTPUTS: dict[str, OutputSpec] = {
     "alb_dns_name": OutputSpec("DNS name of the API load balancer (point the backend-url record at it)."),

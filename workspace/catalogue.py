@@ -1,6 +1,6 @@
 """The spec's 55 SSM parameters and its two secrets, as one table (pure data).
 
-`constructs_lib.ssm_parameters.SsmParameters` writes the table into the parent workspace;
+`constructs_lib.parent.ssm_parameters.SsmParameters` writes the table into the parent workspace;
 the backend, the emulator seed and the preflight read it. It imports nothing of cdktf, so
 reading the table never starts the jsii runtime.
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from config.schema import EnvironmentConfig
-from constructs_lib.naming import Namer
+from workspace.naming import Namer
 
 
 class Source(Enum):

@@ -9,9 +9,9 @@ from cdktf_cdktf_provider_aws.codepipeline import CodepipelineStage
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocumentStatement
 from constructs import Construct
 
-from constructs_lib.codebuild_project import BuildProject, EnvironmentVariable, ParameterRef
-from constructs_lib.external_hosting import ExternalHosting
-from constructs_lib.pipeline_parts import SOURCE_ARTIFACT, SourcedPipeline, SourcedPipelineProps, codebuild_action
+from constructs_lib.delivery.codebuild_project import BuildProject, EnvironmentVariable, ParameterRef
+from constructs_lib.delivery.external_hosting import ExternalHosting
+from constructs_lib.delivery.pipeline_parts import SOURCE_ARTIFACT, SourcedPipeline, SourcedPipelineProps, codebuild_action
 
 # The spec's `daily-desk-frontend-ci-pipeline`, made by the Namer like every other name:
 # `dailydesk-<env>-frontend-ci-pipeline` (one account may hold several environments).

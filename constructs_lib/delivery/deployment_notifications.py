@@ -24,8 +24,8 @@ from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
 from constructs import Construct
 
 from config.schema import EnvironmentConfig
-from constructs_lib.encryption_key import EncryptionKey, EncryptionKeyProps
-from constructs_lib.naming import Namer
+from constructs_lib.shared.encryption_key import EncryptionKey, EncryptionKeyProps
+from workspace.naming import Namer
 
 EVENTS_PRINCIPAL = "events.amazonaws.com"
 # Every run's start, success, failure, cancellation and supersession.

@@ -10,30 +10,31 @@ from __future__ import annotations
 from constructs import Construct
 
 from config.schema import EnvironmentConfig
-from constructs_lib import backend_contract, ecs_pipeline, frontend_pipeline
-from constructs_lib import deployment_notifications as notifications
-from constructs_lib.api_key_secret import ApiKeySecret, ApiKeySecretProps
-from constructs_lib.api_settings import api_settings
-from constructs_lib.codebuild_project import ParameterRef
-from constructs_lib.container_registry import ContainerRegistry, ContainerRegistryProps
-from constructs_lib.contracts import publish
-from constructs_lib.ecs_pipeline import DatabaseParameters, EcsPipeline, EcsPipelineProps
-from constructs_lib.fargate_service import FargateService, FargateServiceProps
-from constructs_lib.load_balancer import LoadBalancer, LoadBalancerProps
-from constructs_lib.parameter_catalogue import SECRETS_BY_NAME
-from constructs_lib.parent_contract import ParentOutputs
-from constructs_lib.redis_cache import RedisCache, RedisCacheProps
-from constructs_lib.scheduled_api_call import (
+from constructs_lib.delivery import ecs_pipeline, frontend_pipeline
+from workspace import backend_contract
+from constructs_lib.delivery import deployment_notifications as notifications
+from constructs_lib.backend.api_key_secret import ApiKeySecret, ApiKeySecretProps
+from constructs_lib.backend.api_settings import api_settings
+from constructs_lib.delivery.codebuild_project import ParameterRef
+from constructs_lib.backend.container_registry import ContainerRegistry, ContainerRegistryProps
+from workspace.contracts import publish
+from constructs_lib.delivery.ecs_pipeline import DatabaseParameters, EcsPipeline, EcsPipelineProps
+from constructs_lib.backend.fargate_service import FargateService, FargateServiceProps
+from constructs_lib.backend.load_balancer import LoadBalancer, LoadBalancerProps
+from workspace.catalogue import SECRETS_BY_NAME
+from workspace.parent_outputs import ParentOutputs
+from constructs_lib.backend.redis_cache import RedisCache, RedisCacheProps
+from constructs_lib.backend.scheduled_api_call import (
     ApiKeyConnection,
     ApiKeyConnectionProps,
     ScheduledApiCall,
     ScheduledApiCallProps,
 )
-from constructs_lib.service_logs import ServiceLogs, ServiceLogsProps
-from constructs_lib.service_network import ServiceNetwork, ServiceNetworkProps
-from constructs_lib.task_roles import TaskRoles, TaskRolesProps
+from constructs_lib.backend.service_logs import ServiceLogs, ServiceLogsProps
+from constructs_lib.backend.service_network import ServiceNetwork, ServiceNetworkProps
+from constructs_lib.backend.task_roles import TaskRoles, TaskRolesProps
 from stacks.delivery import pipeline_artifacts, pipeline_notification
-from stacks.workspace import Workspace
+from stacks.base import Workspace
 
 # The task definition Terraform registers runs this tag of the API repository until the
 # pipeline's first deployment; afterwards the pipeline owns the image (see fargate_service).

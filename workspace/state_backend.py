@@ -21,7 +21,7 @@ from cdktf import (
 from constructs import Construct
 
 from config.schema import CloudState, EnvironmentConfig, LocalState, S3State
-from constructs_lib.naming import Namer
+from workspace.naming import Namer
 
 # Terraform runs in cdktf.out/stacks/<stack>/: three levels below the repository root.
 _REPO_ROOT_FROM_STACK_DIR = "../../.."

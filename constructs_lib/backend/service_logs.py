@@ -8,7 +8,7 @@ from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.cloudwatch_log_stream import CloudwatchLogStream
 from constructs import Construct
 
-from constructs_lib.protection import lifecycle
+from workspace.protection import lifecycle
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ from cdktf import Fn, Token
 from constructs import Construct
 
 from config.schema import EnvironmentConfig
-from constructs_lib.contracts import Contract, OutputSpec
-from constructs_lib.naming import Namer
-from constructs_lib.parameter_catalogue import BY_NAME, SECRETS_BY_NAME
-from constructs_lib.state_backend import remote_state
+from workspace.contracts import Contract, OutputSpec
+from workspace.naming import Namer
+from workspace.catalogue import BY_NAME, SECRETS_BY_NAME
+from workspace.state_backend import remote_state
 
 PARENT_LAYER = "parent"
 

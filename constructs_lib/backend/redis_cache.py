@@ -8,8 +8,8 @@ from cdktf_cdktf_provider_aws.elasticache_replication_group import ElasticacheRe
 from cdktf_cdktf_provider_aws.elasticache_subnet_group import ElasticacheSubnetGroup
 from constructs import Construct
 
-from constructs_lib.naming import MAX_ELASTICACHE_ID, Namer
-from constructs_lib.protection import lifecycle
+from workspace.naming import MAX_ELASTICACHE_ID, Namer
+from workspace.protection import lifecycle
 
 DEFAULT_PORT = 6379
 DEFAULT_PARAMETER_GROUP = "default.redis7"

@@ -13,8 +13,8 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from constructs import Construct
 
-from constructs_lib.codebuild_project import BuildProject, EnvironmentVariable, ParameterRef, VpcPlacement
-from constructs_lib.pipeline_parts import (
+from constructs_lib.delivery.codebuild_project import BuildProject, EnvironmentVariable, ParameterRef, VpcPlacement
+from constructs_lib.delivery.pipeline_parts import (
     COMMIT_ID_VARIABLE,
     SOURCE_ARTIFACT,
     SourcedPipeline,

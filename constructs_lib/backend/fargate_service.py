@@ -32,7 +32,7 @@ from cdktf_cdktf_provider_aws.ecs_service import (
 from cdktf_cdktf_provider_aws.ecs_task_definition import EcsTaskDefinition, EcsTaskDefinitionRuntimePlatform
 from constructs import Construct
 
-from constructs_lib.naming import Namer
+from workspace.naming import Namer
 
 # The pipeline registers task-definition revisions; auto scaling sets the count.
 SERVICE_IGNORE_CHANGES: tuple[str, ...] = ("task_definition", "desired_count")

@@ -1,6 +1,6 @@
 """A CodeBuild project run by a pipeline: the project, its own role, its log group.
 
-The buildspec is a file in `constructs_lib/buildspecs/`; its text is synthesized into the
+The buildspec is a file in `constructs_lib/delivery/buildspecs/`; its text is synthesized into the
 project, so a change to the file is a reviewed change to the plan.
 """
 
@@ -26,8 +26,8 @@ from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
 )
 from constructs import Construct
 
-from constructs_lib.iam_policy import account_service_role
-from constructs_lib.protection import lifecycle
+from constructs_lib.shared.iam import account_service_role
+from workspace.protection import lifecycle
 
 BUILDSPEC_DIR = Path(__file__).resolve().parent / "buildspecs"
 DEFAULT_IMAGE = "aws/codebuild/amazonlinux2-x86_64-standard:5.0"

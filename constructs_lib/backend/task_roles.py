@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from constructs import Construct
 
-from constructs_lib.iam_policy import allow, service_role
-from constructs_lib.naming import MAX_IAM_ROLE_NAME, Namer
+from constructs_lib.shared.iam import allow, service_role
+from workspace.naming import MAX_IAM_ROLE_NAME, Namer
 
 ECS_TASKS_SERVICE = "ecs-tasks.amazonaws.com"
 

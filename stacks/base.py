@@ -6,9 +6,9 @@ from cdktf import TerraformStack
 from constructs import Construct
 
 from config.schema import EnvironmentConfig
-from constructs_lib.naming import Namer
-from constructs_lib.providers import aws_provider
-from constructs_lib.state_backend import configure_backend
+from workspace.naming import Namer
+from workspace.providers import aws_provider
+from workspace.state_backend import configure_backend
 
 
 class Workspace(TerraformStack):

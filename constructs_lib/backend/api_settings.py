@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from constructs_lib.api_key_secret import ApiKeySecret
-from constructs_lib.parameter_catalogue import CATALOGUE, Parameter
-from constructs_lib.parent_contract import ParentOutputs
+from constructs_lib.backend.api_key_secret import ApiKeySecret
+from workspace.catalogue import CATALOGUE, Parameter
+from workspace.parent_outputs import ParentOutputs
 
 
 def variable_name(spec_name: str) -> str:

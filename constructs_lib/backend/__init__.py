@@ -1,0 +1,1 @@
+"""The backend's constructs: network, registry, logs, roles, the Fargate service, the load balancer, Redis, cron jobs."""

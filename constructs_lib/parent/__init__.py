@@ -1,0 +1,1 @@
+"""The parent workspace's constructs: the SSM parameter catalogue written as parameters."""
