@@ -10,13 +10,15 @@ in the files.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal, Union
+from typing import Annotated, ClassVar, Literal, Union, get_args
 from urllib.parse import urlparse
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 PROJECT = "dailydesk"
-ENVIRONMENT_NAMES = ("dev", "staging", "prod", "local")
+# The environments: one file each in config/environments/, the one list of them.
+EnvironmentName = Literal["dev", "staging", "prod", "local"]
+ENVIRONMENT_NAMES: tuple[str, ...] = get_args(EnvironmentName)
 
 
 class Model(BaseModel):
@@ -168,12 +170,22 @@ StateConfig = Annotated[Union[LocalState, S3State, CloudState], Field(discrimina
 class Emulator(Model):
     """The AWS API emulator the `local` environment deploys into. Loopback only."""
 
+    # Throwaway credentials the emulator accepts; never valid against AWS. The one place
+    # they are written: the provider, the tools and the tests read them from here.
+    ACCESS_KEY_ID: ClassVar[str] = "test"
+    SECRET_ACCESS_KEY: ClassVar[str] = "test"
+
     host: Literal["127.0.0.1", "localhost"] = "127.0.0.1"
     port: int = Field(default=4566, ge=1024, le=65535)
 
     @property
     def endpoint(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    @classmethod
+    def boto3_credentials(cls) -> dict[str, str]:
+        """The credentials as boto3 client keyword arguments."""
+        return {"aws_access_key_id": cls.ACCESS_KEY_ID, "aws_secret_access_key": cls.SECRET_ACCESS_KEY}
 
 
 class Network(Model):
@@ -283,25 +295,44 @@ class Rds(Model):
     security_group_id: SecurityGroupId
 
 
+# The React apps the frontend pipeline builds and publishes: the one list of them.
+HostedAppName = Literal["web", "tablet", "booking"]
+HOSTED_APPS: tuple[str, ...] = get_args(HostedAppName)
+
+
+class HostedApp(Model):
+    """One app's hosting: the bucket its build is synced to and the distribution serving it."""
+
+    bucket: BucketName
+    distribution_id: DistributionId
+
+
 class Hosting(Model):
     """External S3 buckets and CloudFront distributions: referenced, never created."""
 
-    website_bucket: BucketName
-    tablet_bucket: BucketName
-    booking_bucket: BucketName
+    apps: dict[HostedAppName, HostedApp]
     sales_export_bucket: BucketName
-    website_distribution_id: DistributionId
-    tablet_distribution_id: DistributionId
-    booking_distribution_id: DistributionId
     sales_export_distribution_url: HttpsUrl
     sales_export_key_pair_id: KeyPairId
 
     @model_validator(mode="after")
-    def _distinct(self) -> Hosting:
-        buckets = [self.website_bucket, self.tablet_bucket, self.booking_bucket, self.sales_export_bucket]
+    def _complete_and_distinct(self) -> Hosting:
+        missing = [app for app in HOSTED_APPS if app not in self.apps]
+        if missing:
+            raise ValueError(f"apps needs an entry for each of {', '.join(HOSTED_APPS)}; missing {', '.join(missing)}")
+        buckets = list(self.buckets().values())
         if len(set(buckets)) != len(buckets):
-            raise ValueError("the website, tablet, booking and sales-export buckets must be different buckets")
+            raise ValueError("the apps' buckets and the sales-export bucket must be different buckets")
         return self
+
+    def buckets(self) -> dict[str, str]:
+        """Every hosting bucket by the field that names it (`apps.web.bucket`, `sales_export_bucket`)."""
+        return {**{f"apps.{name}.bucket": self.apps[name].bucket for name in HOSTED_APPS if name in self.apps},
+                "sales_export_bucket": self.sales_export_bucket}
+
+    def distributions(self) -> dict[str, str]:
+        """Every app's distribution ID by the field that names it (`apps.web.distribution_id`)."""
+        return {f"apps.{name}.distribution_id": self.apps[name].distribution_id for name in HOSTED_APPS}
 
 
 class Gsm(Model):
@@ -363,7 +394,7 @@ class CronJob(Model):
 class EnvironmentConfig(Model):
     """One environment: everything the three workspaces need, validated at synth time."""
 
-    name: Literal["dev", "staging", "prod", "local"]
+    name: EnvironmentName
     account_id: AccountId
     region: Region
     domain: Annotated[str, _pattern(r"([a-z0-9-]+\.)+[a-z]{2,}", "domain name")]

@@ -1,4 +1,4 @@
-"""Builds the cdktf app: for each environment, its parent, backend and frontend stacks."""
+"""Builds the cdktf app: for each environment, one stack per layer of `workspace.layers`."""
 
 from __future__ import annotations
 
@@ -9,10 +9,13 @@ from cdktf import App
 import workspace  # noqa: F401  (provider import shortcut before any stack module)
 from config import load_environments
 from stacks.backend import BackendStack
+from stacks.base import WorkspaceStack
 from stacks.frontend import FrontendStack
 from stacks.parent import ParentStack
+from workspace import layers
 
-LAYERS = (ParentStack, BackendStack, FrontendStack)
+# Each layer's stack class. `workspace` never imports the stacks, so the mapping lives here.
+STACKS: dict[str, type[WorkspaceStack]] = {stack.layer.name: stack for stack in (ParentStack, BackendStack, FrontendStack)}
 # Comma-separated subset of environments to build (default: all). Every selected file is
 # validated before any stack is built, so a bad file stops the synth before it writes.
 ENVIRONMENTS_VARIABLE = "DAILYDESK_ENVIRONMENTS"
@@ -27,6 +30,6 @@ def build_app(app: App | None = None, environments: list[str] | None = None) -> 
     configs = load_environments(environments or selected_environments())
     app = app or App()
     for config in configs:
-        for layer in LAYERS:
-            layer(app, config)
+        for layer in layers.LAYERS:
+            STACKS[layer.name](app, config)
     return app

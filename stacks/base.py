@@ -1,25 +1,70 @@
-"""The base every workspace stack shares: provider, state backend, standard tags."""
+"""The base of every workspace stack (provider, state backend, standard tags), and what a
+workspace with a delivery pipeline composes around it, the same way in `backend` and
+`frontend`: the pipeline's artifact bucket and its deployment notification."""
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 from cdktf import TerraformStack
 from constructs import Construct
 
 from config.schema import EnvironmentConfig
+from constructs_lib.delivery import deployment_notifications as notifications
+from constructs_lib.shared.artifact_bucket import MAX_BUCKET_NAME, ArtifactBucket, ArtifactBucketProps
+from workspace import catalogue
+from workspace.layers import Layer
 from workspace.naming import Namer
 from workspace.providers import aws_provider
 from workspace.state_backend import configure_backend
 
 
-class Workspace(TerraformStack):
+class WorkspaceStack(TerraformStack):
     """One Terraform workspace: the stack `<layer>-<env>` with its own state."""
 
-    layer: str = ""
+    layer: ClassVar[Layer]
 
     def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
         namer = Namer(config.project, config.name)
-        super().__init__(scope, namer.stack(self.layer))
+        super().__init__(scope, namer.stack(self.layer.name))
         self.config = config
         self.namer = namer
-        self.provider = aws_provider(self, config=config, tags=namer.tags(self.layer, config.tags))
-        configure_backend(self, config, namer, self.layer)
+        self.provider = aws_provider(self, config=config, tags=namer.tags(self.layer.name, config.tags))
+        configure_backend(self, config, namer, self.layer.name)
+
+
+def pipeline_artifacts(stack: WorkspaceStack, id: str, pipeline: str) -> ArtifactBucket:
+    """The artifact bucket of `pipeline` (a `catalogue` pipeline): named with the account
+    (bucket names are global), kept for `pipelines.artifact_retention_days`; a protected
+    environment keeps it on destroy, any other empties it."""
+    config, namer = stack.config, stack.namer
+    protect = config.protection.prevent_destroy
+    return ArtifactBucket(
+        stack,
+        id,
+        props=ArtifactBucketProps(
+            bucket_name=namer.name(pipeline, "artifacts", config.account_id, max_len=MAX_BUCKET_NAME),
+            key_alias=namer.name(pipeline, "artifacts"),
+            account_id=config.account_id,
+            partition=config.partition,
+            retention_days=config.pipelines.artifact_retention_days,
+            prevent_destroy=protect,
+            force_destroy=not protect,
+        ),
+    )
+
+
+def pipeline_notification(
+    stack: WorkspaceStack, id: str, pipeline: str, pipeline_name: str, topic_arn: str
+) -> notifications.PipelineNotification:
+    """The rule that sends `pipeline`'s state changes to the deployment topic; its name is
+    the catalogue's, the one the topic's policy admits."""
+    return notifications.PipelineNotification(
+        stack,
+        id,
+        props=notifications.PipelineNotificationProps(
+            rule_name=catalogue.pipeline_notification_rule_name(stack.namer, pipeline),
+            pipeline_name=pipeline_name,
+            topic_arn=topic_arn,
+        ),
+    )

@@ -5,25 +5,20 @@ from __future__ import annotations
 from cdktf import TerraformOutput
 from constructs import Construct
 
-from config.schema import EnvironmentConfig
-from constructs_lib.delivery import frontend_pipeline
+from config.schema import HOSTED_APPS, EnvironmentConfig
 from constructs_lib.delivery.codebuild_project import ParameterRef
 from constructs_lib.delivery.external_hosting import ExternalHosting, ExternalHostingProps, HostedApp
 from constructs_lib.delivery.frontend_pipeline import FrontendPipeline, FrontendPipelineProps
-from workspace.parent_outputs import ParentOutputs
-from stacks.delivery import pipeline_artifacts, pipeline_notification
-from stacks.base import Workspace
-
-# The three React apps: (app folder, bucket parameter, distribution parameter).
-APPS = (
-    ("web", "s3/website-bucket-name", "cloudfront/distribution-id"),
-    ("tablet", "s3/tablet-bucket-name", "cloudfront/tablet-distribution-id"),
-    ("booking", "s3/booking-bucket-name", "cloudfront/booking-distribution-id"),
-)
+from stacks.base import WorkspaceStack, pipeline_artifacts, pipeline_notification
+from workspace import catalogue, layers
+from workspace.outputs import ParentOutputs
 
 
-class FrontendStack(Workspace):
-    layer = "frontend"
+class FrontendStack(WorkspaceStack):
+    """The pipeline builds the three React apps, syncs them to their external buckets and
+    invalidates their distributions; its state changes reach the backend's deployment topic."""
+
+    layer = layers.FRONTEND
 
     def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
         super().__init__(scope, config)
@@ -32,19 +27,15 @@ class FrontendStack(Workspace):
         self.hosting = ExternalHosting(
             self,
             "hosting",
-            props=ExternalHostingProps(
-                apps=tuple(
-                    HostedApp(app, self.parent.parameter_value(bucket), self.parent.parameter_value(distribution))
-                    for app, bucket, distribution in APPS
-                )
-            ),
+            props=ExternalHostingProps(apps=tuple(self._hosted_app(app) for app in HOSTED_APPS)),
         )
-        self.artifacts = pipeline_artifacts(self, "artifacts", frontend_pipeline.PIPELINE_PART)
+        self.artifacts = pipeline_artifacts(self, "artifacts", catalogue.FRONTEND_PIPELINE)
         self.pipeline = FrontendPipeline(
             self,
             "pipeline",
             props=FrontendPipelineProps(
                 namer=namer,
+                pipeline=catalogue.FRONTEND_PIPELINE,
                 account_id=config.account_id,
                 region=config.region,
                 partition=config.partition,
@@ -60,14 +51,22 @@ class FrontendStack(Workspace):
                 prevent_destroy=config.protection.prevent_destroy,
             ),
         )
-        # The topic lives in `backend`; its policy admits this rule by the same name.
-        self.notifications = pipeline_notification(
+        # The topic lives in `backend`; its policy admits this rule by the catalogue's name.
+        pipeline_notification(
             self,
             "notifications",
-            frontend_pipeline.PIPELINE_PART,
+            catalogue.FRONTEND_PIPELINE,
             self.pipeline.name,
             self.parent.string("deployment_topic_arn"),
         )
+        self._outputs()
+
+    def _hosted_app(self, app: str) -> HostedApp:
+        """Where `app`'s build goes and which distribution serves it, read from the parent."""
+        bucket, distribution = catalogue.HOSTED_APP_PARAMETERS[app]
+        return HostedApp(app, self.parent.parameter_value(bucket), self.parent.parameter_value(distribution))
+
+    def _outputs(self) -> None:
         TerraformOutput(self, "pipeline_name", value=self.pipeline.pipeline.name, description="Name of the frontend CodePipeline.")
         TerraformOutput(
             self, "artifact_bucket", value=self.artifacts.bucket.bucket, description="S3 bucket holding the pipeline's artifacts."

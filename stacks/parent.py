@@ -5,29 +5,50 @@ from __future__ import annotations
 from constructs import Construct
 
 from config.schema import EnvironmentConfig
-from workspace import catalogue
-from constructs_lib.parent.ssm_parameters import SsmParameters, SsmParametersProps
-from workspace.contracts import publish
-from workspace.parent_outputs import PARENT_CONTRACT, PARENT_LAYER
-from stacks.base import Workspace
+from constructs_lib.parent.ssm_parameters import ParameterSpec, SsmParameters, SsmParametersProps
+from stacks.base import WorkspaceStack
+from workspace import catalogue, layers
+from workspace.outputs import publish
 
 
-class ParentStack(Workspace):
-    layer = PARENT_LAYER
+class ParentStack(WorkspaceStack):
+    """Writes the 46 `CDK` parameters of the catalogue (the 9 `Manual` ones are only
+    referenced by ARN) and publishes the contract the other workspaces read."""
+
+    layer = layers.PARENT
 
     def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
         super().__init__(scope, config)
         namer = self.namer
-        self.parameters = SsmParameters(self, "parameters", props=SsmParametersProps(config=config, namer=namer))
+        self.parameters = SsmParameters(
+            self,
+            "parameters",
+            props=SsmParametersProps(
+                parameters=tuple(
+                    ParameterSpec(
+                        key=entry.name,
+                        id=entry.slug,
+                        name=namer.parameter(entry.name),
+                        description=entry.description,
+                        value=catalogue.value_of(entry, config, namer),
+                        secure=entry.sensitive,
+                    )
+                    for entry in catalogue.cdk_parameters()
+                ),
+                key_alias=namer.name("parameters"),
+                key_description=f"Encrypts the SecureString parameters under {config.parameter_prefix}",
+                prevent_destroy=config.protection.prevent_destroy,
+            ),
+        )
         publish(
             self,
-            PARENT_CONTRACT,
+            layers.PARENT.contract,
             {
                 "parameter_prefix": config.parameter_prefix,
-                "parameter_arns": self.parameters.arns,
-                "parameter_values": self.parameters.values,
+                "parameter_arns": {p.name: catalogue.parameter_arn(config, namer, p.name) for p in catalogue.CATALOGUE},
+                "parameter_values": catalogue.plain_values(config, namer),
                 "parameters_kms_key_arn": self.parameters.key.arn,
-                "secret_arn_patterns": self.parameters.secret_arn_patterns,
+                "secret_arn_patterns": {s.name: s.arn_pattern(config) for s in catalogue.SECRETS},
                 "ecr_repository_name": catalogue.ecr_repository_name(namer),
                 "log_group_name": catalogue.log_group_name(namer),
                 "log_stream_name": catalogue.log_stream_name(namer),

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-CDKTF = REPO_ROOT / "node_modules" / ".bin" / "cdktf"
-DEFAULT_OUTDIR = REPO_ROOT / "cdktf.out"
+from tools import terraform
+from tools.paths import CDKTF, DEFAULT_OUTDIR, REPO_ROOT
+
 
 
 class CommandFailed(Exception):
@@ -31,14 +30,11 @@ def exit_code(step: Callable[[], object]) -> int:
 
 
 def cdktf_env(environments: list[str] | None = None) -> dict[str, str]:
-    """The process environment for cdktf: tools/env.sh's variables, and the environments
-    the app should build (fewer environments, faster synth)."""
-    env = dict(os.environ)
-    env.setdefault("CHECKPOINT_DISABLE", "1")
+    """The process environment for cdktf: Terraform's (`terraform.environment`), jsii's
+    notices silenced, and the environments the app should build (fewer, faster synth)."""
+    env = terraform.environment()
     env.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
     env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-    # Always the project's CLI config (provider mirror), whatever the machine sets.
-    env["TF_CLI_CONFIG_FILE"] = str(REPO_ROOT / ".terraform.d" / "terraformrc")
     env.setdefault("PIPENV_VENV_IN_PROJECT", "1")
     env.setdefault("PIPENV_VERBOSITY", "-1")
     if environments:

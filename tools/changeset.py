@@ -27,8 +27,11 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from tools import cdktf_cli, terraform
+from tools.paths import DEFAULT_OUTDIR
+from tools.stacks import parse_stack
+from tools.table import table
 from workspace.protection import STATEFUL_RESOURCE_TYPES
-from tools import terraform
 
 EXIT_NO_CHANGES, EXIT_ERROR, EXIT_CHANGES, EXIT_BLOCKED = 0, 1, 2, 3
 DEFAULT_PLAN_FILE = "tfplan"
@@ -205,9 +208,7 @@ def render(changeset: ChangeSet) -> str:
             (c.action + (" !" if c in changeset.blocked else ""), c.logical_id, c.type, c.physical_id or "-", _details(c))
             for c in changeset.changes
         ]
-        widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header) - 1)]
-        for row in [header, *rows]:
-            lines.append("  ".join(str(v).ljust(w) for v, w in zip(row, widths)) + "  " + row[-1])
+        lines.extend(table(header, rows))
     if changeset.output_changes:
         lines.append(f"Outputs that change: {', '.join(changeset.output_changes)}")
     if changeset.blocked:
@@ -243,15 +244,12 @@ def combined_exit_code(changesets: Iterable[ChangeSet]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from tools import cdktf_cli
-    from tools.workspace_runner import parse_stack
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("stacks", nargs="+", metavar="STACK", help="<layer>-<env>, e.g. backend-prod")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the change sets as JSON")
     parser.add_argument("--allow", action="append", default=[], metavar="ADDRESS",
                         help="a stateful resource address this plan may remove or replace (repeatable)")
-    parser.add_argument("--outdir", type=Path, default=cdktf_cli.DEFAULT_OUTDIR)
+    parser.add_argument("--outdir", type=Path, default=DEFAULT_OUTDIR)
     parser.add_argument("--skip-synth", action="store_true", help="plan the stacks already in --outdir")
     args = parser.parse_args(argv)
     try:

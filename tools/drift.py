@@ -25,8 +25,10 @@ from config import ConfigError, load_environment
 from config.schema import EnvironmentConfig
 from workspace.naming import Namer
 from tools import cdktf_cli, terraform
+from tools.paths import DEFAULT_OUTDIR
+from tools.table import table
+from workspace import layers as workspace_layers
 
-LAYERS = ("parent", "backend", "frontend")
 PLAN_FILE = "drift.tfplan"
 NO_DRIFT, ERROR, DRIFT = 0, 1, 2
 MAX_VALUE_WIDTH = 60
@@ -146,14 +148,11 @@ def detect(stack_dir: Path, workspace: str) -> list[Drift]:
 def render(rows: list[Drift]) -> str:
     if not rows:
         return "no drift"
-    headers = ("WORKSPACE", "ADDRESS", "ATTRIBUTE", "IN STATE", "IN AWS")
-    cells = [(r.workspace, r.address, r.attribute, r.in_state, r.in_aws) for r in rows]
-    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
-    line = "  ".join(f"{{:{w}}}" for w in widths[:3]) + "  {:%d}  ->  {}" % widths[3]
-    return "\n".join([line.format(*headers)] + [line.format(*cell) for cell in cells])
+    headers = ("WORKSPACE", "ADDRESS", "ATTRIBUTE", "IN STATE", "", "IN AWS")
+    return "\n".join(table(headers, [(r.workspace, r.address, r.attribute, r.in_state, "->", r.in_aws) for r in rows]))
 
 
-def run(config: EnvironmentConfig, outdir: Path, layers: tuple[str, ...] = LAYERS) -> tuple[int, list[Drift]]:
+def run(config: EnvironmentConfig, outdir: Path, layers: tuple[str, ...] = workspace_layers.NAMES) -> tuple[int, list[Drift]]:
     """Refresh every workspace of `layers` (side by side: each has its own state and
     reads nothing of the others') and collect the drifted attributes in layer order."""
     from concurrent.futures import ThreadPoolExecutor
@@ -179,17 +178,16 @@ def run(config: EnvironmentConfig, outdir: Path, layers: tuple[str, ...] = LAYER
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.drift", description=__doc__.splitlines()[0])
     parser.add_argument("--env", required=True)
-    parser.add_argument("--outdir", type=Path, default=cdktf_cli.DEFAULT_OUTDIR)
-    parser.add_argument("--layers", default=",".join(LAYERS), help="comma-separated subset of parent,backend,frontend")
+    parser.add_argument("--outdir", type=Path, default=DEFAULT_OUTDIR)
+    parser.add_argument("--layers", default=",".join(workspace_layers.NAMES), help="comma-separated subset of parent,backend,frontend")
     parser.add_argument("--skip-synth", action="store_true", help="use the stacks already in --outdir")
     parser.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
     args = parser.parse_args(argv)
     layers = tuple(layer.strip() for layer in args.layers.split(",") if layer.strip())
     try:
         config = load_environment(args.env)
-        if set(layers) - set(LAYERS):
-            raise ConfigError(f"unknown layers {sorted(set(layers) - set(LAYERS))}: use {', '.join(LAYERS)}")
-    except ConfigError as error:
+        workspace_layers.waves(layers)  # refuses an unknown layer
+    except (ConfigError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return ERROR
     if config.emulator is None:

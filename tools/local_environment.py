@@ -26,22 +26,14 @@ from pathlib import Path
 
 from config import ConfigError, load_environment
 from config.schema import EnvironmentConfig, LocalState
+from tools import cdktf_cli, preflight
+from tools.paths import DEFAULT_OUTDIR
+from workspace.layers import NAMES as LAYERS
+from workspace.layers import waves
 from workspace.naming import Namer
 from workspace.state_backend import local_state_path
-from tools import cdktf_cli
 
 ENVIRONMENT = "local"
-LAYERS = ("parent", "backend", "frontend")
-# Deploy order: each wave after the previous one; the stacks of one wave in parallel.
-WAVES = (("parent",), ("backend", "frontend"))
-
-
-def waves(layers: tuple[str, ...]) -> list[tuple[str, ...]]:
-    """The deploy waves restricted to `layers` (empty waves dropped)."""
-    unknown = set(layers) - set(LAYERS)
-    if unknown:
-        raise ValueError(f"unknown layers {sorted(unknown)}")
-    return [selected for wave in WAVES if (selected := tuple(layer for layer in wave if layer in layers))]
 
 
 def state_file(config: EnvironmentConfig, outdir: Path, layer: str) -> Path:
@@ -80,7 +72,7 @@ def summary(config: EnvironmentConfig, outdir: Path) -> str:
     return "\n".join(lines)
 
 
-def deploy(config: EnvironmentConfig, outdir: Path = cdktf_cli.DEFAULT_OUTDIR, layers: tuple[str, ...] = LAYERS) -> None:
+def deploy(config: EnvironmentConfig, outdir: Path = DEFAULT_OUTDIR, layers: tuple[str, ...] = LAYERS) -> None:
     from tools.emulator import seed, server
 
     assert config.emulator is not None, "only an emulator environment deploys locally"
@@ -94,7 +86,7 @@ def deploy(config: EnvironmentConfig, outdir: Path = cdktf_cli.DEFAULT_OUTDIR, l
     cdktf_cli.run(["synth"], environments=[config.name], outdir=outdir)
     namer = Namer(config.project, config.name)
     for wave in waves(layers):
-        stacks = [namer.stack(layer) for layer in wave]
+        stacks = [namer.stack(layer.name) for layer in wave]
         print(f"\n=== deploying {' and '.join(stacks)}", flush=True)
         cdktf_cli.run(["deploy", *stacks, "--auto-approve", "--skip-synth", "--skip-provider-lock"],
                       environments=[config.name], outdir=outdir)
@@ -104,15 +96,11 @@ def deploy(config: EnvironmentConfig, outdir: Path = cdktf_cli.DEFAULT_OUTDIR, l
 
 def run_preflight(config: EnvironmentConfig) -> None:
     """Stop before touching anything when the pre-existing world is incomplete."""
-    try:
-        from tools import preflight
-    except ImportError:  # the preflight module arrives with the day-2 tooling
-        return
     if preflight.main([f"--env={config.name}"]) != 0:
         raise SystemExit("preflight failed: nothing was deployed")
 
 
-def destroy(config: EnvironmentConfig, outdir: Path = cdktf_cli.DEFAULT_OUTDIR, layers: tuple[str, ...] = LAYERS) -> None:
+def destroy(config: EnvironmentConfig, outdir: Path = DEFAULT_OUTDIR, layers: tuple[str, ...] = LAYERS) -> None:
     from tools.emulator import server
 
     assert config.emulator is not None
@@ -123,8 +111,8 @@ def destroy(config: EnvironmentConfig, outdir: Path = cdktf_cli.DEFAULT_OUTDIR, 
     cdktf_cli.run(["synth"], environments=[config.name], outdir=outdir)
     namer = Namer(config.project, config.name)
     for wave in reversed(waves(layers)):
-        deployed = [layer for layer in wave if managed_resources(read_state(state_file(config, outdir, layer)))]
-        for layer in set(wave) - set(deployed):
+        deployed = [layer.name for layer in wave if managed_resources(read_state(state_file(config, outdir, layer.name)))]
+        for layer in {layer.name for layer in wave} - set(deployed):
             print(f"=== {namer.stack(layer)}: nothing deployed", flush=True)
         if not deployed:
             continue
@@ -144,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    action = {"deploy": deploy, "destroy": destroy, "summary": lambda c: print(summary(c, cdktf_cli.DEFAULT_OUTDIR))}
+    action = {"deploy": deploy, "destroy": destroy, "summary": lambda c: print(summary(c, DEFAULT_OUTDIR))}
     return cdktf_cli.exit_code(lambda: action[args.action](config))
 
 

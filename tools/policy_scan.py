@@ -27,10 +27,10 @@ from pathlib import Path
 
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-CHECKOV = REPO_ROOT / ".venv" / "bin" / "checkov"
+from tools.paths import DEFAULT_OUTDIR, REPO_ROOT, VENV_BIN
+
+CHECKOV = VENV_BIN / "checkov"
 SKIPS_FILE = REPO_ROOT / "policy" / "checkov-skips.yaml"
-DEFAULT_OUTDIR = REPO_ROOT / "cdktf.out"
 FRAMEWORK = "terraform_json"
 CHECK_ID = re.compile(r"CKV2?_AWS_\d+")
 RESOURCE = re.compile(r"(data\.)?[a-z0-9_]+\.[A-Za-z0-9_-]+")

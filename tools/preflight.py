@@ -32,9 +32,10 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from config import ConfigError, load_environment
-from config.schema import EnvironmentConfig
+from config.schema import Emulator, EnvironmentConfig
 from workspace import catalogue
 from workspace.naming import Namer
+from tools.table import table
 
 READY, MISSING, UNUSABLE, ERROR = "ready", "missing", "unusable", "error"
 # Only against the emulator: an AWS API moto does not implement (CodeStar Connections in
@@ -44,8 +45,6 @@ NOT_IMPLEMENTED_CODES = frozenset({"404", "500", "501", "NotImplemented"})
 DEFAULT_CONNECT_TIMEOUT_SECONDS = 5
 DEFAULT_READ_TIMEOUT_SECONDS = 20
 DEFAULT_MAX_ATTEMPTS = 3
-# Throwaway credentials the emulator accepts (the same as the `local` provider's).
-EMULATOR_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
 NOT_FOUND_CODES = frozenset({
     "ParameterNotFound", "ResourceNotFoundException", "InvalidVpcID.NotFound", "InvalidSubnetID.NotFound",
     "InvalidGroup.NotFound", "InvalidGroupId.NotFound",
@@ -92,7 +91,7 @@ class Clients:
         if service not in self._cache:
             kwargs: dict[str, Any] = {"config": self._botocore_config}
             if self._config.emulator is not None:
-                kwargs.update(EMULATOR_CREDENTIALS, endpoint_url=self._config.emulator.endpoint)
+                kwargs.update(Emulator.boto3_credentials(), endpoint_url=self._config.emulator.endpoint)
             self._cache[service] = self._session.client(service, **kwargs)
         return self._cache[service]
 
@@ -307,6 +306,7 @@ def _connection(config: EnvironmentConfig) -> Requirement:
 
 
 def _bucket(config: EnvironmentConfig, field: str, bucket: str) -> Requirement:
+    """A hosting bucket named by `hosting.<field>`."""
     item, kind = bucket, f"S3 bucket ({field})"
     fix = f"create it (it is hosted outside this project) or fix hosting.{field}"
 
@@ -341,7 +341,6 @@ def _distribution(field: str, distribution_id: str) -> Requirement:
 def requirements(config: EnvironmentConfig, read_secret_keys: bool = False) -> list[Requirement]:
     """Everything the workspaces of `config` expect to exist, from the catalogue and config."""
     namer = Namer(config.project, config.name)
-    hosting = config.hosting.model_dump()
     return [
         _account(config),
         *(_parameter(config, namer, p) for p in catalogue.manual_parameters()),
@@ -352,8 +351,8 @@ def requirements(config: EnvironmentConfig, read_secret_keys: bool = False) -> l
         _rds_security_group(config),
         _certificate(config),
         _connection(config),
-        *(_bucket(config, field, value) for field, value in hosting.items() if field.endswith("_bucket")),
-        *(_distribution(field, value) for field, value in hosting.items() if field.endswith("_distribution_id")),
+        *(_bucket(config, field, value) for field, value in config.hosting.buckets().items()),
+        *(_distribution(field, value) for field, value in config.hosting.distributions().items()),
     ]
 
 
@@ -364,11 +363,10 @@ def run(config: EnvironmentConfig, clients: Clients | None = None, read_secret_k
 
 def render(rows: list[Row]) -> str:
     headers = ("ITEM", "KIND", "STATUS", "WHAT TO DO")
-    cells = [(r.item, r.kind, r.status, "-" if r.status == READY else f"{r.detail}: {r.fix}" if r.fix else r.detail)
-             for r in rows]
-    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers[:3])]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers[:3], widths)) + "  " + headers[3]]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(cell[:3], widths)) + "  " + cell[3] for cell in cells]
+    lines = table(headers, [
+        (r.item, r.kind, r.status, "-" if r.status == READY else f"{r.detail}: {r.fix}" if r.fix else r.detail)
+        for r in rows
+    ])
     # A row the emulator cannot check does not block, but it is not "ready" either.
     ready = sum(r.status == READY for r in rows)
     unchecked = sum(r.status == NOT_EMULATED for r in rows)

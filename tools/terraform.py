@@ -13,7 +13,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from tools.paths import TERRAFORM_CLI_CONFIG, TERRAFORM_PLUGIN_CACHE
+
 
 # `terraform plan -detailed-exitcode`: 0 no changes, 1 error, 2 changes.
 NO_CHANGES, ERROR, CHANGES = 0, 1, 2
@@ -32,10 +33,11 @@ class TerraformError(Exception):
 
 
 def environment() -> dict[str, str]:
+    """The process environment every Terraform (and cdktf) command of the project runs in."""
     env = dict(os.environ)
     # Always the project's CLI config (provider mirror), whatever the machine sets.
-    env["TF_CLI_CONFIG_FILE"] = str(REPO_ROOT / ".terraform.d" / "terraformrc")
-    env.setdefault("TF_PLUGIN_CACHE_DIR", str(REPO_ROOT / ".terraform.d" / "plugin-cache"))
+    env["TF_CLI_CONFIG_FILE"] = str(TERRAFORM_CLI_CONFIG)
+    env.setdefault("TF_PLUGIN_CACHE_DIR", str(TERRAFORM_PLUGIN_CACHE))
     Path(env["TF_PLUGIN_CACHE_DIR"]).mkdir(parents=True, exist_ok=True)
     env["TF_IN_AUTOMATION"] = "1"
     env["TF_INPUT"] = "0"

@@ -20,11 +20,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tools.paths import TERRAFORM_CLI_CONFIG
+
 PROVIDER = "registry.terraform.io/hashicorp/aws"
 PROVIDER_VERSION = "5.100.0"
 TERRAFORM_SERIES = (1, 11)
 MIRROR_VARIABLE = "DAILYDESK_PROVIDER_MIRROR"
-DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / ".terraform.d" / "terraformrc"
+DEFAULT_OUTPUT = TERRAFORM_CLI_CONFIG
 CANDIDATES = (
     "/opt/tf-plugins",
     "~/.terraform.d/plugins",

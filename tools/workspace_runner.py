@@ -19,21 +19,10 @@ import argparse
 import sys
 
 from config import ConfigError, load_environment
-from config.schema import ENVIRONMENT_NAMES
-from tools import cdktf_cli, changeset, terraform
+from tools import cdktf_cli, changeset, preflight, terraform
 from tools.credentials import missing_credentials
-
-LAYERS = ("parent", "backend", "frontend")
-
-
-def parse_stack(stack: str) -> tuple[str, str]:
-    layer, _, environment = stack.partition("-")
-    if layer not in LAYERS or environment not in ENVIRONMENT_NAMES:
-        raise ValueError(
-            f"unknown stack {stack!r}: stacks are <layer>-<env> with layer in {', '.join(LAYERS)} "
-            f"and env in {', '.join(ENVIRONMENT_NAMES)}"
-        )
-    return layer, environment
+from tools.paths import DEFAULT_OUTDIR
+from tools.stacks import parse_stack
 
 
 def through_changeset(action: str, stack: str, environment: str, *, allowed: list[str]) -> int:
@@ -41,7 +30,7 @@ def through_changeset(action: str, stack: str, environment: str, *, allowed: lis
 
     Exit codes are the change set's (0 no changes, 2 changes, 3 blocked, 1 error) for
     `diff`; `deploy` returns 0 once applied (or when there is nothing to apply)."""
-    stack_dir = cdktf_cli.DEFAULT_OUTDIR / "stacks" / stack
+    stack_dir = DEFAULT_OUTDIR / "stacks" / stack
     try:
         cdktf_cli.run(["synth"], environments=[environment], capture=True)
         plan = changeset.plan_stack(stack_dir, allowed=allowed)
@@ -81,8 +70,6 @@ def main(argv: list[str] | None = None) -> int:
     if config.emulator is None:
         # Terraform does not roll back: a missing manual piece must stop the deploy before it starts.
         if args.action == "deploy":
-            from tools import preflight
-
             if preflight.main([f"--env={environment}"]) != 0:
                 print(f"error: {args.stack}: not deployed: the preflight found missing or unusable items",
                       file=sys.stderr)

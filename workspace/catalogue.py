@@ -1,6 +1,6 @@
 """The spec's 55 SSM parameters and its two secrets, as one table (pure data).
 
-`constructs_lib.parent.ssm_parameters.SsmParameters` writes the table into the parent workspace;
+The parent stack writes the table with `constructs_lib.parent.ssm_parameters.SsmParameters`;
 the backend, the emulator seed and the preflight read it. It imports nothing of cdktf, so
 reading the table never starts the jsii runtime.
 
@@ -85,6 +85,24 @@ def deployment_topic_arn(config: EnvironmentConfig, namer: Namer) -> str:
     return f"arn:{config.partition}:sns:{config.region}:{config.account_id}:{deployment_topic_name(namer)}"
 
 
+# The spec's two delivery pipelines, by the part of their name after `<project>-<env>-`:
+# the backend's `ecs-pipeline` and the frontend's `daily-desk-frontend-ci-pipeline`
+# (one account may hold several environments, so the environment is in the name too).
+BACKEND_PIPELINE = "ecs-pipeline"
+FRONTEND_PIPELINE = "frontend-ci-pipeline"
+PIPELINES = (BACKEND_PIPELINE, FRONTEND_PIPELINE)
+
+
+def pipeline_notification_rule_name(namer: Namer, pipeline: str) -> str:
+    """The EventBridge rule that sends `pipeline`'s state changes to the deployment topic."""
+    return namer.name(pipeline, "notify")
+
+
+def pipeline_notification_rule_arn(config: EnvironmentConfig, namer: Namer, pipeline: str) -> str:
+    rule = pipeline_notification_rule_name(namer, pipeline)
+    return f"arn:{config.partition}:events:{config.region}:{config.account_id}:rule/{rule}"
+
+
 def _cdk(name: str, description: str, value: Value, sensitive: bool = False) -> Parameter:
     return Parameter(name, Source.CDK, description, sensitive, value)
 
@@ -105,16 +123,16 @@ CATALOGUE: tuple[Parameter, ...] = (
     _cdk("admin/username", "Default admin username", lambda c, n: c.admin.username),
     _cdk("backend-url", "Backend application URL", lambda c, n: c.urls.backend),
     _cdk("cloudfront/booking-distribution-id", "CloudFront distribution ID for the booking application",
-         lambda c, n: c.hosting.booking_distribution_id),
+         lambda c, n: c.hosting.apps["booking"].distribution_id),
     _cdk("cloudfront/distribution-id", "CloudFront distribution ID for the main website",
-         lambda c, n: c.hosting.website_distribution_id),
+         lambda c, n: c.hosting.apps["web"].distribution_id),
     _cdk("cloudfront/sales-export-distribution-url", "CloudFront distribution URL for sales exports",
          lambda c, n: c.hosting.sales_export_distribution_url),
     _cdk("cloudfront/sales-export-key-pair-id", "Key Pair ID for signed URLs for sales exports",
          lambda c, n: c.hosting.sales_export_key_pair_id),
     _manual("cloudfront/sales-export-private-key", "Private Key for signed URLs for sales exports"),
     _cdk("cloudfront/tablet-distribution-id", "CloudFront distribution ID for the tablet application",
-         lambda c, n: c.hosting.tablet_distribution_id),
+         lambda c, n: c.hosting.apps["tablet"].distribution_id),
     _cdk("cognito/dailydesk/client-id", "Cognito Client ID for the main pool", lambda c, n: c.cognito.client_id),
     _cdk("cognito/dailydesk/customer/client-id", "Cognito Client ID for the customer pool",
          lambda c, n: c.cognito.customer_client_id),
@@ -159,12 +177,12 @@ CATALOGUE: tuple[Parameter, ...] = (
     _cdk("rds/username", "Database username", lambda c, n: c.rds.username, sensitive=True),
     _cdk("redis/cache-node-type", "Redis cache node type", lambda c, n: c.redis.node_type),
     _cdk("s3/booking-bucket-name", "S3 bucket name for hosting the booking application",
-         lambda c, n: c.hosting.booking_bucket),
+         lambda c, n: c.hosting.apps["booking"].bucket),
     _cdk("s3/sales-export-bucket-name", "S3 bucket name for sales exports", lambda c, n: c.hosting.sales_export_bucket),
     _cdk("s3/tablet-bucket-name", "S3 bucket name for hosting the tablet application",
-         lambda c, n: c.hosting.tablet_bucket),
+         lambda c, n: c.hosting.apps["tablet"].bucket),
     _cdk("s3/website-bucket-name", "S3 bucket name for hosting the main frontend website",
-         lambda c, n: c.hosting.website_bucket),
+         lambda c, n: c.hosting.apps["web"].bucket),
     _manual("sendgrid/api-key", "API Key for SendGrid"),
     _cdk("sendgrid/mail-sender", "Sender email address for SendGrid", lambda c, n: c.sendgrid.mail_sender),
     _cdk("sns/deployment-topic", "SNS Topic ARN for deployment notifications", deployment_topic_arn),
@@ -176,7 +194,26 @@ SECRETS: tuple[Secret, ...] = (
 )
 
 BY_NAME: dict[str, Parameter] = {parameter.name: parameter for parameter in CATALOGUE}
+
+# Each hosted app's parameters (config.schema.HOSTED_APPS): its bucket and its distribution.
+HOSTED_APP_PARAMETERS: dict[str, tuple[str, str]] = {
+    "web": ("s3/website-bucket-name", "cloudfront/distribution-id"),
+    "tablet": ("s3/tablet-bucket-name", "cloudfront/tablet-distribution-id"),
+    "booking": ("s3/booking-bucket-name", "cloudfront/booking-distribution-id"),
+}
 SECRETS_BY_NAME: dict[str, Secret] = {secret.name: secret for secret in SECRETS}
+
+
+def value_of(entry: Parameter, config: EnvironmentConfig, namer: Namer) -> str:
+    """The value the parent writes for a `CDK` entry."""
+    if entry.value is None:
+        raise ValueError(f"{entry.name} is a {entry.source.value} parameter: the infrastructure never writes it")
+    return entry.value(config, namer)
+
+
+def plain_values(config: EnvironmentConfig, namer: Namer) -> dict[str, str]:
+    """Spec name -> value of every non-sensitive `CDK` parameter (what other workspaces may read)."""
+    return {p.name: value_of(p, config, namer) for p in cdk_parameters() if not p.sensitive}
 
 
 def cdk_parameters() -> tuple[Parameter, ...]:

@@ -1,13 +1,12 @@
 """Protection of stateful resources: one list, used by the constructs and by the guard.
 
 The constructs put `prevent_destroy` on these resource types (when the environment's
-`protection.prevent_destroy` is on); `tools/changeset.py` refuses any plan that deletes or
-replaces one of them unless the operator names its address.
+`protection.prevent_destroy` is on, see `constructs_lib.shared.lifecycle`);
+`tools/changeset.py` refuses any plan that deletes or replaces one of them unless the
+operator names its address. Pure data: the guard reads it without starting jsii.
 """
 
 from __future__ import annotations
-
-from cdktf import TerraformResourceLifecycle
 
 STATEFUL_RESOURCE_TYPES: frozenset[str] = frozenset(
     {
@@ -20,7 +19,3 @@ STATEFUL_RESOURCE_TYPES: frozenset[str] = frozenset(
         "aws_ssm_parameter",
     }
 )
-
-
-def lifecycle(prevent_destroy: bool, ignore_changes: list[str] | None = None) -> TerraformResourceLifecycle:
-    return TerraformResourceLifecycle(prevent_destroy=prevent_destroy, ignore_changes=ignore_changes)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags, AwsProviderEndpoints
 from constructs import Construct
 
-from config.schema import EnvironmentConfig
+from config.schema import Emulator, EnvironmentConfig
 
 # Every AWS API our resources and data sources call. The emulator serves them all on one
 # port; a service missing here would silently go to real AWS, which the credentials
@@ -17,8 +17,6 @@ EMULATED_SERVICES = (
     "resourcegroupstaggingapi", "s3", "secretsmanager", "sns", "sqs", "ssm", "sts",
 )  # fmt: skip
 
-# Throwaway credentials the emulator accepts; never valid against AWS.
-EMULATOR_CREDENTIALS = {"access_key": "test", "secret_key": "test"}
 
 
 def aws_provider(scope: Construct, *, config: EnvironmentConfig, tags: dict[str, str]) -> AwsProvider:
@@ -30,7 +28,8 @@ def aws_provider(scope: Construct, *, config: EnvironmentConfig, tags: dict[str,
     if config.emulator is not None:
         endpoint = config.emulator.endpoint
         settings.update(
-            EMULATOR_CREDENTIALS,
+            access_key=Emulator.ACCESS_KEY_ID,
+            secret_key=Emulator.SECRET_ACCESS_KEY,
             endpoints=[AwsProviderEndpoints(**{service: endpoint for service in EMULATED_SERVICES})],
             skip_credentials_validation=True,
             skip_metadata_api_check="true",

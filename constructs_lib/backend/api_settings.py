@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from constructs_lib.backend.api_key_secret import ApiKeySecret
 from workspace.catalogue import CATALOGUE, Parameter
-from workspace.parent_outputs import ParentOutputs
+from workspace.outputs import ParentOutputs
 
 
 def variable_name(spec_name: str) -> str:

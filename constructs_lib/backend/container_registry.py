@@ -13,7 +13,7 @@ from cdktf_cdktf_provider_aws.ecr_repository import (
 )
 from constructs import Construct
 
-from workspace.protection import lifecycle
+from constructs_lib.shared.lifecycle import lifecycle
 
 DEFAULT_KEEP_IMAGES = 30
 # Layers of an interrupted push leave untagged images; they are never deployed.

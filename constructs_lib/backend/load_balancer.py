@@ -10,7 +10,7 @@ from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup, LbTargetGrou
 from constructs import Construct
 
 from workspace.naming import MAX_ALB_NAME, MAX_TARGET_GROUP_NAME, Namer
-from workspace.protection import lifecycle
+from constructs_lib.shared.lifecycle import lifecycle
 
 # TLS 1.3 with TLS 1.2 fallback, forward-secret ciphers only.
 DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"

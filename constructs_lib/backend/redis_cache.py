@@ -9,7 +9,7 @@ from cdktf_cdktf_provider_aws.elasticache_subnet_group import ElasticacheSubnetG
 from constructs import Construct
 
 from workspace.naming import MAX_ELASTICACHE_ID, Namer
-from workspace.protection import lifecycle
+from constructs_lib.shared.lifecycle import lifecycle
 
 DEFAULT_PORT = 6379
 DEFAULT_PARAMETER_GROUP = "default.redis7"

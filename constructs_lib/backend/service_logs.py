@@ -8,7 +8,7 @@ from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.cloudwatch_log_stream import CloudwatchLogStream
 from constructs import Construct
 
-from workspace.protection import lifecycle
+from constructs_lib.shared.lifecycle import lifecycle
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
 from constructs import Construct
 
 from constructs_lib.shared.iam import account_service_role
-from workspace.protection import lifecycle
+from constructs_lib.shared.lifecycle import lifecycle
 
 BUILDSPEC_DIR = Path(__file__).resolve().parent / "buildspecs"
 DEFAULT_IMAGE = "aws/codebuild/amazonlinux2-x86_64-standard:5.0"

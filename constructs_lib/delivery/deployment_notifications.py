@@ -2,8 +2,8 @@
 
 The topic lives in the `backend` workspace. Each pipeline adds an EventBridge rule on its
 own execution state changes with the topic as target; the topic policy lets exactly those
-rules publish. The rule names are made by `rule_name`, so the backend's topic policy and
-the frontend's rule agree without reading each other's state.
+rules publish. The rule names come from `workspace.catalogue`, so the backend's topic
+policy and the frontend's rule agree without reading each other's state.
 """
 
 from __future__ import annotations
@@ -23,23 +23,12 @@ from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
 from constructs import Construct
 
-from config.schema import EnvironmentConfig
 from constructs_lib.shared.encryption_key import EncryptionKey, EncryptionKeyProps
-from workspace.naming import Namer
 
 EVENTS_PRINCIPAL = "events.amazonaws.com"
 # Every run's start, success, failure, cancellation and supersession.
 DEFAULT_DETAIL_TYPES = ("CodePipeline Pipeline Execution State Change",)
 DEFAULT_STATES = ("STARTED", "SUCCEEDED", "FAILED", "STOPPED", "SUPERSEDED")
-
-
-def rule_name(namer: Namer, pipeline_part: str) -> str:
-    """The EventBridge rule of the pipeline `namer.name(pipeline_part)`."""
-    return namer.name(pipeline_part, "notify")
-
-
-def rule_arn(config: EnvironmentConfig, namer: Namer, pipeline_part: str) -> str:
-    return f"arn:{config.partition}:events:{config.region}:{config.account_id}:rule/{rule_name(namer, pipeline_part)}"
 
 
 @dataclass(frozen=True)

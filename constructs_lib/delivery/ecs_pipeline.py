@@ -22,7 +22,6 @@ from constructs_lib.delivery.pipeline_parts import (
     codebuild_action,
 )
 
-PIPELINE_PART = "ecs-pipeline"
 BUILD_BUILDSPEC = "backend-build.yml"
 MIGRATIONS_BUILDSPEC = "backend-migrations.yml"
 IMAGE_DEFINITIONS_FILE = "imagedefinitions.json"
@@ -108,8 +107,6 @@ class EcsPipeline(SourcedPipeline):
     owns that group's rules: `ServiceNetwork.allow_into_rds`).
     """
 
-    PIPELINE_PART = PIPELINE_PART
-
     def __init__(self, scope: Construct, id: str, *, props: EcsPipelineProps) -> None:
         super().__init__(scope, id, props=props)
         self._define_build(props)
@@ -157,7 +154,7 @@ class EcsPipeline(SourcedPipeline):
         )
 
     def _define_migrations(self, props: EcsPipelineProps) -> None:
-        name = props.namer.name(PIPELINE_PART, "migrations")
+        name = props.namer.name(props.pipeline, "migrations")
         self.migrations_security_group = SecurityGroup(
             self,
             "migrations-sg",

@@ -13,9 +13,6 @@ from constructs_lib.delivery.codebuild_project import BuildProject, EnvironmentV
 from constructs_lib.delivery.external_hosting import ExternalHosting
 from constructs_lib.delivery.pipeline_parts import SOURCE_ARTIFACT, SourcedPipeline, SourcedPipelineProps, codebuild_action
 
-# The spec's `daily-desk-frontend-ci-pipeline`, made by the Namer like every other name:
-# `dailydesk-<env>-frontend-ci-pipeline` (one account may hold several environments).
-PIPELINE_PART = "frontend-ci-pipeline"
 BUILD_BUILDSPEC = "frontend-build.yml"
 DEPLOY_BUILDSPEC = "frontend-deploy.yml"
 BUILD_ARTIFACT = "apps"
@@ -42,8 +39,6 @@ class FrontendPipeline(SourcedPipeline):
     cache headers, invalidate its distribution). Only `deploy` may write the hosting
     buckets and invalidate the distributions, and only those named by `hosting`.
     """
-
-    PIPELINE_PART = PIPELINE_PART
 
     def __init__(self, scope: Construct, id: str, *, props: FrontendPipelineProps) -> None:
         super().__init__(scope, id, props=props)

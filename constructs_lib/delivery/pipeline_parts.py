@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 from cdktf_cdktf_provider_aws.codepipeline import (
     Codepipeline,
@@ -122,6 +122,8 @@ class SourcedPipelineProps:
     """What every CodeStar-sourced pipeline takes; each pipeline's props add their own."""
 
     namer: Namer
+    # The pipeline's name after `<project>-<env>-` (its projects and roles are named after it).
+    pipeline: str
     account_id: str
     region: str
     partition: str
@@ -135,23 +137,21 @@ class SourcedPipelineProps:
 
 
 class SourcedPipeline(Construct):
-    """Base of a CodePipeline V2 named `namer.name(PIPELINE_PART)` (`name`) whose first stage
-    is the CodeStar source. A subclass sets `PIPELINE_PART`, creates its CodeBuild projects
+    """Base of a CodePipeline V2 named `namer.name(pipeline)` (`name`) whose first stage
+    is the CodeStar source. A subclass creates its CodeBuild projects
     from `_project_props`, then calls `_define_role` (`assume_policy`, `role`, `policy`,
     `role_policy`) and `_define_pipeline` (`pipeline`) with its own stages. Every block is
     created in the subclass's own scope, so Terraform addresses are the subclass's.
     """
 
-    PIPELINE_PART: ClassVar[str]
-
     def __init__(self, scope: Construct, id: str, *, props: SourcedPipelineProps) -> None:
         super().__init__(scope, id)
-        self.name = props.namer.name(self.PIPELINE_PART)
+        self.name = props.namer.name(props.pipeline)
 
     def _project_props(self, props: SourcedPipelineProps, part: str, **kwargs: Any) -> BuildProjectProps:
         """Props of the project `<pipeline>-<part>` (its role has the same name) on the
         pipeline's artifact bucket and key; `kwargs` say what the build does."""
-        name = props.namer.name(self.PIPELINE_PART, part, max_len=MAX_IAM_ROLE_NAME)
+        name = props.namer.name(props.pipeline, part, max_len=MAX_IAM_ROLE_NAME)
         return BuildProjectProps(
             name=name,
             role_name=name,
@@ -176,7 +176,7 @@ class SourcedPipeline(Construct):
             self,
             service=PIPELINE_SERVICE,
             account_id=props.account_id,
-            role_name=props.namer.name(self.PIPELINE_PART, max_len=MAX_IAM_ROLE_NAME),
+            role_name=props.namer.name(props.pipeline, max_len=MAX_IAM_ROLE_NAME),
             policy_name="pipeline",
             statements=pipeline_statements(props.artifact_bucket, props.connection_arn, project_arns) + list(statements),
         )

@@ -33,7 +33,7 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
 from constructs import Construct
 
 from constructs_lib.shared.encryption_key import EncryptionKey, EncryptionKeyProps
-from workspace.protection import lifecycle
+from constructs_lib.shared.lifecycle import lifecycle
 
 MAX_BUCKET_NAME = 63
 # A superseded artifact is only useful for a quick re-run; a week is plenty.

@@ -13,7 +13,7 @@ from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
-from workspace.protection import lifecycle
+from constructs_lib.shared.lifecycle import lifecycle
 
 DEFAULT_DELETION_WINDOW_DAYS = 30
 

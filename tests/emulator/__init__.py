@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import boto3
 
+from config.schema import Emulator
+
 REGION = "us-east-1"
 
 
 def aws(service: str, endpoint: str):
     """A boto3 client for the emulator only, with its throwaway credentials."""
-    return boto3.client(service, endpoint_url=endpoint, region_name=REGION, aws_access_key_id="test", aws_secret_access_key="test")
+    return boto3.client(service, endpoint_url=endpoint, region_name=REGION, **Emulator.boto3_credentials())
 
 
 def network(endpoint: str, cidr: str = "10.90.0.0/16") -> tuple[str, list[str], str]:

@@ -21,7 +21,7 @@ from cdktf import App
 
 import workspace  # noqa: F401  (provider import shortcut first)
 from config import load_environment
-from config.schema import EnvironmentConfig
+from config.schema import Emulator, EnvironmentConfig
 from stacks.parent import ParentStack
 from tools import terraform
 
@@ -122,7 +122,7 @@ class ParentWorkspace:
 def client(service: str, config: EnvironmentConfig):
     assert config.emulator is not None
     return boto3.client(service, endpoint_url=config.emulator.endpoint, region_name=config.region,
-                        aws_access_key_id="test", aws_secret_access_key="test")
+                        **Emulator.boto3_credentials())
 
 
 def parameter_address(document: dict, slug: str) -> str:

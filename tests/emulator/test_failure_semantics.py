@@ -24,6 +24,7 @@ import time
 
 import pytest
 
+from config.schema import Emulator
 from tests.emulator.parent_workspace import (
     ParentWorkspace,
     client,
@@ -172,7 +173,7 @@ def test_second_apply_fails_fast_on_the_lock_and_changes_nothing(workspace, tmp_
     shutil.copy(workspace.cdk_json, directory / "cdk.tf.json")
     (directory / "backend_override.tf.json").write_text(json.dumps({"terraform": {"backend": {"s3": {
         "bucket": LOCK_BUCKET, "key": key, "region": config.region, "use_lockfile": True, "use_path_style": True,
-        "endpoints": {"s3": config.emulator.endpoint}, "access_key": "test", "secret_key": "test",
+        "endpoints": {"s3": config.emulator.endpoint}, "access_key": Emulator.ACCESS_KEY_ID, "secret_key": Emulator.SECRET_ACCESS_KEY,
         "skip_credentials_validation": True, "skip_requesting_account_id": True, "skip_metadata_api_check": True,
     }}}}))
     terraform.init(directory)

@@ -14,6 +14,8 @@ import json
 import boto3
 import pytest
 
+from config.schema import Emulator
+
 from config import load_environment
 from workspace import catalogue
 from workspace.naming import Namer
@@ -28,7 +30,7 @@ DRIFTED_RETENTION = 30
 
 def client(config, service: str):
     return boto3.client(service, endpoint_url=config.emulator.endpoint, region_name=config.region,
-                        aws_access_key_id="test", aws_secret_access_key="test")
+                        **Emulator.boto3_credentials())
 
 
 def our_resources(config) -> dict[str, list[str]]:
@@ -36,8 +38,7 @@ def our_resources(config) -> dict[str, list[str]]:
     external things (hosting buckets, manual parameters) are not ours and not listed;
     what AWS also keeps after a delete (INACTIVE clusters, keys pending deletion) neither."""
     prefix = f"{config.project}-{config.name}-"
-    hosting = {config.hosting.website_bucket, config.hosting.tablet_bucket, config.hosting.booking_bucket,
-               config.hosting.sales_export_bucket}
+    hosting = set(config.hosting.buckets().values())
     ecs = client(config, "ecs")
     ours = {Namer(config.project, config.name).parameter(p.name) for p in catalogue.cdk_parameters()}
     parameters = [p["Name"] for page in client(config, "ssm").get_paginator("describe_parameters").paginate()

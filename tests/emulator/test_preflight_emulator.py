@@ -14,7 +14,7 @@ import boto3
 import pytest
 
 from config import load_environment
-from config.schema import EnvironmentConfig
+from config.schema import Emulator, EnvironmentConfig
 from workspace import catalogue
 from workspace.naming import Namer
 from tools import local_environment, preflight
@@ -37,7 +37,7 @@ def reset(endpoint: str) -> None:
 
 def client(endpoint: str, service: str):
     return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1",
-                        aws_access_key_id="test", aws_secret_access_key="test")
+                        **Emulator.boto3_credentials())
 
 
 def self_signed(domain: str) -> tuple[bytes, bytes]:
@@ -92,26 +92,25 @@ def seed_world(endpoint: str, base: EnvironmentConfig) -> EnvironmentConfig:
     certificate, key = self_signed(base.domain)
     certificate_arn = client(endpoint, "acm").import_certificate(Certificate=certificate, PrivateKey=key)["CertificateArn"]
     s3, cloudfront = client(endpoint, "s3"), client(endpoint, "cloudfront")
-    hosting = base.hosting.model_dump()
-    distributions = {}
-    for field, value in hosting.items():
-        if field.endswith("_bucket"):
-            s3.create_bucket(Bucket=value)
-        if field.endswith("_distribution_id"):
-            origin = {"Id": "s3", "DomainName": f"{field}.s3.amazonaws.com", "S3OriginConfig": {"OriginAccessIdentity": ""}}
-            distributions[field] = cloudfront.create_distribution(DistributionConfig={
-                "CallerReference": field, "Comment": field, "Enabled": True,
-                "Origins": {"Quantity": 1, "Items": [origin]},
-                "DefaultCacheBehavior": {"TargetOriginId": "s3", "ViewerProtocolPolicy": "redirect-to-https",
-                                         "MinTTL": 0, "ForwardedValues": {"QueryString": False,
-                                                                          "Cookies": {"Forward": "none"}}},
-            })["Distribution"]["Id"]
+    for bucket in base.hosting.buckets().values():
+        s3.create_bucket(Bucket=bucket)
+    apps = {}
+    for name, app in base.hosting.apps.items():
+        origin = {"Id": "s3", "DomainName": f"{app.bucket}.s3.amazonaws.com", "S3OriginConfig": {"OriginAccessIdentity": ""}}
+        distribution_id = cloudfront.create_distribution(DistributionConfig={
+            "CallerReference": name, "Comment": name, "Enabled": True,
+            "Origins": {"Quantity": 1, "Items": [origin]},
+            "DefaultCacheBehavior": {"TargetOriginId": "s3", "ViewerProtocolPolicy": "redirect-to-https",
+                                     "MinTTL": 0, "ForwardedValues": {"QueryString": False,
+                                                                      "Cookies": {"Forward": "none"}}},
+        })["Distribution"]["Id"]
+        apps[name] = app.model_copy(update={"distribution_id": distribution_id})
     return base.model_copy(update={
         "network": base.network.model_copy(update={
             "vpc_id": vpc, "public_subnet_ids": tuple(subnets[:2]), "private_subnet_ids": tuple(subnets[2:])}),
         "rds": base.rds.model_copy(update={"security_group_id": group}),
         "certificate_arn": certificate_arn,
-        "hosting": base.hosting.model_copy(update=distributions),
+        "hosting": base.hosting.model_copy(update={"apps": apps}),
     })
 
 
@@ -228,10 +227,13 @@ def test_connection_pending_or_missing(world, capsys):
 
 def test_missing_network_and_hosting(world, capsys):
     endpoint = world.emulator.endpoint
-    client(endpoint, "s3").delete_bucket(Bucket=world.hosting.tablet_bucket)
+    tablet_bucket = world.hosting.apps["tablet"].bucket
+    client(endpoint, "s3").delete_bucket(Bucket=tablet_bucket)
+    apps = {**world.hosting.apps,
+            "booking": world.hosting.apps["booking"].model_copy(update={"distribution_id": "E0000000000000"})}
     broken = world.model_copy(update={
         "network": world.network.model_copy(update={"vpc_id": "vpc-0123456789abcdef0"}),
-        "hosting": world.hosting.model_copy(update={"booking_distribution_id": "E0000000000000"}),
+        "hosting": world.hosting.model_copy(update={"apps": apps}),
     })
     code, _, rows = check(broken, capsys)
     assert code == 1
@@ -240,10 +242,10 @@ def test_missing_network_and_hosting(world, capsys):
     # Subnets and the RDS group are in another VPC than the (wrong) configured one.
     assert rows[world.network.private_subnet_ids[0]]["status"] == "unusable"
     assert rows[world.rds.security_group_id]["status"] == "unusable"
-    assert rows[world.hosting.tablet_bucket]["status"] == "missing"
-    assert rows[world.hosting.tablet_bucket]["kind"] == "S3 bucket (tablet_bucket)"
+    assert rows[tablet_bucket]["status"] == "missing"
+    assert rows[tablet_bucket]["kind"] == "S3 bucket (apps.tablet.bucket)"
     assert rows["E0000000000000"]["status"] == "missing"
-    assert rows["E0000000000000"]["fix"].startswith("fix hosting.booking_distribution_id")
+    assert rows["E0000000000000"]["fix"].startswith("fix hosting.apps.booking.distribution_id")
 
 
 def test_wrong_account_is_named(world, capsys):

@@ -1,6 +1,7 @@
 import pytest
 
 from config.loader import load_environment
+from config.schema import Emulator
 from workspace.naming import Namer
 from workspace.catalogue import SECRETS, manual_parameters
 from tests.emulator import aws
@@ -59,9 +60,9 @@ def test_certificate_buckets_and_distributions(seeded, emulator_endpoint):
     assert certificate["DomainName"] == f"*.{config.domain}" and config.domain in certificate["SubjectAlternativeNames"]
     hosting = config.hosting
     buckets = {b["Name"] for b in aws("s3", emulator_endpoint).list_buckets()["Buckets"]}
-    assert {hosting.website_bucket, hosting.tablet_bucket, hosting.booking_bucket, hosting.sales_export_bucket} <= buckets
+    assert set(hosting.buckets().values()) <= buckets
     cloudfront = aws("cloudfront", emulator_endpoint)
-    for distribution_id, bucket in ((hosting.website_distribution_id, hosting.website_bucket), (hosting.tablet_distribution_id, hosting.tablet_bucket), (hosting.booking_distribution_id, hosting.booking_bucket)):
+    for distribution_id, bucket in ((app.distribution_id, app.bucket) for app in hosting.apps.values()):
         origins = cloudfront.get_distribution(Id=distribution_id)["Distribution"]["DistributionConfig"]["Origins"]["Items"]
         assert origins[0]["DomainName"].startswith(bucket + ".")
 
@@ -77,6 +78,6 @@ def test_seeding_another_account_acts_in_that_account(emulator_endpoint):
     in_prod = boto3.client("ec2", endpoint_url=emulator_endpoint, region_name=prod.region,
                            **credentials(prod, emulator_endpoint))
     in_default = boto3.client("ec2", endpoint_url=emulator_endpoint, region_name=prod.region,
-                              aws_access_key_id="test", aws_secret_access_key="test")
+                              **Emulator.boto3_credentials())
     assert in_prod.describe_vpcs(VpcIds=[prod.network.vpc_id])["Vpcs"][0]["OwnerId"] == prod.account_id
     assert prod.network.vpc_id not in {v["VpcId"] for v in in_default.describe_vpcs()["Vpcs"]}

@@ -12,7 +12,7 @@ import json
 import shutil
 from pathlib import Path
 
-from config.schema import EnvironmentConfig
+from config.schema import Emulator, EnvironmentConfig
 from workspace.providers import EMULATED_SERVICES
 
 OVERRIDE_FILE = "emulator_override.tf.json"
@@ -36,8 +36,8 @@ def point_at_emulator(stack_dir: Path, config: EnvironmentConfig, endpoint: str)
             "aws": {
                 # moto serves another account to credentials from AssumeRole into a role
                 # of that account: the environment's own account, as on AWS.
-                "access_key": "test",
-                "secret_key": "test",
+                "access_key": Emulator.ACCESS_KEY_ID,
+                "secret_key": Emulator.SECRET_ACCESS_KEY,
                 "assume_role": [{"role_arn": emulator_role_arn(config), "session_name": "plan-test"}],
                 "skip_credentials_validation": True,
                 "skip_metadata_api_check": "true",

@@ -2,7 +2,9 @@
 
 import pytest
 
-from workspace.backend_contract import BACKEND_OUTPUTS
+from workspace.contracts import BACKEND_CONTRACT
+
+BACKEND_OUTPUTS = BACKEND_CONTRACT.outputs
 from tests.synth import ref, resource_counts
 from tests.unit.backend_synth import ENVIRONMENTS
 

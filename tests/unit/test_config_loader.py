@@ -88,7 +88,7 @@ def test_every_real_environment_file_is_valid():
         ("prod", "certificate_arn", "arn:aws:acm:us-east-1:444455556666:cert/x", "certificate_arn", "ACM certificate ARN"),
         ("prod", "network.vpc_id", "vpc-XYZ", "network.vpc_id", "VPC ID"),
         ("prod", "rds.security_group_id", "sg-123", "rds.security_group_id", "security group ID"),
-        ("prod", "hosting.website_distribution_id", "not-an-id", "hosting.website_distribution_id", "CloudFront distribution ID"),
+        ("prod", "hosting.apps.web.distribution_id", "not-an-id", "hosting.apps.web.distribution_id", "CloudFront distribution ID"),
         ("prod", "fargate.auto_scaling.min_capacity", 9, "fargate.auto_scaling", "min_capacity (9) is above max_capacity (8)"),
         ("prod", "fargate.memory", 1024, "fargate", "Fargate does not accept cpu 1024 with memory 1024"),
         ("prod", "fargate.cpu", 300, "fargate", "cpu 300 is not a Fargate size"),

@@ -2,8 +2,10 @@
 
 import pytest
 
-from workspace.contracts import publish
-from workspace.parent_outputs import PARENT_CONTRACT, PARENT_OUTPUTS
+from workspace.outputs import publish
+from workspace.contracts import PARENT_CONTRACT
+
+PARENT_OUTPUTS = PARENT_CONTRACT.outputs
 from tests.synth import data_sources
 
 

@@ -20,7 +20,6 @@ def test_table_is_derived_from_the_catalogue_and_the_config(name):
     config = load_environment(name)
     namer = Namer(config.project, config.name)
     table = [(r.item, r.kind) for r in preflight.requirements(config)]
-    hosting = config.hosting.model_dump()
     expected = [
         (f"{config.account_id}/{config.region}", "AWS account"),
         *((namer.parameter(p.name), "SSM parameter (SecureString)") for p in catalogue.manual_parameters()),
@@ -31,8 +30,8 @@ def test_table_is_derived_from_the_catalogue_and_the_config(name):
         (config.rds.security_group_id, "security group (RDS)"),
         (config.certificate_arn, "ACM certificate"),
         (config.pipelines.connection_arn, "CodeStar connection"),
-        *((v, f"S3 bucket ({k})") for k, v in hosting.items() if k.endswith("_bucket")),
-        *((v, f"CloudFront distribution ({k})") for k, v in hosting.items() if k.endswith("_distribution_id")),
+        *((v, f"S3 bucket ({k})") for k, v in config.hosting.buckets().items()),
+        *((v, f"CloudFront distribution ({k})") for k, v in config.hosting.distributions().items()),
     ]
     assert table == expected
     assert len(table) == 1 + 9 + 2 + 1 + 6 + 1 + 1 + 1 + 4 + 3

@@ -17,7 +17,7 @@ import secrets
 import boto3
 from botocore.exceptions import ClientError
 
-from config.schema import EnvironmentConfig
+from config.schema import Emulator, EnvironmentConfig
 from workspace.naming import Namer
 from workspace.catalogue import SECRETS, manual_parameters
 from tools.emulator.patches.custom_ids import CUSTOM_ID_TAG
@@ -38,7 +38,7 @@ EMULATOR_ROLE_NAME = "dailydesk-emulator"
 
 def credentials(config: EnvironmentConfig, endpoint: str) -> dict[str, str]:
     """boto3 credentials that act in `config.account_id` inside the emulator."""
-    plain = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
+    plain = Emulator.boto3_credentials()
     if config.account_id == EMULATOR_DEFAULT_ACCOUNT:
         return plain
     sts = boto3.client("sts", endpoint_url=endpoint, region_name=config.region, **plain)
@@ -182,8 +182,7 @@ def _certificate(config: EnvironmentConfig, endpoint: str) -> dict:
 
 def _buckets(config: EnvironmentConfig, endpoint: str) -> list[str]:
     s3 = _client("s3", config, endpoint)
-    hosting = config.hosting
-    names = [hosting.website_bucket, hosting.tablet_bucket, hosting.booking_bucket, hosting.sales_export_bucket]
+    names = list(config.hosting.buckets().values())
     existing = {bucket["Name"] for bucket in s3.list_buckets().get("Buckets", [])}
     for name in names:
         if name not in existing:
@@ -196,12 +195,7 @@ def _buckets(config: EnvironmentConfig, endpoint: str) -> list[str]:
 
 def _distributions(config: EnvironmentConfig, endpoint: str) -> dict[str, str]:
     cloudfront = _client("cloudfront", config, endpoint)
-    hosting = config.hosting
-    wanted = {
-        hosting.website_distribution_id: hosting.website_bucket,
-        hosting.tablet_distribution_id: hosting.tablet_bucket,
-        hosting.booking_distribution_id: hosting.booking_bucket,
-    }
+    wanted = {app.distribution_id: app.bucket for app in config.hosting.apps.values()}
     for distribution_id, bucket in wanted.items():
         if _exists(cloudfront.get_distribution, Id=distribution_id):
             continue

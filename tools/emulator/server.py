@@ -19,7 +19,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tools.paths import REPO_ROOT
+
 STATE_DIR = REPO_ROOT / ".emulator"
 DEFAULT_START_TIMEOUT_SECONDS = 60.0
 DEFAULT_STOP_TIMEOUT_SECONDS = 10.0
