@@ -87,7 +87,9 @@ def load_file(path: Path, defaults: Path | None = DEFAULTS_FILE) -> EnvironmentC
         raise ConfigError("invalid environment configuration\n  " + "\n  ".join(lines)) from None
 
 
-def load_environment(name: str, directory: Path = ENVIRONMENTS_DIR, defaults: Path | None = DEFAULTS_FILE) -> EnvironmentConfig:
+def load_environment(
+    name: str, directory: Path = ENVIRONMENTS_DIR, defaults: Path | None = DEFAULTS_FILE
+) -> EnvironmentConfig:
     if name not in ENVIRONMENT_NAMES:
         raise ConfigError(
             f"unknown environment {name!r}: known environments are {', '.join(ENVIRONMENT_NAMES)} "

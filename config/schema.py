@@ -10,7 +10,7 @@ in the files.
 from __future__ import annotations
 
 import re
-from typing import Annotated, ClassVar, Literal, Union, get_args
+from typing import Annotated, ClassVar, Literal, get_args
 from urllib.parse import urlparse
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -87,7 +87,30 @@ ApiPath = Annotated[str, _pattern(r"/[A-Za-z0-9/_.-]*", "URL path starting with 
 NodeType = Annotated[str, _pattern(r"cache\.[a-z0-9]+\.[a-z0-9]+", "ElastiCache node type (cache.x.y)")]
 JobName = Annotated[str, _pattern(r"[a-z][a-z0-9-]{1,30}", "job name (lowercase, dashes)")]
 
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
 
 # Fargate task sizes AWS accepts: CPU units -> allowed memory (MiB).
 FARGATE_SIZES: dict[int, tuple[int, ...]] = {
@@ -164,7 +187,7 @@ class CloudState(Model):
     hostname: NonEmpty = "app.terraform.io"
 
 
-StateConfig = Annotated[Union[LocalState, S3State, CloudState], Field(discriminator="backend")]
+StateConfig = Annotated[LocalState | S3State | CloudState, Field(discriminator="backend")]
 
 
 class Emulator(Model):
@@ -327,8 +350,10 @@ class Hosting(Model):
 
     def buckets(self) -> dict[str, str]:
         """Every hosting bucket by the field that names it (`apps.web.bucket`, `sales_export_bucket`)."""
-        return {**{f"apps.{name}.bucket": self.apps[name].bucket for name in HOSTED_APPS if name in self.apps},
-                "sales_export_bucket": self.sales_export_bucket}
+        return {
+            **{f"apps.{name}.bucket": self.apps[name].bucket for name in HOSTED_APPS if name in self.apps},
+            "sales_export_bucket": self.sales_export_bucket,
+        }
 
     def distributions(self) -> dict[str, str]:
         """Every app's distribution ID by the field that names it (`apps.web.distribution_id`)."""
@@ -352,7 +377,9 @@ class Logs(Model):
     @model_validator(mode="after")
     def _retention(self) -> Logs:
         if self.retention_days not in LOG_RETENTION_DAYS:
-            raise ValueError(f"retention_days {self.retention_days} is not a CloudWatch value; use one of {LOG_RETENTION_DAYS}")
+            raise ValueError(
+                f"retention_days {self.retention_days} is not a CloudWatch value; use one of {LOG_RETENTION_DAYS}"
+            )
         return self
 
 
@@ -422,10 +449,15 @@ class EnvironmentConfig(Model):
 
     @model_validator(mode="after")
     def _cross_checks(self) -> EnvironmentConfig:
-        for arn, what in ((self.certificate_arn, "certificate_arn"), (self.pipelines.connection_arn, "pipelines.connection_arn")):
+        for arn, what in (
+            (self.certificate_arn, "certificate_arn"),
+            (self.pipelines.connection_arn, "pipelines.connection_arn"),
+        ):
             account, region = arn.split(":")[4], arn.split(":")[3]
             if account != self.account_id or region != self.region:
-                raise ValueError(f"{what} belongs to {account}/{region}, not this environment's {self.account_id}/{self.region}")
+                raise ValueError(
+                    f"{what} belongs to {account}/{region}, not this environment's {self.account_id}/{self.region}"
+                )
         # Only the `local` environment talks to the emulator, and it always does: a real
         # account must never be reachable from it, nor the emulator from a real one.
         if (self.emulator is not None) != (self.name == "local"):

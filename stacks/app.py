@@ -15,7 +15,9 @@ from stacks.parent import ParentStack
 from workspace import layers
 
 # Each layer's stack class. `workspace` never imports the stacks, so the mapping lives here.
-STACKS: dict[str, type[WorkspaceStack]] = {stack.layer.name: stack for stack in (ParentStack, BackendStack, FrontendStack)}
+STACKS: dict[str, type[WorkspaceStack]] = {
+    stack.layer.name: stack for stack in (ParentStack, BackendStack, FrontendStack)
+}
 # Comma-separated subset of environments to build (default: all). Every selected file is
 # validated before any stack is built, so a bad file stops the synth before it writes.
 ENVIRONMENTS_VARIABLE = "DAILYDESK_ENVIRONMENTS"

@@ -67,7 +67,12 @@ class FrontendStack(WorkspaceStack):
         return HostedApp(app, self.parent.parameter_value(bucket), self.parent.parameter_value(distribution))
 
     def _outputs(self) -> None:
-        TerraformOutput(self, "pipeline_name", value=self.pipeline.pipeline.name, description="Name of the frontend CodePipeline.")
         TerraformOutput(
-            self, "artifact_bucket", value=self.artifacts.bucket.bucket, description="S3 bucket holding the pipeline's artifacts."
+            self, "pipeline_name", value=self.pipeline.pipeline.name, description="Name of the frontend CodePipeline."
+        )
+        TerraformOutput(
+            self,
+            "artifact_bucket",
+            value=self.artifacts.bucket.bucket,
+            description="S3 bucket holding the pipeline's artifacts.",
         )

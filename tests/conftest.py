@@ -16,9 +16,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ.setdefault("CHECKPOINT_DISABLE", "1")
 
-import workspace  # noqa: E402,F401  (provider import shortcut first)
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
+import workspace  # noqa: F401  (provider import shortcut first)
 
 
 class Synthesized:

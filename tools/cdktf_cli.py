@@ -11,8 +11,7 @@ from tools import terraform
 from tools.paths import CDKTF, DEFAULT_OUTDIR, REPO_ROOT
 
 
-
-class CommandFailed(Exception):
+class CommandError(Exception):
     def __init__(self, command: list[str], returncode: int) -> None:
         super().__init__(f"`{' '.join(command)}` failed with exit code {returncode}")
         self.returncode = returncode
@@ -23,7 +22,7 @@ def exit_code(step: Callable[[], object]) -> int:
     reported on stderr (`error: ...`) and gives 1."""
     try:
         step()
-    except CommandFailed as error:
+    except CommandError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     return 0
@@ -42,17 +41,23 @@ def cdktf_env(environments: list[str] | None = None) -> dict[str, str]:
     return env
 
 
-def run(args: list[str], *, environments: list[str] | None = None, outdir: Path = DEFAULT_OUTDIR,
-        capture: bool = False) -> subprocess.CompletedProcess:
+def run(
+    args: list[str], *, environments: list[str] | None = None, outdir: Path = DEFAULT_OUTDIR, capture: bool = False
+) -> subprocess.CompletedProcess:
     if not CDKTF.exists():
         raise SystemExit("error: node_modules/.bin/cdktf is missing: run `make setup`")
     command = [str(CDKTF), *args, "--output", str(outdir)]
     result = subprocess.run(
-        command, cwd=REPO_ROOT, env=cdktf_env(environments), text=True,
-        stdout=subprocess.PIPE if capture else None, stderr=subprocess.STDOUT if capture else None,
+        command,
+        cwd=REPO_ROOT,
+        env=cdktf_env(environments),
+        text=True,
+        stdout=subprocess.PIPE if capture else None,
+        stderr=subprocess.STDOUT if capture else None,
+        check=False,
     )
     if result.returncode != 0:
         if capture and result.stdout:
             sys.stderr.write(result.stdout[-4000:])
-        raise CommandFailed(command, result.returncode)
+        raise CommandError(command, result.returncode)
     return result

@@ -120,11 +120,14 @@ def _changed_attributes(before: dict, after: dict, after_unknown: dict, configur
     # change only where the configuration sets it: computed attributes (id, arn, version)
     # are unknown on every update and would drown the real change.
     keys = set(before) | set(after) | set(after_unknown)
-    return tuple(sorted(
-        k for k in keys
-        if (after_unknown.get(k) is True and k in configured)
-        or (after_unknown.get(k) is not True and _normal(before.get(k)) != _normal(after.get(k)))
-    ))
+    return tuple(
+        sorted(
+            k
+            for k in keys
+            if (after_unknown.get(k) is True and k in configured)
+            or (after_unknown.get(k) is not True and _normal(before.get(k)) != _normal(after.get(k)))
+        )
+    )
 
 
 def _normal(value: object) -> object:
@@ -144,8 +147,9 @@ def _address_without_module(address: str) -> str:
     return address.split("[", 1)[0]
 
 
-def parse_plan(stack: str, plan: dict, *, paths: dict[str, str] | None = None,
-               allowed: Iterable[str] = ()) -> ChangeSet:
+def parse_plan(
+    stack: str, plan: dict, *, paths: dict[str, str] | None = None, allowed: Iterable[str] = ()
+) -> ChangeSet:
     """The change set of one `terraform show -json` plan document."""
     paths = paths or {}
     configured = configured_attributes(plan)
@@ -161,26 +165,33 @@ def parse_plan(stack: str, plan: dict, *, paths: dict[str, str] | None = None,
         after = change.get("after") or {}
         address = item["address"]
         changed = (
-            _changed_attributes(before, after, change.get("after_unknown") or {},
-                                configured.get(_address_without_module(address), frozenset()))
-            if action in (MODIFY, REPLACE) else ()
+            _changed_attributes(
+                before,
+                after,
+                change.get("after_unknown") or {},
+                configured.get(_address_without_module(address), frozenset()),
+            )
+            if action in (MODIFY, REPLACE)
+            else ()
         )
         replace = tuple(sorted({_path_text(p) for p in change.get("replace_paths") or []}))
-        changes.append(ResourceChange(
-            action=action,
-            address=address,
-            logical_id=paths.get(_address_without_module(address), address),
-            type=item["type"],
-            physical_id=before.get("id") if before else None,
-            changed=changed,
-            forces_replacement=replace,
-            reason=item.get("action_reason"),
-            guarded=action in GUARDED_ACTIONS and item["type"] in STATEFUL_RESOURCE_TYPES,
-        ))
+        changes.append(
+            ResourceChange(
+                action=action,
+                address=address,
+                logical_id=paths.get(_address_without_module(address), address),
+                type=item["type"],
+                physical_id=before.get("id") if before else None,
+                changed=changed,
+                forces_replacement=replace,
+                reason=item.get("action_reason"),
+                guarded=action in GUARDED_ACTIONS and item["type"] in STATEFUL_RESOURCE_TYPES,
+            )
+        )
     changes.sort(key=lambda c: (ACTION_ORDER.index(c.action), c.logical_id))
-    outputs = tuple(sorted(
-        name for name, change in (plan.get("output_changes") or {}).items() if change["actions"] != ["no-op"]
-    ))
+    outputs = tuple(
+        sorted(name for name, change in (plan.get("output_changes") or {}).items() if change["actions"] != ["no-op"])
+    )
     return ChangeSet(stack=stack, changes=tuple(changes), allowed=tuple(sorted(allowed)), output_changes=outputs)
 
 
@@ -205,7 +216,13 @@ def render(changeset: ChangeSet) -> str:
     if changeset.changes:
         header = ("Action", "Logical ID (construct path)", "Type", "Physical ID", "Changed / forces replacement")
         rows = [
-            (c.action + (" !" if c in changeset.blocked else ""), c.logical_id, c.type, c.physical_id or "-", _details(c))
+            (
+                c.action + (" !" if c in changeset.blocked else ""),
+                c.logical_id,
+                c.type,
+                c.physical_id or "-",
+                _details(c),
+            )
             for c in changeset.changes
         ]
         lines.extend(table(header, rows))
@@ -213,8 +230,10 @@ def render(changeset: ChangeSet) -> str:
         lines.append(f"Outputs that change: {', '.join(changeset.output_changes)}")
     if changeset.blocked:
         lines.append("")
-        lines.append(f"BLOCKED: this plan destroys or replaces {len(changeset.blocked)} stateful resource(s) "
-                     "(workspace/protection.py STATEFUL_RESOURCE_TYPES):")
+        lines.append(
+            f"BLOCKED: this plan destroys or replaces {len(changeset.blocked)} stateful resource(s) "
+            "(workspace/protection.py STATEFUL_RESOURCE_TYPES):"
+        )
         lines.extend(f"  {c.action:8} {c.address}" for c in changeset.blocked)
         allow = " ".join(f"--allow {c.address}" for c in changeset.blocked)
         lines.append(f"If this is intended, run again naming each one: {allow}")
@@ -228,15 +247,22 @@ def render(changeset: ChangeSet) -> str:
 # ------------------------------------------------------------------ running a plan
 
 
-def plan_stack(stack_dir: Path, *, allowed: Iterable[str] = (), plan_file: str = DEFAULT_PLAN_FILE,
-               extra: Iterable[str] = (), init: bool = True) -> ChangeSet:
+def plan_stack(
+    stack_dir: Path,
+    *,
+    allowed: Iterable[str] = (),
+    plan_file: str = DEFAULT_PLAN_FILE,
+    extra: Iterable[str] = (),
+    init: bool = True,
+) -> ChangeSet:
     """init + plan (saved as `plan_file` in the stack directory) + show -json -> change set."""
     if init:
         terraform.init(stack_dir)
     terraform.plan(stack_dir, plan_file, *extra)
     synthesized = json.loads((stack_dir / "cdk.tf.json").read_text())
-    return parse_plan(stack_dir.name, terraform.show_json(stack_dir, plan_file),
-                      paths=construct_paths(synthesized), allowed=allowed)
+    return parse_plan(
+        stack_dir.name, terraform.show_json(stack_dir, plan_file), paths=construct_paths(synthesized), allowed=allowed
+    )
 
 
 def combined_exit_code(changesets: Iterable[ChangeSet]) -> int:
@@ -247,8 +273,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("stacks", nargs="+", metavar="STACK", help="<layer>-<env>, e.g. backend-prod")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the change sets as JSON")
-    parser.add_argument("--allow", action="append", default=[], metavar="ADDRESS",
-                        help="a stateful resource address this plan may remove or replace (repeatable)")
+    parser.add_argument(
+        "--allow",
+        action="append",
+        default=[],
+        metavar="ADDRESS",
+        help="a stateful resource address this plan may remove or replace (repeatable)",
+    )
     parser.add_argument("--outdir", type=Path, default=DEFAULT_OUTDIR)
     parser.add_argument("--skip-synth", action="store_true", help="plan the stacks already in --outdir")
     args = parser.parse_args(argv)
@@ -261,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
             changeset = plan_stack(args.outdir / "stacks" / stack, allowed=args.allow)
             print(render(changeset) + "\n", flush=True)
             changesets.append(changeset)
-    except (ValueError, terraform.TerraformError, cdktf_cli.CommandFailed) as error:
+    except (ValueError, terraform.TerraformError, cdktf_cli.CommandError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_ERROR
     if args.json:

@@ -33,7 +33,7 @@ def _aws_credentials() -> bool:
         os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
     try:
         return session.get_credentials() is not None
-    except Exception:  # noqa: BLE001 - any failure to resolve means "no usable credentials"
+    except Exception:
         return False
 
 
@@ -50,6 +50,7 @@ def missing_credentials(config: EnvironmentConfig) -> list[str]:
     if not _aws_credentials():
         problems.append(
             f"no AWS credentials for account {config.account_id}: set AWS_PROFILE (e.g. after `aws sso login`) or "
-            "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; on an EC2/CI runner with an instance role set DAILYDESK_USE_INSTANCE_PROFILE=1"
+            "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; on an EC2/CI runner with an instance role set "
+            "DAILYDESK_USE_INSTANCE_PROFILE=1"
         )
     return problems

@@ -23,11 +23,11 @@ from typing import Any
 
 from config import ConfigError, load_environment
 from config.schema import EnvironmentConfig
-from workspace.naming import Namer
 from tools import cdktf_cli, terraform
 from tools.paths import DEFAULT_OUTDIR
 from tools.table import table
 from workspace import layers as workspace_layers
+from workspace.naming import Namer
 
 PLAN_FILE = "drift.tfplan"
 NO_DRIFT, ERROR, DRIFT = 0, 1, 2
@@ -51,7 +51,7 @@ def _show(value: Any) -> str:
 
 def _empty(value: Any) -> bool:
     # The provider reads an unset map or list back as null or as empty: not a change.
-    return value is None or value == {} or value == [] or value == ""
+    return value is None or value in ({}, [], "")
 
 
 def _child(mask: Any, key: Any) -> Any:
@@ -65,20 +65,22 @@ def _child(mask: Any, key: Any) -> Any:
 Path_ = tuple[Any, ...]
 
 
-def attribute_changes(before: Any, after: Any, before_mask: Any = False, after_mask: Any = False,
-                      path: Path_ = ()) -> list[tuple[Path_, str, str]]:
+def attribute_changes(
+    before: Any, after: Any, before_mask: Any = False, after_mask: Any = False, path: Path_ = ()
+) -> list[tuple[Path_, str, str]]:
     """(attribute path, in state, in AWS) for every leaf that differs; sensitive values masked."""
     if before == after or (_empty(before) and _empty(after)):
         return []
     if isinstance(before, dict) and isinstance(after, dict):
         changes = []
         for key in sorted(set(before) | set(after)):
-            changes += attribute_changes(before.get(key), after.get(key), _child(before_mask, key),
-                                         _child(after_mask, key), (*path, key))
+            changes += attribute_changes(
+                before.get(key), after.get(key), _child(before_mask, key), _child(after_mask, key), (*path, key)
+            )
         return changes
     if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
         changes = []
-        for index, (b, a) in enumerate(zip(before, after)):
+        for index, (b, a) in enumerate(zip(before, after, strict=True)):
             changes += attribute_changes(b, a, _child(before_mask, index), _child(after_mask, index), (*path, index))
         return changes
     shown_before = SENSITIVE if before_mask is True else _show(before)
@@ -97,9 +99,9 @@ def configured(expressions: Any, path: Path_) -> bool:
     for key in path:
         if isinstance(node, dict) and ("constant_value" in node or "references" in node):
             return True  # inside one configured value (a map, a JSON document, a list)
-        if isinstance(node, dict) and key in node:
-            node = node[key]
-        elif isinstance(node, list) and isinstance(key, int) and key < len(node):
+        if (isinstance(node, dict) and key in node) or (
+            isinstance(node, list) and isinstance(key, int) and key < len(node)
+        ):
             node = node[key]
         else:
             return False
@@ -120,8 +122,10 @@ ALWAYS_MANAGED = ("tags_all",)
 def read_drift(plan: dict, workspace: str) -> list[Drift]:
     """The drifted attributes of a refresh-only plan (`terraform show -json`) that the
     configuration manages."""
-    expressions = {r["address"]: r.get("expressions", {})
-                   for r in plan.get("configuration", {}).get("root_module", {}).get("resources", [])}
+    expressions = {
+        r["address"]: r.get("expressions", {})
+        for r in plan.get("configuration", {}).get("root_module", {}).get("resources", [])
+    }
     rows = []
     for entry in plan.get("resource_drift", []):
         change, address = entry.get("change", {}), entry["address"]
@@ -129,9 +133,12 @@ def read_drift(plan: dict, workspace: str) -> list[Drift]:
             rows.append(Drift(workspace, address, "(resource)", "exists", "deleted outside Terraform"))
             continue
         configuration = expressions.get(address.split("[", 1)[0], {})
-        for path, before, after in attribute_changes(change.get("before"), change.get("after"),
-                                                     change.get("before_sensitive", False),
-                                                     change.get("after_sensitive", False)):
+        for path, before, after in attribute_changes(
+            change.get("before"),
+            change.get("after"),
+            change.get("before_sensitive", False),
+            change.get("after_sensitive", False),
+        ):
             if path[0] in ALWAYS_MANAGED or configured(configuration, path):
                 rows.append(Drift(workspace, address, _render_path(path), before, after))
     return rows
@@ -148,11 +155,13 @@ def detect(stack_dir: Path, workspace: str) -> list[Drift]:
 def render(rows: list[Drift]) -> str:
     if not rows:
         return "no drift"
-    headers = ("WORKSPACE", "ADDRESS", "ATTRIBUTE", "IN STATE", "", "IN AWS")
+    headers = ("WORKSPACE", "ADDRESS", "ATTRIBUTE", "IN STATE", "->", "IN AWS")
     return "\n".join(table(headers, [(r.workspace, r.address, r.attribute, r.in_state, "->", r.in_aws) for r in rows]))
 
 
-def run(config: EnvironmentConfig, outdir: Path, layers: tuple[str, ...] = workspace_layers.NAMES) -> tuple[int, list[Drift]]:
+def run(
+    config: EnvironmentConfig, outdir: Path, layers: tuple[str, ...] = workspace_layers.NAMES
+) -> tuple[int, list[Drift]]:
     """Refresh every workspace of `layers` (side by side: each has its own state and
     reads nothing of the others') and collect the drifted attributes in layer order."""
     from concurrent.futures import ThreadPoolExecutor
@@ -179,7 +188,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.drift", description=__doc__.splitlines()[0])
     parser.add_argument("--env", required=True)
     parser.add_argument("--outdir", type=Path, default=DEFAULT_OUTDIR)
-    parser.add_argument("--layers", default=",".join(workspace_layers.NAMES), help="comma-separated subset of parent,backend,frontend")
+    parser.add_argument(
+        "--layers", default=",".join(workspace_layers.NAMES), help="comma-separated subset of parent,backend,frontend"
+    )
     parser.add_argument("--skip-synth", action="store_true", help="use the stacks already in --outdir")
     parser.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
     args = parser.parse_args(argv)

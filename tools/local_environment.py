@@ -31,7 +31,7 @@ from tools.paths import DEFAULT_OUTDIR
 from workspace.layers import NAMES as LAYERS
 from workspace.layers import waves
 from workspace.naming import Namer
-from workspace.state_backend import local_state_path
+from workspace.state_locations import local_state_path
 
 ENVIRONMENT = "local"
 
@@ -63,8 +63,11 @@ def summary(config: EnvironmentConfig, outdir: Path) -> str:
         for rtype, n in sorted(by_type.items()):
             lines.append(f"  {n:4d}  {rtype}")
         outputs = state.get("outputs", {})
-        shown = {k: v["value"] for k, v in sorted(outputs.items()) if isinstance(v.get("value"), (str, int, float))
-                 and not v.get("sensitive")}
+        shown = {
+            k: v["value"]
+            for k, v in sorted(outputs.items())
+            if isinstance(v.get("value"), (str, int, float)) and not v.get("sensitive")
+        }
         if shown:
             lines.append("  outputs:")
             lines.extend(f"    {k} = {v}" for k, v in shown.items())
@@ -81,15 +84,21 @@ def deploy(config: EnvironmentConfig, outdir: Path = DEFAULT_OUTDIR, layers: tup
     reused = not server.start_background(emulator.host, emulator.port)
     print(f"emulator: {'reusing' if reused else 'started'} {emulator.endpoint}", flush=True)
     seed.seed(config, emulator.endpoint)
-    print("emulator: seeded the pre-existing world (manual parameters, secrets, network, certificate, hosting)", flush=True)
+    print(
+        "emulator: seeded the pre-existing world (manual parameters, secrets, network, certificate, hosting)",
+        flush=True,
+    )
     run_preflight(config)
     cdktf_cli.run(["synth"], environments=[config.name], outdir=outdir)
     namer = Namer(config.project, config.name)
     for wave in waves(layers):
         stacks = [namer.stack(layer.name) for layer in wave]
         print(f"\n=== deploying {' and '.join(stacks)}", flush=True)
-        cdktf_cli.run(["deploy", *stacks, "--auto-approve", "--skip-synth", "--skip-provider-lock"],
-                      environments=[config.name], outdir=outdir)
+        cdktf_cli.run(
+            ["deploy", *stacks, "--auto-approve", "--skip-synth", "--skip-provider-lock"],
+            environments=[config.name],
+            outdir=outdir,
+        )
     print("\n" + summary(config, outdir))
     print(f"\ndeploy-local took {time.monotonic() - started:.0f} s")
 
@@ -106,20 +115,27 @@ def destroy(config: EnvironmentConfig, outdir: Path = DEFAULT_OUTDIR, layers: tu
     assert config.emulator is not None
     started = time.monotonic()
     if not server.is_running(config.emulator.endpoint):
-        raise SystemExit(f"the emulator is not running at {config.emulator.endpoint}: nothing to destroy "
-                         "(its state is gone with it; remove state/local/ to start over)")
+        raise SystemExit(
+            f"the emulator is not running at {config.emulator.endpoint}: nothing to destroy "
+            "(its state is gone with it; remove state/local/ to start over)"
+        )
     cdktf_cli.run(["synth"], environments=[config.name], outdir=outdir)
     namer = Namer(config.project, config.name)
     for wave in reversed(waves(layers)):
-        deployed = [layer.name for layer in wave if managed_resources(read_state(state_file(config, outdir, layer.name)))]
+        deployed = [
+            layer.name for layer in wave if managed_resources(read_state(state_file(config, outdir, layer.name)))
+        ]
         for layer in {layer.name for layer in wave} - set(deployed):
             print(f"=== {namer.stack(layer)}: nothing deployed", flush=True)
         if not deployed:
             continue
         stacks = [namer.stack(layer) for layer in deployed]
         print(f"\n=== destroying {' and '.join(stacks)}", flush=True)
-        cdktf_cli.run(["destroy", *stacks, "--auto-approve", "--skip-synth", "--skip-provider-lock"],
-                      environments=[config.name], outdir=outdir)
+        cdktf_cli.run(
+            ["destroy", *stacks, "--auto-approve", "--skip-synth", "--skip-provider-lock"],
+            environments=[config.name],
+            outdir=outdir,
+        )
     print(f"\ndestroy-local took {time.monotonic() - started:.0f} s")
 
 

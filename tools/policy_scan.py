@@ -54,8 +54,11 @@ class Skip:
     stacks: tuple[str, ...] = ()  # empty: every stack that has the resource
 
     def covers(self, finding: Finding) -> bool:
-        return (finding.check == self.check and finding.resource in self.resources
-                and (not self.stacks or finding.stack in self.stacks))
+        return (
+            finding.check == self.check
+            and finding.resource in self.resources
+            and (not self.stacks or finding.stack in self.stacks)
+        )
 
 
 @dataclass
@@ -131,9 +134,22 @@ def addresses(document: dict) -> dict[str, str]:
 def run_checkov(directory: Path, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> tuple[int, list[Finding]]:
     """(passed count, failed findings) of checkov on every stack under `directory`."""
     completed = subprocess.run(
-        [str(CHECKOV), "--directory", str(directory), "--framework", FRAMEWORK, "--output", "json",
-         "--compact", "--skip-download", "--quiet"],
-        capture_output=True, text=True, timeout=timeout,
+        [
+            str(CHECKOV),
+            "--directory",
+            str(directory),
+            "--framework",
+            FRAMEWORK,
+            "--output",
+            "json",
+            "--compact",
+            "--skip-download",
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
     if completed.returncode not in (0, 1) or not completed.stdout.strip().startswith(("{", "[")):
         raise RuntimeError(f"checkov failed ({completed.returncode}):\n{completed.stderr[-3000:]}")
@@ -194,8 +210,10 @@ def render(result: Result) -> str:
         by_check[finding.check] = by_check.get(finding.check, 0) + 1
     for check, count in sorted(by_check.items()):
         lines.append(f"accepted  {check:12} {count} findings (reasons in policy/checkov-skips.yaml)")
-    lines.append(f"checkov: {result.passed} passed, {len(result.findings)} failed, of which {len(result.accepted)} "
-                 f"accepted with a reason and {len(result.unexplained)} unexplained; {len(result.stale)} stale skips")
+    lines.append(
+        f"checkov: {result.passed} passed, {len(result.findings)} failed, of which {len(result.accepted)} "
+        f"accepted with a reason and {len(result.unexplained)} unexplained; {len(result.stale)} stale skips"
+    )
     return "\n".join(lines)
 
 
@@ -214,11 +232,19 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(render(result))
     if args.json:
-        Path(args.json).write_text(json.dumps({
-            "passed": result.passed, "failed": len(result.findings), "accepted": len(result.accepted),
-            "unexplained": [vars(f) for f in result.unexplained],
-            "stale": [{"check": s.check, "resource": r} for s, r in result.stale],
-        }, indent=2) + "\n")
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "passed": result.passed,
+                    "failed": len(result.findings),
+                    "accepted": len(result.accepted),
+                    "unexplained": [vars(f) for f in result.unexplained],
+                    "stale": [{"check": s.check, "resource": r} for s, r in result.stale],
+                },
+                indent=2,
+            )
+            + "\n"
+        )
     return 0 if result.clean else 1
 
 

@@ -33,9 +33,9 @@ from typing import Any
 
 from config import ConfigError, load_environment
 from config.schema import Emulator, EnvironmentConfig
+from tools.table import table
 from workspace import catalogue
 from workspace.naming import Namer
-from tools.table import table
 
 READY, MISSING, UNUSABLE, ERROR = "ready", "missing", "unusable", "error"
 # Only against the emulator: an AWS API moto does not implement (CodeStar Connections in
@@ -119,13 +119,18 @@ def _guarded(item: str, kind: str, check: Callable[[Clients], Row], missing_fix:
     def run(clients: Clients) -> Row:
         try:
             return check(clients)
-        except Exception as error:  # noqa: BLE001 - every failure becomes a row, never a traceback
+        except Exception as error:
             code = _error_code(error)
             if code in NOT_FOUND_CODES:
                 return Row(item, kind, MISSING, f"not found ({code})", missing_fix)
             # botocore messages name the action and the resource, never a parameter value.
-            return Row(item, kind, ERROR, f"{type(error).__name__}: {code or error}",
-                       "check the credentials' permissions for this call (see docs/operations/day-2.md)")
+            return Row(
+                item,
+                kind,
+                ERROR,
+                f"{type(error).__name__}: {code or error}",
+                "check the credentials' permissions for this call (see docs/operations/day-2.md)",
+            )
 
     return run
 
@@ -139,8 +144,13 @@ def _account(config: EnvironmentConfig) -> Requirement:
     def check(clients: Clients) -> Row:
         account = clients("sts").get_caller_identity()["Account"]
         if account != config.account_id:
-            return Row(item, kind, UNUSABLE, f"the credentials are for account {account}",
-                       f"use credentials (AWS_PROFILE / role) of account {config.account_id}")
+            return Row(
+                item,
+                kind,
+                UNUSABLE,
+                f"the credentials are for account {account}",
+                f"use credentials (AWS_PROFILE / role) of account {config.account_id}",
+            )
         return Row(item, kind, READY, f"credentials of {account}, region {config.region}")
 
     return Requirement(item, kind, _guarded(item, kind, check, "use credentials of the configured account"))
@@ -149,8 +159,10 @@ def _account(config: EnvironmentConfig) -> Requirement:
 def _parameter(config: EnvironmentConfig, namer: Namer, parameter: catalogue.Parameter) -> Requirement:
     name = namer.parameter(parameter.name)
     kind = f"SSM parameter ({parameter.type})"
-    create = (f"aws ssm put-parameter --region {config.region} --name {name} --type {parameter.type} "
-              f"--description '{parameter.description}' --value <value>")
+    create = (
+        f"aws ssm put-parameter --region {config.region} --name {name} --type {parameter.type} "
+        f"--description '{parameter.description}' --value <value>"
+    )
 
     def check(clients: Clients) -> Row:
         found = clients("ssm").describe_parameters(
@@ -160,8 +172,13 @@ def _parameter(config: EnvironmentConfig, namer: Namer, parameter: catalogue.Par
             return Row(name, kind, MISSING, "not found", create)
         actual = found[0].get("Type")
         if actual != parameter.type:
-            return Row(name, kind, UNUSABLE, f"type is {actual}, expected {parameter.type}",
-                       f"recreate it as {parameter.type}: aws ssm delete-parameter --name {name}, then {create}")
+            return Row(
+                name,
+                kind,
+                UNUSABLE,
+                f"type is {actual}, expected {parameter.type}",
+                f"recreate it as {parameter.type}: aws ssm delete-parameter --name {name}, then {create}",
+            )
         return Row(name, kind, READY, f"{actual}, version {found[0].get('Version', '?')}")
 
     return Requirement(name, kind, _guarded(name, kind, check, create))
@@ -187,16 +204,25 @@ def _json_keys(clients: Clients, secret_id: str) -> frozenset[str] | None:
 
 def _secret(config: EnvironmentConfig, secret: catalogue.Secret, read_keys: bool) -> Requirement:
     item, kind = secret.name, "secret (JSON)"
-    create = (f"aws secretsmanager create-secret --region {config.region} --name {secret.name} "
-              f"--description '{secret.description}' --secret-string '{{\"{secret.key}\":\"<api key>\"}}'")
-    put = (f"aws secretsmanager put-secret-value --region {config.region} --secret-id {secret.name} "
-           f"--secret-string '{{\"{secret.key}\":\"<api key>\"}}'")
+    create = (
+        f"aws secretsmanager create-secret --region {config.region} --name {secret.name} "
+        f"--description '{secret.description}' --secret-string '{{\"{secret.key}\":\"<api key>\"}}'"
+    )
+    put = (
+        f"aws secretsmanager put-secret-value --region {config.region} --secret-id {secret.name} "
+        f'--secret-string \'{{"{secret.key}":"<api key>"}}\''
+    )
 
     def check(clients: Clients) -> Row:
         described = clients("secretsmanager").describe_secret(SecretId=secret.name)
         if described.get("DeletedDate"):
-            return Row(item, kind, UNUSABLE, "scheduled for deletion",
-                       f"aws secretsmanager restore-secret --secret-id {secret.name}")
+            return Row(
+                item,
+                kind,
+                UNUSABLE,
+                "scheduled for deletion",
+                f"aws secretsmanager restore-secret --secret-id {secret.name}",
+            )
         stages = [stage for stages in described.get("VersionIdsToStages", {}).values() for stage in stages]
         if "AWSCURRENT" not in stages:
             return Row(item, kind, UNUSABLE, "has no current version", put)
@@ -206,8 +232,9 @@ def _secret(config: EnvironmentConfig, secret: catalogue.Secret, read_keys: bool
         if keys is None:
             return Row(item, kind, UNUSABLE, f"its value is not a JSON object (needs key {secret.key!r})", put)
         if secret.key not in keys:
-            return Row(item, kind, UNUSABLE, f"its JSON has no key {secret.key!r} (keys: {', '.join(sorted(keys))})",
-                       put)
+            return Row(
+                item, kind, UNUSABLE, f"its JSON has no key {secret.key!r} (keys: {', '.join(sorted(keys))})", put
+            )
         return Row(item, kind, READY, f"holds key {secret.key!r}")
 
     return Requirement(item, kind, _guarded(item, kind, check, create))
@@ -262,20 +289,29 @@ def covers(names: Iterable[str], domain: str) -> bool:
 
 def _certificate(config: EnvironmentConfig) -> Requirement:
     item, kind = config.certificate_arn, "ACM certificate"
-    request = (f"request it (aws acm request-certificate --domain-name '*.{config.domain}' --validation-method DNS) "
-               "and set certificate_arn in the environment file")
+    request = (
+        f"request it (aws acm request-certificate --domain-name '*.{config.domain}' --validation-method DNS) "
+        "and set certificate_arn in the environment file"
+    )
 
     def check(clients: Clients) -> Row:
         certificate = clients("acm").describe_certificate(CertificateArn=item)["Certificate"]
         status = certificate.get("Status")
         if status != "ISSUED":
-            return Row(item, kind, UNUSABLE, f"status {status}",
-                       "complete its DNS validation (the CNAME records shown by describe-certificate)"
-                       if status == "PENDING_VALIDATION" else request)
+            return Row(
+                item,
+                kind,
+                UNUSABLE,
+                f"status {status}",
+                "complete its DNS validation (the CNAME records shown by describe-certificate)"
+                if status == "PENDING_VALIDATION"
+                else request,
+            )
         names = {certificate.get("DomainName", ""), *certificate.get("SubjectAlternativeNames", [])}
         if not covers(names, config.domain):
-            return Row(item, kind, UNUSABLE, f"covers {', '.join(sorted(n for n in names if n))}, not {config.domain}",
-                       request)
+            return Row(
+                item, kind, UNUSABLE, f"covers {', '.join(sorted(n for n in names if n))}, not {config.domain}", request
+            )
         return Row(item, kind, READY, f"ISSUED for {certificate.get('DomainName')}")
 
     return Requirement(item, kind, _guarded(item, kind, check, request))
@@ -283,21 +319,28 @@ def _certificate(config: EnvironmentConfig) -> Requirement:
 
 def _connection(config: EnvironmentConfig) -> Requirement:
     item, kind = config.pipelines.connection_arn, "CodeStar connection"
-    create = ("create a GitHub connection (Developer Tools > Settings > Connections), complete the handshake, "
-              "and set pipelines.connection_arn")
+    create = (
+        "create a GitHub connection (Developer Tools > Settings > Connections), complete the handshake, "
+        "and set pipelines.connection_arn"
+    )
 
     def check(clients: Clients) -> Row:
         connection = clients("codestar-connections").get_connection(ConnectionArn=item)["Connection"]
         status = connection.get("ConnectionStatus")
         if status != "AVAILABLE":
-            return Row(item, kind, UNUSABLE, f"status {status}",
-                       "complete the handshake: Developer Tools > Settings > Connections > Update pending connection")
+            return Row(
+                item,
+                kind,
+                UNUSABLE,
+                f"status {status}",
+                "complete the handshake: Developer Tools > Settings > Connections > Update pending connection",
+            )
         return Row(item, kind, READY, f"AVAILABLE ({connection.get('ProviderType', '')})")
 
     def check_or_not_emulated(clients: Clients) -> Row:
         try:
             return check(clients)
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             if config.emulator is not None and _error_code(error) in NOT_IMPLEMENTED_CODES:
                 return Row(item, kind, NOT_EMULATED, "the emulator has no CodeStar Connections API; checked on AWS")
             raise
@@ -313,7 +356,7 @@ def _bucket(config: EnvironmentConfig, field: str, bucket: str) -> Requirement:
     def check(clients: Clients) -> Row:
         try:
             clients("s3").head_bucket(Bucket=bucket, ExpectedBucketOwner=config.account_id)
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             if _error_code(error) in ("403", "AccessDenied"):
                 return Row(item, kind, UNUSABLE, f"not owned by {config.account_id}, or not accessible", fix)
             raise
@@ -363,16 +406,22 @@ def run(config: EnvironmentConfig, clients: Clients | None = None, read_secret_k
 
 def render(rows: list[Row]) -> str:
     headers = ("ITEM", "KIND", "STATUS", "WHAT TO DO")
-    lines = table(headers, [
-        (r.item, r.kind, r.status, "-" if r.status == READY else f"{r.detail}: {r.fix}" if r.fix else r.detail)
-        for r in rows
-    ])
+    lines = table(
+        headers,
+        [
+            (r.item, r.kind, r.status, "-" if r.status == READY else f"{r.detail}: {r.fix}" if r.fix else r.detail)
+            for r in rows
+        ],
+    )
     # A row the emulator cannot check does not block, but it is not "ready" either.
     ready = sum(r.status == READY for r in rows)
     unchecked = sum(r.status == NOT_EMULATED for r in rows)
     failing = len(rows) - ready - unchecked
-    lines.append(f"\n{ready}/{len(rows)} ready" + (f", {unchecked} not emulated" if unchecked else "")
-                 + (f", {failing} not ready" if failing else ""))
+    lines.append(
+        f"\n{ready}/{len(rows)} ready"
+        + (f", {unchecked} not emulated" if unchecked else "")
+        + (f", {failing} not ready" if failing else "")
+    )
     return "\n".join(lines)
 
 
@@ -380,8 +429,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.preflight", description=__doc__.splitlines()[0])
     parser.add_argument("--env", required=True, help="environment name (config/environments/<env>.toml)")
     parser.add_argument("--json", metavar="FILE", help="also write the rows as JSON to FILE ('-' for stdout)")
-    parser.add_argument("--read-secret-keys", action="store_true",
-                        help="also check each secret holds its JSON key (calls GetSecretValue; the value is never shown)")
+    parser.add_argument(
+        "--read-secret-keys",
+        action="store_true",
+        help="also check each secret holds its JSON key (calls GetSecretValue; the value is never shown)",
+    )
     args = parser.parse_args(argv)
     try:
         config = load_environment(args.env)
@@ -398,15 +450,21 @@ def main(argv: list[str] | None = None) -> int:
     return report(config, json_path=args.json, read_secret_keys=args.read_secret_keys)
 
 
-def report(config: EnvironmentConfig, clients: Clients | None = None, json_path: str | None = None,
-           read_secret_keys: bool = False) -> int:
+def report(
+    config: EnvironmentConfig,
+    clients: Clients | None = None,
+    json_path: str | None = None,
+    read_secret_keys: bool = False,
+) -> int:
     """Print the table (and write the JSON); 0 when every row is ready, 1 otherwise."""
     where = config.emulator.endpoint if config.emulator else f"account {config.account_id}, {config.region}"
     print(f"preflight {config.name} ({where})", flush=True)
     rows = run(config, clients, read_secret_keys)
     if json_path:
-        document = json.dumps({"environment": config.name, "ready": all(r.ready for r in rows),
-                               "rows": [asdict(r) for r in rows]}, indent=2)
+        document = json.dumps(
+            {"environment": config.name, "ready": all(r.ready for r in rows), "rows": [asdict(r) for r in rows]},
+            indent=2,
+        )
         if json_path == "-":
             print(document)
         else:

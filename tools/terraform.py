@@ -15,7 +15,6 @@ from pathlib import Path
 
 from tools.paths import TERRAFORM_CLI_CONFIG, TERRAFORM_PLUGIN_CACHE
 
-
 # `terraform plan -detailed-exitcode`: 0 no changes, 1 error, 2 changes.
 NO_CHANGES, ERROR, CHANGES = 0, 1, 2
 
@@ -51,7 +50,11 @@ def run(directory: Path, *args: str, check: bool = True, timeout: float | None =
         raise RuntimeError("terraform is not on PATH: install Terraform 1.11.x")
     completed = subprocess.run(
         [binary, f"-chdir={directory}", *args],
-        env=environment(), capture_output=True, text=True, timeout=timeout,
+        env=environment(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
     result = Result(completed.returncode, completed.stdout + completed.stderr)
     if check and completed.returncode != 0:
@@ -70,8 +73,9 @@ def validate(directory: Path) -> dict:
 
 def plan(directory: Path, plan_file: str = "tfplan", *extra: str) -> int:
     """Writes `plan_file`; returns the detailed exit code (NO_CHANGES / CHANGES)."""
-    result = run(directory, "plan", "-no-color", "-input=false", "-detailed-exitcode", f"-out={plan_file}", *extra,
-                 check=False)
+    result = run(
+        directory, "plan", "-no-color", "-input=false", "-detailed-exitcode", f"-out={plan_file}", *extra, check=False
+    )
     if result.returncode not in (NO_CHANGES, CHANGES):
         raise TerraformError(["plan", *extra], result)
     return result.returncode
@@ -91,8 +95,8 @@ def apply_saved_plan(directory: Path, plan_file: str = "tfplan") -> int:
     binary = shutil.which("terraform")
     if binary is None:
         raise RuntimeError("terraform is not on PATH: install Terraform 1.11.x")
-    return subprocess.run([binary, f"-chdir={directory}", "apply", "-input=false", plan_file],
-                          env=environment()).returncode
+    command = [binary, f"-chdir={directory}", "apply", "-input=false", plan_file]
+    return subprocess.run(command, env=environment(), check=False).returncode
 
 
 def destroy(directory: Path, *extra: str) -> Result:

@@ -34,7 +34,7 @@ def through_changeset(action: str, stack: str, environment: str, *, allowed: lis
     try:
         cdktf_cli.run(["synth"], environments=[environment], capture=True)
         plan = changeset.plan_stack(stack_dir, allowed=allowed)
-    except (cdktf_cli.CommandFailed, terraform.TerraformError) as error:
+    except (cdktf_cli.CommandError, terraform.TerraformError) as error:
         print(f"error: {error}", file=sys.stderr)
         return changeset.EXIT_ERROR
     print(changeset.render(plan), flush=True)
@@ -54,8 +54,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=("diff", "deploy"))
     parser.add_argument("stack")
-    parser.add_argument("--allow", action="append", default=[], metavar="ADDRESS",
-                        help="a stateful resource the plan may remove or replace (repeatable)")
+    parser.add_argument(
+        "--allow",
+        action="append",
+        default=[],
+        metavar="ADDRESS",
+        help="a stateful resource the plan may remove or replace (repeatable)",
+    )
     args = parser.parse_args(argv)
     try:
         _, environment = parse_stack(args.stack)
@@ -69,11 +74,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if config.emulator is None:
         # Terraform does not roll back: a missing manual piece must stop the deploy before it starts.
-        if args.action == "deploy":
-            if preflight.main([f"--env={environment}"]) != 0:
-                print(f"error: {args.stack}: not deployed: the preflight found missing or unusable items",
-                      file=sys.stderr)
-                return 1
+        if args.action == "deploy" and preflight.main([f"--env={environment}"]) != 0:
+            print(f"error: {args.stack}: not deployed: the preflight found missing or unusable items", file=sys.stderr)
+            return 1
         return through_changeset(args.action, args.stack, environment, allowed=args.allow)
     # The emulator environment: disposable, so cdktf plans and applies it directly.
     command = [args.action, args.stack, "--skip-provider-lock"]

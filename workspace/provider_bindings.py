@@ -5,8 +5,8 @@
 submodule is self-contained (it imports only `.._jsii`, `cdktf` and `constructs`), so we
 register the package in `sys.modules` without running its `__init__` and let Python load
 only the submodules the app imports. The jsii assembly itself is still loaded, once, by
-`_jsii`, when the first resource module is imported. `tests/unit/test_provider_bindings.py` proves the synthesized JSON is
-byte-identical to a synth with the full package import.
+`_jsii`, when the first resource module is imported. `tests/unit/workspace/test_provider_bindings.py`
+proves the synthesized JSON is byte-identical to a synth with the full package import.
 
 This module must be imported before anything imports the provider; `constructs_lib`
 does that in its `__init__`, and `stacks` imports `constructs_lib` first.

@@ -18,7 +18,6 @@ EMULATED_SERVICES = (
 )  # fmt: skip
 
 
-
 def aws_provider(scope: Construct, *, config: EnvironmentConfig, tags: dict[str, str]) -> AwsProvider:
     settings: dict = {
         "region": config.region,
@@ -30,7 +29,7 @@ def aws_provider(scope: Construct, *, config: EnvironmentConfig, tags: dict[str,
         settings.update(
             access_key=Emulator.ACCESS_KEY_ID,
             secret_key=Emulator.SECRET_ACCESS_KEY,
-            endpoints=[AwsProviderEndpoints(**{service: endpoint for service in EMULATED_SERVICES})],
+            endpoints=[AwsProviderEndpoints(**dict.fromkeys(EMULATED_SERVICES, endpoint))],
             skip_credentials_validation=True,
             skip_metadata_api_check="true",
             # Valid against AWS as well; without it, rules that reference another security

@@ -22,17 +22,7 @@ from constructs import Construct
 
 from config.schema import CloudState, EnvironmentConfig, LocalState, S3State
 from workspace.naming import Namer
-
-# Terraform runs in cdktf.out/stacks/<stack>/: three levels below the repository root.
-_REPO_ROOT_FROM_STACK_DIR = "../../.."
-
-
-def local_state_path(config: EnvironmentConfig, namer: Namer, layer: str, state: LocalState) -> str:
-    return f"{_REPO_ROOT_FROM_STACK_DIR}/{state.directory}/{config.name}/{namer.stack(layer)}.tfstate"
-
-
-def s3_state_key(state: S3State, config: EnvironmentConfig, layer: str) -> str:
-    return f"{state.key_prefix}/{config.name}/{layer}.tfstate"
+from workspace.state_locations import local_state_path, s3_state_key
 
 
 def configure_backend(stack: TerraformStack, config: EnvironmentConfig, namer: Namer, layer: str) -> None:
@@ -61,7 +51,9 @@ def configure_backend(stack: TerraformStack, config: EnvironmentConfig, namer: N
         raise TypeError(f"unknown state backend {state!r}")
 
 
-def remote_state(scope: Construct, id: str, config: EnvironmentConfig, namer: Namer, layer: str) -> TerraformRemoteState:
+def remote_state(
+    scope: Construct, id: str, config: EnvironmentConfig, namer: Namer, layer: str
+) -> TerraformRemoteState:
     """A `terraform_remote_state` data source reading `layer`'s state of this environment."""
     state = config.state
     if isinstance(state, LocalState):

@@ -1,1 +1,2 @@
-"""The backend's constructs: network, registry, logs, roles, the Fargate service, the load balancer, Redis, cron jobs."""
+"""The backend's constructs: network, registry, logs, roles, the Fargate service, the load balancer,
+Redis and the cron jobs."""

@@ -83,7 +83,9 @@ def container_definitions(props: FargateServiceProps) -> list[dict]:
             "name": props.container_name,
             "image": props.image,
             "essential": True,
-            "portMappings": [{"containerPort": props.container_port, "hostPort": props.container_port, "protocol": "tcp"}],
+            "portMappings": [
+                {"containerPort": props.container_port, "hostPort": props.container_port, "protocol": "tcp"}
+            ],
             "environment": [{"name": name, "value": value} for name, value in sorted(props.environment)],
             "secrets": [{"name": name, "valueFrom": arn} for name, arn in sorted(props.secrets)],
             "readonlyRootFilesystem": False,
@@ -117,7 +119,10 @@ class FargateService(Construct):
         names = p.namer.name("api")
         self.container_name = p.container_name
         self.cluster = EcsCluster(
-            self, "cluster", name=p.namer.name("cluster"), setting=[EcsClusterSetting(name="containerInsights", value="enabled")]
+            self,
+            "cluster",
+            name=p.namer.name("cluster"),
+            setting=[EcsClusterSetting(name="containerInsights", value="enabled")],
         )
         self.task_definition = EcsTaskDefinition(
             self,
@@ -148,7 +153,9 @@ class FargateService(Construct):
             ),
             load_balancer=[
                 EcsServiceLoadBalancer(
-                    target_group_arn=p.target_group_arn, container_name=p.container_name, container_port=p.container_port
+                    target_group_arn=p.target_group_arn,
+                    container_name=p.container_name,
+                    container_port=p.container_port,
                 )
             ],
             health_check_grace_period_seconds=p.health_check_grace_seconds,

@@ -9,8 +9,8 @@ from cdktf_cdktf_provider_aws.lb_listener import LbListener, LbListenerDefaultAc
 from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup, LbTargetGroupHealthCheck
 from constructs import Construct
 
-from workspace.naming import MAX_ALB_NAME, MAX_TARGET_GROUP_NAME, Namer
 from constructs_lib.shared.lifecycle import lifecycle
+from workspace.naming import MAX_ALB_NAME, MAX_TARGET_GROUP_NAME, Namer
 
 # TLS 1.3 with TLS 1.2 fallback, forward-secret ciphers only.
 DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"

@@ -8,8 +8,8 @@ from cdktf_cdktf_provider_aws.elasticache_replication_group import ElasticacheRe
 from cdktf_cdktf_provider_aws.elasticache_subnet_group import ElasticacheSubnetGroup
 from constructs import Construct
 
-from workspace.naming import MAX_ELASTICACHE_ID, Namer
 from constructs_lib.shared.lifecycle import lifecycle
+from workspace.naming import MAX_ELASTICACHE_ID, Namer
 
 DEFAULT_PORT = 6379
 DEFAULT_PARAMETER_GROUP = "default.redis7"
@@ -47,7 +47,11 @@ class RedisCache(Construct):
         p = props
         name = p.namer.name("redis", max_len=MAX_ELASTICACHE_ID)
         self.subnet_group = ElasticacheSubnetGroup(
-            self, "subnet-group", name=name, description="Private subnets of the API's Redis", subnet_ids=list(p.subnet_ids)
+            self,
+            "subnet-group",
+            name=name,
+            description="Private subnets of the API's Redis",
+            subnet_ids=list(p.subnet_ids),
         )
         self.replication_group = ElasticacheReplicationGroup(
             self,

@@ -126,7 +126,9 @@ class ScheduledApiCall(Construct):
                     effect="Allow",
                     actions=["sqs:SendMessage"],
                     resources=[self.dead_letter_queue.arn],
-                    principals=[DataAwsIamPolicyDocumentStatementPrincipals(type="Service", identifiers=[EVENTS_SERVICE])],
+                    principals=[
+                        DataAwsIamPolicyDocumentStatementPrincipals(type="Service", identifiers=[EVENTS_SERVICE])
+                    ],
                     condition=[
                         DataAwsIamPolicyDocumentStatementCondition(
                             test="ArnEquals", variable="aws:SourceArn", values=[self.rule.arn]

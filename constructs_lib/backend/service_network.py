@@ -37,8 +37,16 @@ class ServiceNetworkProps:
     redis_port: int = DEFAULT_REDIS_PORT
 
 
-def _group_rule(rule_type, scope: Construct, id: str, security_group_id: str, other_group_id: str, port: int,
-                description: str):
+def _group_rule(
+    rule_type: type[VpcSecurityGroupIngressRule] | type[VpcSecurityGroupEgressRule],
+    scope: Construct,
+    id: str,
+    *,
+    security_group_id: str,
+    other_group_id: str,
+    port: int,
+    description: str,
+) -> VpcSecurityGroupIngressRule | VpcSecurityGroupEgressRule:
     """One TCP rule of `rule_type` on `security_group_id`: `port`, with members of `other_group_id` only."""
     return rule_type(
         scope,
@@ -56,18 +64,40 @@ def allow_from(
     scope: Construct, id: str, *, security_group_id: str, source_security_group_id: str, port: int, description: str
 ) -> VpcSecurityGroupIngressRule:
     """One TCP ingress rule: `port` on `security_group_id`, from members of the source group only."""
-    return _group_rule(
-        VpcSecurityGroupIngressRule, scope, id, security_group_id, source_security_group_id, port, description
+    rule = _group_rule(
+        VpcSecurityGroupIngressRule,
+        scope,
+        id,
+        security_group_id=security_group_id,
+        other_group_id=source_security_group_id,
+        port=port,
+        description=description,
     )
+    assert isinstance(rule, VpcSecurityGroupIngressRule)
+    return rule
 
 
 def allow_to(
-    scope: Construct, id: str, *, security_group_id: str, destination_security_group_id: str, port: int, description: str
+    scope: Construct,
+    id: str,
+    *,
+    security_group_id: str,
+    destination_security_group_id: str,
+    port: int,
+    description: str,
 ) -> VpcSecurityGroupEgressRule:
     """One TCP egress rule: `port` from `security_group_id` to members of the destination group only."""
-    return _group_rule(
-        VpcSecurityGroupEgressRule, scope, id, security_group_id, destination_security_group_id, port, description
+    rule = _group_rule(
+        VpcSecurityGroupEgressRule,
+        scope,
+        id,
+        security_group_id=security_group_id,
+        other_group_id=destination_security_group_id,
+        port=port,
+        description=description,
     )
+    assert isinstance(rule, VpcSecurityGroupEgressRule)
+    return rule
 
 
 class ServiceNetwork(Construct):
@@ -107,15 +137,38 @@ class ServiceNetwork(Construct):
                 to_port=port,
                 description=f"Port {port} from the internet",
             )
-        allow_to(self, "alb-to-service", security_group_id=self.alb.id, destination_security_group_id=self.service.id,
-                 port=props.container_port, description="Forward to the API tasks")
-        allow_from(self, "service-from-alb", security_group_id=self.service.id, source_security_group_id=self.alb.id,
-                   port=props.container_port, description="API traffic from the load balancer")
-        allow_to(self, "service-to-redis", security_group_id=self.service.id, destination_security_group_id=self.redis.id,
-                 port=props.redis_port, description="Redis")
-        allow_to(self, "service-to-rds", security_group_id=self.service.id,
-                 destination_security_group_id=props.rds_security_group_id, port=props.rds_port,
-                 description="PostgreSQL (external RDS)")
+        allow_to(
+            self,
+            "alb-to-service",
+            security_group_id=self.alb.id,
+            destination_security_group_id=self.service.id,
+            port=props.container_port,
+            description="Forward to the API tasks",
+        )
+        allow_from(
+            self,
+            "service-from-alb",
+            security_group_id=self.service.id,
+            source_security_group_id=self.alb.id,
+            port=props.container_port,
+            description="API traffic from the load balancer",
+        )
+        allow_to(
+            self,
+            "service-to-redis",
+            security_group_id=self.service.id,
+            destination_security_group_id=self.redis.id,
+            port=props.redis_port,
+            description="Redis",
+        )
+        allow_to(
+            self,
+            "service-to-rds",
+            security_group_id=self.service.id,
+            destination_security_group_id=props.rds_security_group_id,
+            port=props.rds_port,
+            description="PostgreSQL (external RDS)",
+        )
         # AWS APIs (ECR, SSM, Secrets Manager, S3, logs), the SMS gateway and SendGrid are
         # reached over HTTPS; the private subnets route through NAT.
         VpcSecurityGroupEgressRule(
@@ -128,15 +181,28 @@ class ServiceNetwork(Construct):
             to_port=DEFAULT_HTTPS_PORT,
             description="HTTPS to AWS APIs and external services",
         )
-        allow_from(self, "redis-from-service", security_group_id=self.redis.id, source_security_group_id=self.service.id,
-                   port=props.redis_port, description="Redis from the API tasks")
-        self.rds_from_service = self.allow_into_rds("rds-from-service", self.service.id, "PostgreSQL from the API tasks")
+        allow_from(
+            self,
+            "redis-from-service",
+            security_group_id=self.redis.id,
+            source_security_group_id=self.service.id,
+            port=props.redis_port,
+            description="Redis from the API tasks",
+        )
+        self.rds_from_service = self.allow_into_rds(
+            "rds-from-service", self.service.id, "PostgreSQL from the API tasks"
+        )
 
     def allow_into_rds(self, id: str, source_security_group_id: str, description: str) -> VpcSecurityGroupIngressRule:
         """PostgreSQL on the external RDS group from one more security group."""
-        return allow_from(self, id, security_group_id=self.rds_security_group_id,
-                          source_security_group_id=source_security_group_id, port=self._props.rds_port,
-                          description=description)
+        return allow_from(
+            self,
+            id,
+            security_group_id=self.rds_security_group_id,
+            source_security_group_id=source_security_group_id,
+            port=self._props.rds_port,
+            description=description,
+        )
 
     def _group(self, id: str, name: str, description: str) -> SecurityGroup:
         # No inline rules: every flow is a separate rule above, and Terraform removes the

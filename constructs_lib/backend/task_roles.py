@@ -58,8 +58,11 @@ class TaskRoles(Construct):
             statements=[
                 # GetAuthorizationToken has no resource-level permission in IAM.
                 allow("EcrAuth", ["ecr:GetAuthorizationToken"], ["*"]),
-                allow("EcrPull", ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
-                      [p.ecr_repository_arn]),
+                allow(
+                    "EcrPull",
+                    ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+                    [p.ecr_repository_arn],
+                ),
                 allow("ContainerLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], [p.log_streams_arn]),
                 allow("InjectedParameters", ["ssm:GetParameters"], list(p.secret_parameter_arns)),
                 allow("DecryptParameters", ["kms:Decrypt"], [p.parameters_kms_key_arn], via_ssm),
@@ -76,12 +79,18 @@ class TaskRoles(Construct):
             trust_conditions=trust,
             description="The DailyDesk API at run time: its configuration, sales exports, its log stream",
             statements=[
-                allow("ReadConfiguration", ["ssm:GetParametersByPath", "ssm:GetParameter", "ssm:GetParameters"],
-                      [prefix_arn, f"{prefix_arn}/*"]),
+                allow(
+                    "ReadConfiguration",
+                    ["ssm:GetParametersByPath", "ssm:GetParameter", "ssm:GetParameters"],
+                    [prefix_arn, f"{prefix_arn}/*"],
+                ),
                 allow("DecryptConfiguration", ["kms:Decrypt"], [p.parameters_kms_key_arn], via_ssm),
                 allow("SalesExportObjects", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], [f"{bucket_arn}/*"]),
                 allow("SalesExportListing", ["s3:ListBucket"], [bucket_arn]),
-                allow("AppLogStream", ["logs:PutLogEvents", "logs:DescribeLogStreams"],
-                      [p.log_group_arn, p.app_log_stream_arn]),
+                allow(
+                    "AppLogStream",
+                    ["logs:PutLogEvents", "logs:DescribeLogStreams"],
+                    [p.log_group_arn, p.app_log_stream_arn],
+                ),
             ],
         )

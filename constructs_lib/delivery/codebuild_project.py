@@ -150,7 +150,9 @@ class BuildProject(Construct):
             build_timeout=props.timeout_minutes,
             queued_timeout=props.queued_timeout_minutes,
             encryption_key=props.artifact_key_arn,
-            source=CodebuildProjectSource(type="CODEPIPELINE", buildspec=terraform_literal(buildspec(props.buildspec_file))),
+            source=CodebuildProjectSource(
+                type="CODEPIPELINE", buildspec=terraform_literal(buildspec(props.buildspec_file))
+            ),
             artifacts=CodebuildProjectArtifacts(type="CODEPIPELINE"),
             environment=CodebuildProjectEnvironment(
                 compute_type=props.compute_type,

@@ -119,4 +119,6 @@ class PipelineNotification(Construct):
             description=f"Execution state changes of {props.pipeline_name}",
             event_pattern=json.dumps(pattern, sort_keys=True),
         )
-        self.target = CloudwatchEventTarget(self, "target", rule=self.rule.name, arn=props.topic_arn, target_id="deployment-topic")
+        self.target = CloudwatchEventTarget(
+            self, "target", rule=self.rule.name, arn=props.topic_arn, target_id="deployment-topic"
+        )

@@ -225,7 +225,9 @@ class EcsPipeline(SourcedPipeline):
                 actions=["ecs:DescribeTasks", "ecs:ListTasks"],
                 resources=["*"],
                 condition=[
-                    DataAwsIamPolicyDocumentStatementCondition(test="ArnEquals", variable="ecs:cluster", values=[cluster_arn])
+                    DataAwsIamPolicyDocumentStatementCondition(
+                        test="ArnEquals", variable="ecs:cluster", values=[cluster_arn]
+                    )
                 ],
             ),
             DataAwsIamPolicyDocumentStatement(

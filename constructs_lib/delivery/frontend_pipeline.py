@@ -11,7 +11,12 @@ from constructs import Construct
 
 from constructs_lib.delivery.codebuild_project import BuildProject, EnvironmentVariable, ParameterRef
 from constructs_lib.delivery.external_hosting import ExternalHosting
-from constructs_lib.delivery.pipeline_parts import SOURCE_ARTIFACT, SourcedPipeline, SourcedPipelineProps, codebuild_action
+from constructs_lib.delivery.pipeline_parts import (
+    SOURCE_ARTIFACT,
+    SourcedPipeline,
+    SourcedPipelineProps,
+    codebuild_action,
+)
 
 BUILD_BUILDSPEC = "frontend-build.yml"
 DEPLOY_BUILDSPEC = "frontend-deploy.yml"
@@ -86,7 +91,9 @@ class FrontendPipeline(SourcedPipeline):
             [
                 CodepipelineStage(
                     name="Build",
-                    action=[codebuild_action("Apps", self.build.name, inputs=[SOURCE_ARTIFACT], outputs=[BUILD_ARTIFACT])],
+                    action=[
+                        codebuild_action("Apps", self.build.name, inputs=[SOURCE_ARTIFACT], outputs=[BUILD_ARTIFACT])
+                    ],
                 ),
                 CodepipelineStage(
                     name="Deploy", action=[codebuild_action("Publish", self.deploy.name, inputs=[BUILD_ARTIFACT])]

@@ -20,8 +20,8 @@ from cdktf_cdktf_provider_aws.codepipeline import (
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocumentStatement
 from constructs import Construct
 
-from constructs_lib.shared.artifact_bucket import ArtifactBucket
 from constructs_lib.delivery.codebuild_project import BuildProjectProps
+from constructs_lib.shared.artifact_bucket import ArtifactBucket
 from constructs_lib.shared.iam import account_service_role
 from workspace.naming import MAX_IAM_ROLE_NAME, Namer
 
@@ -178,7 +178,8 @@ class SourcedPipeline(Construct):
             account_id=props.account_id,
             role_name=props.namer.name(props.pipeline, max_len=MAX_IAM_ROLE_NAME),
             policy_name="pipeline",
-            statements=pipeline_statements(props.artifact_bucket, props.connection_arn, project_arns) + list(statements),
+            statements=pipeline_statements(props.artifact_bucket, props.connection_arn, project_arns)
+            + list(statements),
         )
 
     def _define_pipeline(self, props: SourcedPipelineProps, stages: list[CodepipelineStage]) -> None:

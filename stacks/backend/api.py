@@ -57,7 +57,15 @@ def compose_api(stack: WorkspaceStack, parent: ParentOutputs) -> Api:
         api_keys=api_keys,
     )
     roles = _roles(stack, parent, registry, logs, settings)
-    service = _service(stack, network, registry, logs, load_balancer, roles, settings)
+    service = _service(
+        stack,
+        network=network,
+        registry=registry,
+        logs=logs,
+        load_balancer=load_balancer,
+        roles=roles,
+        settings=settings,
+    )
     return Api(network, registry, logs, redis, load_balancer, api_keys, roles, service)
 
 
@@ -171,6 +179,7 @@ def _roles(
 
 def _service(
     stack: WorkspaceStack,
+    *,
     network: ServiceNetwork,
     registry: ContainerRegistry,
     logs: ServiceLogs,

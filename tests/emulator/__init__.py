@@ -20,7 +20,9 @@ def network(endpoint: str, cidr: str = "10.90.0.0/16") -> tuple[str, list[str], 
     vpc = ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
     base = cidr.split(".")
     subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"{base[0]}.{base[1]}.{i}.0/24", AvailabilityZone=f"{REGION}{az}")["Subnet"]["SubnetId"]
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"{base[0]}.{base[1]}.{i}.0/24", AvailabilityZone=f"{REGION}{az}")[
+            "Subnet"
+        ]["SubnetId"]
         for i, az in enumerate("ab")
     ]
     group = ec2.create_security_group(GroupName=f"sg-{vpc}", Description="test", VpcId=vpc)["GroupId"]

@@ -19,7 +19,7 @@ from pathlib import Path
 import boto3
 from cdktf import App
 
-import workspace  # noqa: F401  (provider import shortcut first)
+import workspace as _workspace  # noqa: F401  (provider import shortcut first)
 from config import load_environment
 from config.schema import Emulator, EnvironmentConfig
 from stacks.parent import ParentStack
@@ -29,8 +29,14 @@ STACK = "parent-local"
 # Construct ids (path tails) of the catalogue parameters the tests keep: the two the
 # in-place tests change, the ones renamed, removed and broken, and a SecureString (KMS).
 KEPT_PARAMETERS = (
-    "admin_email", "backend_url", "fargate_auto_scaling_cpu_target_percent", "fargate_desired_count",
-    "gsm_base_url", "gsm_username", "jwt_expire", "jwt_refresh_expire",
+    "admin_email",
+    "backend_url",
+    "fargate_auto_scaling_cpu_target_percent",
+    "fargate_desired_count",
+    "gsm_base_url",
+    "gsm_username",
+    "jwt_expire",
+    "jwt_refresh_expire",
 )
 
 
@@ -51,12 +57,15 @@ def trimmed(document: dict, kept: tuple[str, ...] = KEPT_PARAMETERS) -> dict:
     """`document` with only the kept parameters (and the outputs that name no other)."""
     document = copy.deepcopy(document)
     parameters = document["resource"]["aws_ssm_parameter"]
-    dropped = [name for name, body in parameters.items() if body["//"]["metadata"]["path"].rsplit("/", 1)[1] not in kept]
+    dropped = [
+        name for name, body in parameters.items() if body["//"]["metadata"]["path"].rsplit("/", 1)[1] not in kept
+    ]
     for name in dropped:
         del parameters[name]
     assert len(parameters) == len(kept), sorted(parameters)
     document["output"] = {
-        key: output for key, output in document.get("output", {}).items()
+        key: output
+        for key, output in document.get("output", {}).items()
         if not any(f"aws_ssm_parameter.{name}." in json.dumps(output) for name in dropped)
     }
     return document
@@ -111,7 +120,8 @@ class ParentWorkspace:
 
     def addresses_in_state(self) -> set[str]:
         return {
-            f"{r['type']}.{r['name']}" for r in self.state().get("resources", [])
+            f"{r['type']}.{r['name']}"
+            for r in self.state().get("resources", [])
             if r.get("mode") == "managed" and r.get("instances")
         }
 
@@ -121,8 +131,9 @@ class ParentWorkspace:
 
 def client(service: str, config: EnvironmentConfig):
     assert config.emulator is not None
-    return boto3.client(service, endpoint_url=config.emulator.endpoint, region_name=config.region,
-                        **Emulator.boto3_credentials())
+    return boto3.client(
+        service, endpoint_url=config.emulator.endpoint, region_name=config.region, **Emulator.boto3_credentials()
+    )
 
 
 def parameter_address(document: dict, slug: str) -> str:
@@ -141,8 +152,11 @@ def parameter(document: dict, address: str) -> dict:
 def parameter_values(workspace: ParentWorkspace) -> dict[str, str]:
     """Every parameter under the local prefix, name -> value, read from the emulator."""
     found: dict[str, str] = {}
-    pages = workspace.ssm().get_paginator("get_parameters_by_path").paginate(
-        Path=workspace.config.parameter_prefix, Recursive=True, WithDecryption=True)
+    pages = (
+        workspace.ssm()
+        .get_paginator("get_parameters_by_path")
+        .paginate(Path=workspace.config.parameter_prefix, Recursive=True, WithDecryption=True)
+    )
     for page in pages:
         found.update({p["Name"]: p["Value"] for p in page["Parameters"]})
     return found

@@ -50,8 +50,10 @@ def test_in_place_config_change_is_modify_and_never_replace(workspace):
     workspace.use_config(local_config(**{"fargate.desired_count": 2, "fargate.auto_scaling.cpu_target_percent": 60}))
     cs = plan_stack(workspace.directory, extra=NO_REFRESH, init=False)
     document = json.loads(workspace.cdk_json.read_text())
-    expected = {parameter_address(document, "fargate_desired_count"),
-                parameter_address(document, "fargate_auto_scaling_cpu_target_percent")}
+    expected = {
+        parameter_address(document, "fargate_desired_count"),
+        parameter_address(document, "fargate_auto_scaling_cpu_target_percent"),
+    }
     assert {c.address for c in cs.changes} == expected
     assert {c.action for c in cs.changes} == {MODIFY}
     for change in cs.changes:
@@ -89,8 +91,7 @@ def test_replace_remove_and_add_and_the_guard(workspace):
     assert cs.exit_code == EXIT_BLOCKED
     assert f"--allow {renamed}" in changeset.render(cs)
     # The saved plan, read again with the operator naming both, passes the guard.
-    allowed = changeset.parse_plan("parent-local", terraform.show_json(workspace.directory),
-                                   allowed=[renamed, removed])
+    allowed = changeset.parse_plan("parent-local", terraform.show_json(workspace.directory), allowed=[renamed, removed])
     assert allowed.blocked == () and allowed.exit_code == EXIT_CHANGES
     # Planned, never applied: the emulator still holds the old names only.
     names = parameter_values(workspace)

@@ -56,7 +56,8 @@ def workspace(emulator_endpoint, tmp_path_factory):
 def resource_ids(workspace: ParentWorkspace) -> dict[str, str]:
     return {
         f"{r['type']}.{r['name']}": r["instances"][0]["attributes"]["id"]
-        for r in workspace.state().get("resources", []) if r.get("mode") == "managed" and r.get("instances")
+        for r in workspace.state().get("resources", [])
+        if r.get("mode") == "managed" and r.get("instances")
     }
 
 
@@ -126,9 +127,20 @@ def test_interrupted_apply_leaves_state_consistent_and_unlocked(workspace):
 
     process = subprocess.Popen(
         # One change at a time, so the interrupt lands between two of them.
-        [shutil.which("terraform"), f"-chdir={workspace.directory}", "apply", "-no-color", "-input=false",
-         "-auto-approve", "-refresh=false", "-parallelism=1"],
-        env=terraform.environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            shutil.which("terraform"),
+            f"-chdir={workspace.directory}",
+            "apply",
+            "-no-color",
+            "-input=false",
+            "-auto-approve",
+            "-refresh=false",
+            "-parallelism=1",
+        ],
+        env=terraform.environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     output = []
     for line in process.stdout:
@@ -171,11 +183,29 @@ def test_second_apply_fails_fast_on_the_lock_and_changes_nothing(workspace, tmp_
     directory = tmp_path / "parent-local"
     directory.mkdir()
     shutil.copy(workspace.cdk_json, directory / "cdk.tf.json")
-    (directory / "backend_override.tf.json").write_text(json.dumps({"terraform": {"backend": {"s3": {
-        "bucket": LOCK_BUCKET, "key": key, "region": config.region, "use_lockfile": True, "use_path_style": True,
-        "endpoints": {"s3": config.emulator.endpoint}, "access_key": Emulator.ACCESS_KEY_ID, "secret_key": Emulator.SECRET_ACCESS_KEY,
-        "skip_credentials_validation": True, "skip_requesting_account_id": True, "skip_metadata_api_check": True,
-    }}}}))
+    (directory / "backend_override.tf.json").write_text(
+        json.dumps(
+            {
+                "terraform": {
+                    "backend": {
+                        "s3": {
+                            "bucket": LOCK_BUCKET,
+                            "key": key,
+                            "region": config.region,
+                            "use_lockfile": True,
+                            "use_path_style": True,
+                            "endpoints": {"s3": config.emulator.endpoint},
+                            "access_key": Emulator.ACCESS_KEY_ID,
+                            "secret_key": Emulator.SECRET_ACCESS_KEY,
+                            "skip_credentials_validation": True,
+                            "skip_requesting_account_id": True,
+                            "skip_metadata_api_check": True,
+                        }
+                    }
+                }
+            }
+        )
+    )
     terraform.init(directory)
     values_before = parameter_values(workspace)
 
@@ -183,14 +213,19 @@ def test_second_apply_fails_fast_on_the_lock_and_changes_nothing(workspace, tmp_
     environment = {k: v for k, v in terraform.environment().items() if k != "TF_INPUT"}
     holder = subprocess.Popen(
         [shutil.which("terraform"), f"-chdir={directory}", "apply", "-no-color", "-refresh=false"],
-        env=environment, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=environment,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         _wait_for_object(s3, key + ".tflock")
 
         started = time.monotonic()
-        second = terraform.run(directory, "apply", "-no-color", "-input=false", "-auto-approve", "-lock-timeout=0s",
-                               check=False)
+        second = terraform.run(
+            directory, "apply", "-no-color", "-input=false", "-auto-approve", "-lock-timeout=0s", check=False
+        )
         elapsed = time.monotonic() - started
 
         assert second.returncode == 1

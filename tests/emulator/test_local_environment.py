@@ -14,12 +14,11 @@ import json
 import boto3
 import pytest
 
-from config.schema import Emulator
-
 from config import load_environment
+from config.schema import Emulator
+from tools import drift, local_environment, terraform
 from workspace import catalogue
 from workspace.naming import Namer
-from tools import drift, local_environment, terraform
 
 pytestmark = pytest.mark.emulator
 
@@ -29,8 +28,9 @@ DRIFTED_RETENTION = 30
 
 
 def client(config, service: str):
-    return boto3.client(service, endpoint_url=config.emulator.endpoint, region_name=config.region,
-                        **Emulator.boto3_credentials())
+    return boto3.client(
+        service, endpoint_url=config.emulator.endpoint, region_name=config.region, **Emulator.boto3_credentials()
+    )
 
 
 def our_resources(config) -> dict[str, list[str]]:
@@ -41,23 +41,34 @@ def our_resources(config) -> dict[str, list[str]]:
     hosting = set(config.hosting.buckets().values())
     ecs = client(config, "ecs")
     ours = {Namer(config.project, config.name).parameter(p.name) for p in catalogue.cdk_parameters()}
-    parameters = [p["Name"] for page in client(config, "ssm").get_paginator("describe_parameters").paginate()
-                  for p in page["Parameters"] if p["Name"] in ours]
+    parameters = [
+        p["Name"]
+        for page in client(config, "ssm").get_paginator("describe_parameters").paginate()
+        for p in page["Parameters"]
+        if p["Name"] in ours
+    ]
     found = {
-        "ecs clusters": [c["clusterName"] for c in ecs.describe_clusters(clusters=ecs.list_clusters()["clusterArns"])
-                         ["clusters"] if c["status"] == "ACTIVE"],
-        "load balancers": [lb["LoadBalancerName"] for lb in client(config, "elbv2").describe_load_balancers()
-                           ["LoadBalancers"]],
-        "redis": [g["ReplicationGroupId"] for g in client(config, "elasticache").describe_replication_groups()
-                  ["ReplicationGroups"]],
+        "ecs clusters": [
+            c["clusterName"]
+            for c in ecs.describe_clusters(clusters=ecs.list_clusters()["clusterArns"])["clusters"]
+            if c["status"] == "ACTIVE"
+        ],
+        "load balancers": [
+            lb["LoadBalancerName"] for lb in client(config, "elbv2").describe_load_balancers()["LoadBalancers"]
+        ],
+        "redis": [
+            g["ReplicationGroupId"]
+            for g in client(config, "elasticache").describe_replication_groups()["ReplicationGroups"]
+        ],
         "pipelines": [p["name"] for p in client(config, "codepipeline").list_pipelines()["pipelines"]],
         "codebuild": client(config, "codebuild").list_projects()["projects"],
         "queues": client(config, "sqs").list_queues().get("QueueUrls", []),
         "topics": [t["TopicArn"] for t in client(config, "sns").list_topics()["Topics"]],
         "ecr": [r["repositoryName"] for r in client(config, "ecr").describe_repositories()["repositories"]],
         "log groups": [g["logGroupName"] for g in client(config, "logs").describe_log_groups()["logGroups"]],
-        "iam roles": [r["RoleName"] for r in client(config, "iam").list_roles()["Roles"]
-                      if r["RoleName"].startswith(prefix)],
+        "iam roles": [
+            r["RoleName"] for r in client(config, "iam").list_roles()["Roles"] if r["RoleName"].startswith(prefix)
+        ],
         "buckets": [b["Name"] for b in client(config, "s3").list_buckets()["Buckets"] if b["Name"] not in hosting],
         "event rules": [r["Name"] for r in client(config, "events").list_rules()["Rules"]],
         "parameters": parameters,
@@ -67,8 +78,11 @@ def our_resources(config) -> dict[str, list[str]]:
 
 def all_parameters(config) -> dict[str, dict]:
     found = {}
-    for page in client(config, "ssm").get_paginator("get_parameters_by_path").paginate(
-            Path=config.parameter_prefix, Recursive=True, WithDecryption=True):
+    for page in (
+        client(config, "ssm")
+        .get_paginator("get_parameters_by_path")
+        .paginate(Path=config.parameter_prefix, Recursive=True, WithDecryption=True)
+    ):
         found.update({p["Name"]: p for p in page["Parameters"]})
     return found
 
@@ -81,18 +95,24 @@ def assert_second_plans_empty(outdir) -> None:
         directory = outdir / "stacks" / f"{layer}-local"
         if terraform.plan(directory, "second.tfplan") == terraform.NO_CHANGES:
             return []
-        return [c["address"] for c in terraform.show_json(directory, "second.tfplan")["resource_changes"]
-                if c["change"]["actions"] != ["no-op"]]
+        return [
+            c["address"]
+            for c in terraform.show_json(directory, "second.tfplan")["resource_changes"]
+            if c["change"]["actions"] != ["no-op"]
+        ]
 
     with ThreadPoolExecutor(max_workers=len(LAYERS)) as pool:
-        found = dict(zip(LAYERS, pool.map(changes, LAYERS)))
+        found = dict(zip(LAYERS, pool.map(changes, LAYERS), strict=True))
     assert found == {layer: [] for layer in LAYERS}, f"second plans are not empty: {found}"
 
 
 def address(outdir, layer: str, resource_type: str, path_suffix: str) -> str:
     document = json.loads((outdir / "stacks" / f"{layer}-local" / "cdk.tf.json").read_text())
-    matches = [name for name, body in document["resource"][resource_type].items()
-               if body["//"]["metadata"]["path"].endswith(path_suffix)]
+    matches = [
+        name
+        for name, body in document["resource"][resource_type].items()
+        if body["//"]["metadata"]["path"].endswith(path_suffix)
+    ]
     assert len(matches) == 1, matches
     return f"{resource_type}.{matches[0]}"
 
@@ -150,10 +170,12 @@ def test_drift_is_named_exactly_and_cleared_by_a_deploy(deployed, tmp_path, caps
     # No drift before the changes below: test_second_plans_are_empty has just planned
     # every workspace with a refresh and found nothing to change.
 
-    client(config, "ssm").put_parameter(Name=namer.parameter("admin/email"), Value=DRIFTED_EMAIL,
-                                        Type="String", Overwrite=True)
-    client(config, "logs").put_retention_policy(logGroupName=catalogue.log_group_name(namer),
-                                                retentionInDays=DRIFTED_RETENTION)
+    client(config, "ssm").put_parameter(
+        Name=namer.parameter("admin/email"), Value=DRIFTED_EMAIL, Type="String", Overwrite=True
+    )
+    client(config, "logs").put_retention_policy(
+        logGroupName=catalogue.log_group_name(namer), retentionInDays=DRIFTED_RETENTION
+    )
     report = tmp_path / "drift.json"
     assert drift.main([*arguments, f"--json={report}"]) == drift.DRIFT
     printed = capsys.readouterr().out

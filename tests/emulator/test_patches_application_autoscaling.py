@@ -10,13 +10,30 @@ def scalable_target(emulator_endpoint):
     ecs = aws("ecs", emulator_endpoint)
     _, subnets, group = network(emulator_endpoint, "10.91.0.0/16")
     ecs.create_cluster(clusterName="aas")
-    ecs.register_task_definition(family="aas", containerDefinitions=[{"name": "app", "image": "nginx"}], requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256", memory="512")
-    ecs.create_service(cluster="aas", serviceName="svc", taskDefinition="aas", desiredCount=1, launchType="FARGATE",
-                       networkConfiguration={"awsvpcConfiguration": {"subnets": subnets, "securityGroups": [group]}})
+    ecs.register_task_definition(
+        family="aas",
+        containerDefinitions=[{"name": "app", "image": "nginx"}],
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",
+    )
+    ecs.create_service(
+        cluster="aas",
+        serviceName="svc",
+        taskDefinition="aas",
+        desiredCount=1,
+        launchType="FARGATE",
+        networkConfiguration={"awsvpcConfiguration": {"subnets": subnets, "securityGroups": [group]}},
+    )
     client = aws("application-autoscaling", emulator_endpoint)
     arn = client.register_scalable_target(
-        ServiceNamespace="ecs", ResourceId="service/aas/svc", ScalableDimension="ecs:service:DesiredCount",
-        MinCapacity=1, MaxCapacity=2, Tags={"Project": "dailydesk"},
+        ServiceNamespace="ecs",
+        ResourceId="service/aas/svc",
+        ScalableDimension="ecs:service:DesiredCount",
+        MinCapacity=1,
+        MaxCapacity=2,
+        Tags={"Project": "dailydesk"},
     )["ScalableTargetARN"]
     return client, arn
 
@@ -36,4 +53,6 @@ def test_tag_and_untag_resource(scalable_target):
 def test_unknown_arn_is_not_found(emulator_endpoint):
     client = aws("application-autoscaling", emulator_endpoint)
     with pytest.raises(client.exceptions.ResourceNotFoundException):
-        client.list_tags_for_resource(ResourceARN="arn:aws:application-autoscaling:us-east-1:123456789012:scalable-target/nope")
+        client.list_tags_for_resource(
+            ResourceARN="arn:aws:application-autoscaling:us-east-1:123456789012:scalable-target/nope"
+        )

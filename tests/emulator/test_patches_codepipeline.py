@@ -6,17 +6,43 @@ from tests.emulator import aws
 
 pytestmark = pytest.mark.emulator
 
-ROLE_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "codepipeline.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+ROLE_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "codepipeline.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+)
 
 
 @pytest.fixture(scope="module")
 def pipeline(emulator_endpoint):
-    role = aws("iam", emulator_endpoint).create_role(RoleName="pipe-role", AssumeRolePolicyDocument=ROLE_POLICY)["Role"]["Arn"]
+    role = aws("iam", emulator_endpoint).create_role(RoleName="pipe-role", AssumeRolePolicyDocument=ROLE_POLICY)[
+        "Role"
+    ]["Arn"]
     aws("s3", emulator_endpoint).create_bucket(Bucket="pipe-artifacts")
     client = aws("codepipeline", emulator_endpoint)
-    action = {"name": "Source", "actionTypeId": {"category": "Source", "owner": "AWS", "provider": "S3", "version": "1"}, "configuration": {"S3Bucket": "pipe-artifacts", "S3ObjectKey": "src.zip"}, "outputArtifacts": [{"name": "src"}]}
-    build = {"name": "Build", "actionTypeId": {"category": "Build", "owner": "AWS", "provider": "CodeBuild", "version": "1"}, "configuration": {"ProjectName": "p"}, "inputArtifacts": [{"name": "src"}]}
-    client.create_pipeline(pipeline={"name": "pipe", "roleArn": role, "artifactStore": {"type": "S3", "location": "pipe-artifacts"}, "stages": [{"name": "Source", "actions": [action]}, {"name": "Build", "actions": [build]}]})
+    action = {
+        "name": "Source",
+        "actionTypeId": {"category": "Source", "owner": "AWS", "provider": "S3", "version": "1"},
+        "configuration": {"S3Bucket": "pipe-artifacts", "S3ObjectKey": "src.zip"},
+        "outputArtifacts": [{"name": "src"}],
+    }
+    build = {
+        "name": "Build",
+        "actionTypeId": {"category": "Build", "owner": "AWS", "provider": "CodeBuild", "version": "1"},
+        "configuration": {"ProjectName": "p"},
+        "inputArtifacts": [{"name": "src"}],
+    }
+    client.create_pipeline(
+        pipeline={
+            "name": "pipe",
+            "roleArn": role,
+            "artifactStore": {"type": "S3", "location": "pipe-artifacts"},
+            "stages": [{"name": "Source", "actions": [action]}, {"name": "Build", "actions": [build]}],
+        }
+    )
     yield client
     client.delete_pipeline(name="pipe")
 
@@ -24,8 +50,12 @@ def pipeline(emulator_endpoint):
 def raw_json(client, operation: str, **params) -> dict:
     """The response body as sent, before botocore parses it (it accepts ISO strings too)."""
     captured = {}
-    client.meta.events.register(f"after-call.codepipeline.{operation}", lambda http_response, **_: captured.update(body=http_response.text))
-    getattr(client, operation[0].lower() + "".join("_" + c.lower() if c.isupper() else c for c in operation[1:]))(**params)
+    client.meta.events.register(
+        f"after-call.codepipeline.{operation}", lambda http_response, **_: captured.update(body=http_response.text)
+    )
+    getattr(client, operation[0].lower() + "".join("_" + c.lower() if c.isupper() else c for c in operation[1:]))(
+        **params
+    )
     return json.loads(captured["body"])
 
 
@@ -44,11 +74,41 @@ def test_execution_timestamps_are_epoch_numbers(pipeline):
 
 
 def test_role_trusting_a_list_of_services(emulator_endpoint):
-    trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": ["codebuild.amazonaws.com", "codepipeline.amazonaws.com"]}}]})
-    role = aws("iam", emulator_endpoint).create_role(RoleName="pipe-list-role", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    trust = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "sts:AssumeRole",
+                    "Principal": {"Service": ["codebuild.amazonaws.com", "codepipeline.amazonaws.com"]},
+                }
+            ],
+        }
+    )
+    role = aws("iam", emulator_endpoint).create_role(RoleName="pipe-list-role", AssumeRolePolicyDocument=trust)["Role"][
+        "Arn"
+    ]
     client = aws("codepipeline", emulator_endpoint)
-    source = {"name": "Source", "actionTypeId": {"category": "Source", "owner": "AWS", "provider": "S3", "version": "1"}, "configuration": {"S3Bucket": "pipe-artifacts", "S3ObjectKey": "k"}, "outputArtifacts": [{"name": "src"}]}
-    build = {"name": "Build", "actionTypeId": {"category": "Build", "owner": "AWS", "provider": "CodeBuild", "version": "1"}, "configuration": {"ProjectName": "p"}, "inputArtifacts": [{"name": "src"}]}
-    created = client.create_pipeline(pipeline={"name": "pipe-list", "roleArn": role, "artifactStore": {"type": "S3", "location": "pipe-artifacts"}, "stages": [{"name": "Source", "actions": [source]}, {"name": "Build", "actions": [build]}]})
+    source = {
+        "name": "Source",
+        "actionTypeId": {"category": "Source", "owner": "AWS", "provider": "S3", "version": "1"},
+        "configuration": {"S3Bucket": "pipe-artifacts", "S3ObjectKey": "k"},
+        "outputArtifacts": [{"name": "src"}],
+    }
+    build = {
+        "name": "Build",
+        "actionTypeId": {"category": "Build", "owner": "AWS", "provider": "CodeBuild", "version": "1"},
+        "configuration": {"ProjectName": "p"},
+        "inputArtifacts": [{"name": "src"}],
+    }
+    created = client.create_pipeline(
+        pipeline={
+            "name": "pipe-list",
+            "roleArn": role,
+            "artifactStore": {"type": "S3", "location": "pipe-artifacts"},
+            "stages": [{"name": "Source", "actions": [source]}, {"name": "Build", "actions": [build]}],
+        }
+    )
     assert created["pipeline"]["roleArn"] == role
     client.delete_pipeline(name="pipe-list")

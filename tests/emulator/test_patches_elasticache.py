@@ -1,3 +1,5 @@
+import contextlib
+
 import pytest
 
 from tests.emulator import aws, network
@@ -9,19 +11,31 @@ pytestmark = pytest.mark.emulator
 def replication_group(emulator_endpoint):
     client = aws("elasticache", emulator_endpoint)
     _, subnets, group = network(emulator_endpoint, "10.92.0.0/16")
-    client.create_cache_subnet_group(CacheSubnetGroupName="redis-sn", CacheSubnetGroupDescription="d", SubnetIds=subnets)
+    client.create_cache_subnet_group(
+        CacheSubnetGroupName="redis-sn", CacheSubnetGroupDescription="d", SubnetIds=subnets
+    )
     client.create_replication_group(
-        ReplicationGroupId="redis-rg", ReplicationGroupDescription="d", NumCacheClusters=2,
-        AutomaticFailoverEnabled=True, MultiAZEnabled=True, AtRestEncryptionEnabled=True, TransitEncryptionEnabled=True,
-        Engine="redis", EngineVersion="7.1", CacheNodeType="cache.t4g.micro", CacheSubnetGroupName="redis-sn",
-        SecurityGroupIds=[group], SnapshotRetentionLimit=7,
+        ReplicationGroupId="redis-rg",
+        ReplicationGroupDescription="d",
+        NumCacheClusters=2,
+        AutomaticFailoverEnabled=True,
+        MultiAZEnabled=True,
+        AtRestEncryptionEnabled=True,
+        TransitEncryptionEnabled=True,
+        Engine="redis",
+        EngineVersion="7.1",
+        CacheNodeType="cache.t4g.micro",
+        CacheSubnetGroupName="redis-sn",
+        SecurityGroupIds=[group],
+        SnapshotRetentionLimit=7,
     )
     yield client, group
-    for call, kwargs in ((client.delete_replication_group, {"ReplicationGroupId": "redis-rg"}), (client.delete_cache_subnet_group, {"CacheSubnetGroupName": "redis-sn"})):
-        try:
+    for call, kwargs in (
+        (client.delete_replication_group, {"ReplicationGroupId": "redis-rg"}),
+        (client.delete_cache_subnet_group, {"CacheSubnetGroupName": "redis-sn"}),
+    ):
+        with contextlib.suppress(client.exceptions.ClientError):
             call(**kwargs)
-        except client.exceptions.ClientError:
-            pass
 
 
 def test_two_cache_clusters_make_two_members(replication_group):

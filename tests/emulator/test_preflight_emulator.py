@@ -15,9 +15,9 @@ import pytest
 
 from config import load_environment
 from config.schema import Emulator, EnvironmentConfig
+from tools import local_environment, preflight
 from workspace import catalogue
 from workspace.naming import Namer
-from tools import local_environment, preflight
 
 pytestmark = pytest.mark.emulator
 
@@ -36,8 +36,7 @@ def reset(endpoint: str) -> None:
 
 
 def client(endpoint: str, service: str):
-    return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1",
-                        **Emulator.boto3_credentials())
+    return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1", **Emulator.boto3_credentials())
 
 
 def self_signed(domain: str) -> tuple[bytes, bytes]:
@@ -48,17 +47,24 @@ def self_signed(domain: str) -> tuple[bytes, bytes]:
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"*.{domain}")])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     certificate = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
         .not_valid_after(now + datetime.timedelta(days=30))
         .add_extension(x509.SubjectAlternativeName([x509.DNSName(f"*.{domain}"), x509.DNSName(domain)]), False)
         .sign(key, hashes.SHA256())
     )
-    return (certificate.public_bytes(serialization.Encoding.PEM),
-            key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
-                              serialization.NoEncryption()))
+    return (
+        certificate.public_bytes(serialization.Encoding.PEM),
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+        ),
+    )
 
 
 class Connections:
@@ -81,8 +87,9 @@ def seed_world(endpoint: str, base: EnvironmentConfig) -> EnvironmentConfig:
     namer = Namer(base.project, base.name)
     ssm, secrets = client(endpoint, "ssm"), client(endpoint, "secretsmanager")
     for parameter in catalogue.manual_parameters():
-        ssm.put_parameter(Name=namer.parameter(parameter.name), Type=parameter.type,
-                          Value=f"{PARAMETER_MARK}-{parameter.slug}")
+        ssm.put_parameter(
+            Name=namer.parameter(parameter.name), Type=parameter.type, Value=f"{PARAMETER_MARK}-{parameter.slug}"
+        )
     for secret in catalogue.SECRETS:
         secrets.create_secret(Name=secret.name, SecretString=json.dumps({secret.key: f"{SECRET_MARK}-{secret.name}"}))
     ec2 = client(endpoint, "ec2")
@@ -90,42 +97,66 @@ def seed_world(endpoint: str, base: EnvironmentConfig) -> EnvironmentConfig:
     subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.40.{i}.0/24")["Subnet"]["SubnetId"] for i in range(4)]
     group = ec2.create_security_group(GroupName="rds", Description="rds", VpcId=vpc)["GroupId"]
     certificate, key = self_signed(base.domain)
-    certificate_arn = client(endpoint, "acm").import_certificate(Certificate=certificate, PrivateKey=key)["CertificateArn"]
+    certificate_arn = client(endpoint, "acm").import_certificate(Certificate=certificate, PrivateKey=key)[
+        "CertificateArn"
+    ]
     s3, cloudfront = client(endpoint, "s3"), client(endpoint, "cloudfront")
     for bucket in base.hosting.buckets().values():
         s3.create_bucket(Bucket=bucket)
     apps = {}
     for name, app in base.hosting.apps.items():
-        origin = {"Id": "s3", "DomainName": f"{app.bucket}.s3.amazonaws.com", "S3OriginConfig": {"OriginAccessIdentity": ""}}
-        distribution_id = cloudfront.create_distribution(DistributionConfig={
-            "CallerReference": name, "Comment": name, "Enabled": True,
-            "Origins": {"Quantity": 1, "Items": [origin]},
-            "DefaultCacheBehavior": {"TargetOriginId": "s3", "ViewerProtocolPolicy": "redirect-to-https",
-                                     "MinTTL": 0, "ForwardedValues": {"QueryString": False,
-                                                                      "Cookies": {"Forward": "none"}}},
-        })["Distribution"]["Id"]
+        origin = {
+            "Id": "s3",
+            "DomainName": f"{app.bucket}.s3.amazonaws.com",
+            "S3OriginConfig": {"OriginAccessIdentity": ""},
+        }
+        distribution_id = cloudfront.create_distribution(
+            DistributionConfig={
+                "CallerReference": name,
+                "Comment": name,
+                "Enabled": True,
+                "Origins": {"Quantity": 1, "Items": [origin]},
+                "DefaultCacheBehavior": {
+                    "TargetOriginId": "s3",
+                    "ViewerProtocolPolicy": "redirect-to-https",
+                    "MinTTL": 0,
+                    "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+                },
+            }
+        )["Distribution"]["Id"]
         apps[name] = app.model_copy(update={"distribution_id": distribution_id})
-    return base.model_copy(update={
-        "network": base.network.model_copy(update={
-            "vpc_id": vpc, "public_subnet_ids": tuple(subnets[:2]), "private_subnet_ids": tuple(subnets[2:])}),
-        "rds": base.rds.model_copy(update={"security_group_id": group}),
-        "certificate_arn": certificate_arn,
-        "hosting": base.hosting.model_copy(update={"apps": apps}),
-    })
+    return base.model_copy(
+        update={
+            "network": base.network.model_copy(
+                update={
+                    "vpc_id": vpc,
+                    "public_subnet_ids": tuple(subnets[:2]),
+                    "private_subnet_ids": tuple(subnets[2:]),
+                }
+            ),
+            "rds": base.rds.model_copy(update={"security_group_id": group}),
+            "certificate_arn": certificate_arn,
+            "hosting": base.hosting.model_copy(update={"apps": apps}),
+        }
+    )
 
 
 @pytest.fixture
 def world(endpoint):
     reset(endpoint)
     base = load_environment("local")
-    base = base.model_copy(update={"emulator": base.emulator.model_copy(update={"port": int(endpoint.rsplit(":", 1)[1])})})
+    base = base.model_copy(
+        update={"emulator": base.emulator.model_copy(update={"port": int(endpoint.rsplit(":", 1)[1])})}
+    )
     return seed_world(endpoint, base)
 
 
-def check(config: EnvironmentConfig, capsys, connection_status: str | None = "AVAILABLE",
-          read_secret_keys: bool = False) -> tuple[int, str, dict]:
-    clients = preflight.Clients(config, overrides={
-        "codestar-connections": Connections(config.pipelines.connection_arn, connection_status)})
+def check(
+    config: EnvironmentConfig, capsys, connection_status: str | None = "AVAILABLE", read_secret_keys: bool = False
+) -> tuple[int, str, dict]:
+    clients = preflight.Clients(
+        config, overrides={"codestar-connections": Connections(config.pipelines.connection_arn, connection_status)}
+    )
     json_path = Path(tempfile.mkdtemp()) / "preflight.json"
     code = preflight.report(config, clients, json_path=str(json_path), read_secret_keys=read_secret_keys)
     output = capsys.readouterr().out
@@ -155,7 +186,8 @@ def test_no_value_ever_reaches_the_output(world, capsys):
     _, ready_output, _ = check(world, capsys, read_secret_keys=True)
     # A secret without its key and a String parameter make the preflight describe them.
     client(world.emulator.endpoint, "secretsmanager").put_secret_value(
-        SecretId="technician-scheduler", SecretString=json.dumps({"other-key": f"{SECRET_MARK}-wrong"}))
+        SecretId="technician-scheduler", SecretString=json.dumps({"other-key": f"{SECRET_MARK}-wrong"})
+    )
     _, failing_output, rows = check(world, capsys, read_secret_keys=True)
     assert rows["technician-scheduler"]["status"] == "unusable"
     for output in (ready_output, failing_output):
@@ -166,7 +198,7 @@ def test_no_value_ever_reaches_the_output(world, capsys):
 def test_missing_manual_parameter(world, capsys):
     name = Namer(world.project, world.name).parameter("jwt-secret")
     client(world.emulator.endpoint, "ssm").delete_parameter(Name=name)
-    code, output, rows = check(world, capsys)
+    code, _, rows = check(world, capsys)
     assert code == 1
     assert rows[name]["status"] == "missing"
     assert f"aws ssm put-parameter --region us-east-1 --name {name} --type SecureString" in rows[name]["fix"]
@@ -229,12 +261,16 @@ def test_missing_network_and_hosting(world, capsys):
     endpoint = world.emulator.endpoint
     tablet_bucket = world.hosting.apps["tablet"].bucket
     client(endpoint, "s3").delete_bucket(Bucket=tablet_bucket)
-    apps = {**world.hosting.apps,
-            "booking": world.hosting.apps["booking"].model_copy(update={"distribution_id": "E0000000000000"})}
-    broken = world.model_copy(update={
-        "network": world.network.model_copy(update={"vpc_id": "vpc-0123456789abcdef0"}),
-        "hosting": world.hosting.model_copy(update={"apps": apps}),
-    })
+    apps = {
+        **world.hosting.apps,
+        "booking": world.hosting.apps["booking"].model_copy(update={"distribution_id": "E0000000000000"}),
+    }
+    broken = world.model_copy(
+        update={
+            "network": world.network.model_copy(update={"vpc_id": "vpc-0123456789abcdef0"}),
+            "hosting": world.hosting.model_copy(update={"apps": apps}),
+        }
+    )
     code, _, rows = check(broken, capsys)
     assert code == 1
     assert rows["vpc-0123456789abcdef0"]["status"] == "missing"

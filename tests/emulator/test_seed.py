@@ -2,10 +2,10 @@ import pytest
 
 from config.loader import load_environment
 from config.schema import Emulator
-from workspace.naming import Namer
-from workspace.catalogue import SECRETS, manual_parameters
 from tests.emulator import aws
 from tools.emulator.seed import seed
+from workspace.catalogue import SECRETS, manual_parameters
+from workspace.naming import Namer
 
 pytestmark = pytest.mark.emulator
 
@@ -55,7 +55,9 @@ def test_network_with_exact_ids(seeded, emulator_endpoint):
 
 def test_certificate_buckets_and_distributions(seeded, emulator_endpoint):
     config, _, _ = seeded
-    certificate = aws("acm", emulator_endpoint).describe_certificate(CertificateArn=config.certificate_arn)["Certificate"]
+    certificate = aws("acm", emulator_endpoint).describe_certificate(CertificateArn=config.certificate_arn)[
+        "Certificate"
+    ]
     assert certificate["Status"] == "ISSUED"
     assert certificate["DomainName"] == f"*.{config.domain}" and config.domain in certificate["SubjectAlternativeNames"]
     hosting = config.hosting
@@ -63,7 +65,9 @@ def test_certificate_buckets_and_distributions(seeded, emulator_endpoint):
     assert set(hosting.buckets().values()) <= buckets
     cloudfront = aws("cloudfront", emulator_endpoint)
     for distribution_id, bucket in ((app.distribution_id, app.bucket) for app in hosting.apps.values()):
-        origins = cloudfront.get_distribution(Id=distribution_id)["Distribution"]["DistributionConfig"]["Origins"]["Items"]
+        origins = cloudfront.get_distribution(Id=distribution_id)["Distribution"]["DistributionConfig"]["Origins"][
+            "Items"
+        ]
         assert origins[0]["DomainName"].startswith(bucket + ".")
 
 
@@ -75,9 +79,11 @@ def test_seeding_another_account_acts_in_that_account(emulator_endpoint):
 
     prod = load_environment("prod")
     seed(prod, emulator_endpoint)
-    in_prod = boto3.client("ec2", endpoint_url=emulator_endpoint, region_name=prod.region,
-                           **credentials(prod, emulator_endpoint))
-    in_default = boto3.client("ec2", endpoint_url=emulator_endpoint, region_name=prod.region,
-                              **Emulator.boto3_credentials())
+    in_prod = boto3.client(
+        "ec2", endpoint_url=emulator_endpoint, region_name=prod.region, **credentials(prod, emulator_endpoint)
+    )
+    in_default = boto3.client(
+        "ec2", endpoint_url=emulator_endpoint, region_name=prod.region, **Emulator.boto3_credentials()
+    )
     assert in_prod.describe_vpcs(VpcIds=[prod.network.vpc_id])["Vpcs"][0]["OwnerId"] == prod.account_id
     assert prod.network.vpc_id not in {v["VpcId"] for v in in_default.describe_vpcs()["Vpcs"]}

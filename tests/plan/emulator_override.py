@@ -43,7 +43,7 @@ def point_at_emulator(stack_dir: Path, config: EnvironmentConfig, endpoint: str)
                 "skip_metadata_api_check": "true",
                 "skip_requesting_account_id": False,
                 "s3_use_path_style": True,
-                "endpoints": [{service: endpoint for service in EMULATED_SERVICES}],
+                "endpoints": [dict.fromkeys(EMULATED_SERVICES, endpoint)],
                 "default_tags": provider["default_tags"],
             }
         },

@@ -43,8 +43,11 @@ def test_plan_creates_what_the_synth_declares(prod_plan, synthesized):
 
 
 def test_plan_reads_the_parent_outputs_by_name(prod_plan):
-    (reader,) = [r for r in prod_plan["prior_state"]["values"]["root_module"].get("resources", [])
-                 if r["type"] == "terraform_remote_state"]
+    (reader,) = [
+        r
+        for r in prod_plan["prior_state"]["values"]["root_module"].get("resources", [])
+        if r["type"] == "terraform_remote_state"
+    ]
     outputs = reader["values"]["outputs"]
     assert outputs["ecr_repository_name"] == "dailydesk-prod-backend"
     assert outputs["parameter_prefix"] == "/dailydesk/prod"

@@ -8,7 +8,9 @@ from tools import terraform
 
 pytestmark = pytest.mark.plan
 
-STACKS = [f"{layer}-{env}" for env in ("dev", "staging", "prod", "local") for layer in ("parent", "backend", "frontend")]
+STACKS = [
+    f"{layer}-{env}" for env in ("dev", "staging", "prod", "local") for layer in ("parent", "backend", "frontend")
+]
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 
 from tools.emulator import server
 
@@ -19,49 +20,70 @@ def _default_port() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.emulator", description=__doc__)
-    parser.add_argument("command", choices=("start", "stop", "reset", "status", "patches", "serve", "seed"))
+    parser.add_argument("command", choices=tuple(COMMANDS))
     parser.add_argument("environment", nargs="?", default="local", help="seed: the environment file to seed (local)")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=None, help="default: [emulator].port of config/environments/local.toml")
+    parser.add_argument(
+        "--port", type=int, default=None, help="default: [emulator].port of config/environments/local.toml"
+    )
     args = parser.parse_args(argv)
     host = server.require_loopback(args.host)
     port = args.port or _default_port()
-    endpoint = server.endpoint_of(host, port)
+    return COMMANDS[args.command](args, host, port, server.endpoint_of(host, port))
 
-    if args.command == "patches":
-        from tools.emulator import patches
 
-        for item in patches.list_patches():
-            print(f"{item.service:26} {item.name:44} {', '.join(item.actions)}")
-            print(f"{'':26} {item.summary}")
-        return 0
-    if args.command == "serve":
-        server.serve(host, port)
-        return 0
-    if args.command == "start":
-        started = server.start_background(host, port)
-        print(f"emulator {'started' if started else 'already running'} on {endpoint} (log {server.log_file(port)})")
-        return 0
-    if args.command == "stop":
-        server.stop(host, port)
-        print(f"emulator on {endpoint} stopped (if we had started it)")
-        return 0
-    if args.command == "reset":
-        server.reset(endpoint)
-        print(f"emulator on {endpoint} reset")
-        return 0
-    if args.command == "status":
-        document = server.health(endpoint)
-        print(json.dumps({"endpoint": endpoint, "running": document is not None, **(document or {})}, indent=2))
-        return 0 if document else 1
-    if args.command == "seed":
-        from config.loader import load_environment
-        from tools.emulator.seed import seed
+def _patches(args: argparse.Namespace, host: str, port: int, endpoint: str) -> int:
+    from tools.emulator import patches
 
-        config = load_environment(args.environment)
-        print(json.dumps(seed(config, endpoint), indent=2))
-        return 0
-    return 2
+    for item in patches.list_patches():
+        print(f"{item.service:26} {item.name:44} {', '.join(item.actions)}")
+        print(f"{'':26} {item.summary}")
+    return 0
+
+
+def _serve(args: argparse.Namespace, host: str, port: int, endpoint: str) -> int:
+    server.serve(host, port)
+    return 0
+
+
+def _start(args: argparse.Namespace, host: str, port: int, endpoint: str) -> int:
+    started = server.start_background(host, port)
+    print(f"emulator {'started' if started else 'already running'} on {endpoint} (log {server.log_file(port)})")
+    return 0
+
+
+def _stop(args: argparse.Namespace, host: str, port: int, endpoint: str) -> int:
+    server.stop(host, port)
+    print(f"emulator on {endpoint} stopped (if we had started it)")
+    return 0
+
+
+def _reset(args: argparse.Namespace, host: str, port: int, endpoint: str) -> int:
+    server.reset(endpoint)
+    print(f"emulator on {endpoint} reset")
+    return 0
+
+
+def _status(args: argparse.Namespace, host: str, port: int, endpoint: str) -> int:
+    document = server.health(endpoint)
+    print(json.dumps({"endpoint": endpoint, "running": document is not None, **(document or {})}, indent=2))
+    return 0 if document else 1
+
+
+def _seed(args: argparse.Namespace, host: str, port: int, endpoint: str) -> int:
+    from config.loader import load_environment
+    from tools.emulator.seed import seed
+
+    config = load_environment(args.environment)
+    print(json.dumps(seed(config, endpoint), indent=2))
+    return 0
+
+
+Command = Callable[[argparse.Namespace, str, int, str], int]
+COMMANDS: dict[str, Command] = {
+    "start": _start, "stop": _stop, "reset": _reset, "status": _status,
+    "patches": _patches, "serve": _serve, "seed": _seed,
+}  # fmt: skip
 
 
 if __name__ == "__main__":

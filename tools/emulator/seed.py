@@ -18,9 +18,9 @@ import boto3
 from botocore.exceptions import ClientError
 
 from config.schema import Emulator, EnvironmentConfig
-from workspace.naming import Namer
-from workspace.catalogue import SECRETS, manual_parameters
 from tools.emulator.patches.custom_ids import CUSTOM_ID_TAG
+from workspace.catalogue import SECRETS, manual_parameters
+from workspace.naming import Namer
 
 DEFAULT_VPC_CIDR = "10.0.0.0/16"
 DEFAULT_AZ_SUFFIXES = ("a", "b", "c")
@@ -122,9 +122,16 @@ def _network(config: EnvironmentConfig, endpoint: str) -> dict:
     if not _exists(ec2.describe_vpcs, VpcIds=[network.vpc_id]):
         ec2.create_vpc(
             CidrBlock=DEFAULT_VPC_CIDR,
-            TagSpecifications=[{"ResourceType": "vpc", "Tags": [_custom_id(network.vpc_id), {"Key": "Name", "Value": f"{config.project}-{config.name}"}]}],
+            TagSpecifications=[
+                {
+                    "ResourceType": "vpc",
+                    "Tags": [_custom_id(network.vpc_id), {"Key": "Name", "Value": f"{config.project}-{config.name}"}],
+                }
+            ],
         )
-    subnets = [(sid, "public") for sid in network.public_subnet_ids] + [(sid, "private") for sid in network.private_subnet_ids]
+    subnets = [(sid, "public") for sid in network.public_subnet_ids] + [
+        (sid, "private") for sid in network.private_subnet_ids
+    ]
     for index, (subnet_id, kind) in enumerate(subnets):
         if _exists(ec2.describe_subnets, SubnetIds=[subnet_id]):
             continue
@@ -132,7 +139,15 @@ def _network(config: EnvironmentConfig, endpoint: str) -> dict:
             VpcId=network.vpc_id,
             CidrBlock=f"10.0.{index}.0/24",
             AvailabilityZone=config.region + DEFAULT_AZ_SUFFIXES[index % len(DEFAULT_AZ_SUFFIXES)],
-            TagSpecifications=[{"ResourceType": "subnet", "Tags": [_custom_id(subnet_id), {"Key": "Name", "Value": f"{config.project}-{config.name}-{kind}-{index}"}]}],
+            TagSpecifications=[
+                {
+                    "ResourceType": "subnet",
+                    "Tags": [
+                        _custom_id(subnet_id),
+                        {"Key": "Name", "Value": f"{config.project}-{config.name}-{kind}-{index}"},
+                    ],
+                }
+            ],
         )
     group_id = config.rds.security_group_id
     if not _exists(ec2.describe_security_groups, GroupIds=[group_id]):
@@ -153,7 +168,7 @@ def _self_signed(domain: str) -> tuple[bytes, bytes]:
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"*.{domain}")])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     certificate = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -165,7 +180,9 @@ def _self_signed(domain: str) -> tuple[bytes, bytes]:
         .add_extension(x509.SubjectAlternativeName([x509.DNSName(f"*.{domain}"), x509.DNSName(domain)]), critical=False)
         .sign(key, hashes.SHA256())
     )
-    pem_key = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption())
+    pem_key = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    )
     return certificate.public_bytes(serialization.Encoding.PEM), pem_key
 
 
@@ -206,7 +223,10 @@ def _distributions(config: EnvironmentConfig, endpoint: str) -> dict[str, str]:
                     "CallerReference": f"{config.project}-{config.name}-{distribution_id}",
                     "Comment": bucket,
                     "Enabled": True,
-                    "Origins": {"Quantity": 1, "Items": [{"Id": bucket, "DomainName": origin, "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
+                    "Origins": {
+                        "Quantity": 1,
+                        "Items": [{"Id": bucket, "DomainName": origin, "S3OriginConfig": {"OriginAccessIdentity": ""}}],
+                    },
                     "DefaultCacheBehavior": {
                         "TargetOriginId": bucket,
                         "ViewerProtocolPolicy": "redirect-to-https",
@@ -216,4 +236,4 @@ def _distributions(config: EnvironmentConfig, endpoint: str) -> dict[str, str]:
                 "Tags": {"Items": [_custom_id(distribution_id)]},
             }
         )
-    return {distribution_id: bucket for distribution_id, bucket in wanted.items()}
+    return dict(wanted)

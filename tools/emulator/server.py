@@ -208,7 +208,7 @@ def serve(host: str, port: int) -> None:
 
     server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
 
-    def shutdown(signum, frame):  # noqa: ARG001
+    def shutdown(signum, frame):
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, shutdown)

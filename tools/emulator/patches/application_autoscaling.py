@@ -43,7 +43,9 @@ def scalable_target_tags() -> None:
         body = original_register(self)
         tags = self._get_param("Tags") or {}
         if tags:
-            _tags(self.applicationautoscaling_backend).setdefault(json.loads(body)["ScalableTargetARN"], {}).update(tags)
+            _tags(self.applicationautoscaling_backend).setdefault(json.loads(body)["ScalableTargetARN"], {}).update(
+                tags
+            )
         return body
 
     def list_tags_for_resource(self) -> str:

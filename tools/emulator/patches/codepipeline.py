@@ -64,9 +64,13 @@ def role_trust_with_service_lists() -> None:
     def statements_one_service_each(document: dict) -> dict:
         expanded = []
         for statement in document.get("Statement", []):
-            services = statement.get("Principal", {}).get("Service") if isinstance(statement.get("Principal"), dict) else None
+            services = (
+                statement.get("Principal", {}).get("Service") if isinstance(statement.get("Principal"), dict) else None
+            )
             if isinstance(services, list):
-                expanded += [{**statement, "Principal": {**statement["Principal"], "Service": service}} for service in services]
+                expanded += [
+                    {**statement, "Principal": {**statement["Principal"], "Service": service}} for service in services
+                ]
             else:
                 expanded.append(statement)
         return {**document, "Statement": expanded}

@@ -52,7 +52,9 @@ def _wanting(kind: str, wanted: str | None) -> Iterator[None]:
         _slot(kind).reset(token)
 
 
-def _id_source(kind: str, original: Callable[..., str], shape: Callable[[str], str] = lambda v: v) -> Callable[..., str]:
+def _id_source(
+    kind: str, original: Callable[..., str], shape: Callable[[str], str] = lambda v: v
+) -> Callable[..., str]:
     def generate(*args, **kwargs) -> str:
         wanted = _slot(kind).get()
         if wanted:
@@ -115,7 +117,11 @@ def acm_custom_arn() -> None:
         wanted = _slot("acm").get()
         if wanted:
             _slot("acm").set(None)
-            return wanted if wanted.startswith("arn:") else original(account_id, region_name).rsplit("/", 1)[0] + "/" + wanted
+            return (
+                wanted
+                if wanted.startswith("arn:")
+                else original(account_id, region_name).rsplit("/", 1)[0] + "/" + wanted
+            )
         return original(account_id, region_name)
 
     models.make_arn_for_certificate = make_arn

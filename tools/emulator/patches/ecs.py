@@ -32,7 +32,8 @@ def service_keeps_settings() -> None:
 
     def create_service(self):
         result = original(self)
-        service = self.ecs_backend.services[f"{self.ecs_backend._get_cluster(self._get_param('cluster', 'default')).name}:{self._get_param('serviceName')}"]
+        cluster = self.ecs_backend._get_cluster(self._get_param("cluster", "default"))
+        service = self.ecs_backend.services[f"{cluster.name}:{self._get_param('serviceName')}"]
         for setting in ECHOED_SERVICE_SETTINGS:
             value = self._get_param(setting)
             if value is not None:

@@ -85,7 +85,9 @@ def replication_group_member_clusters() -> None:
             cluster.at_rest_encryption_enabled = group.at_rest_encryption_enabled
             cluster.auth_token_enabled = group.auth_token_enabled
             cluster.transit_encryption_mode = group.transit_encryption_mode
-            cluster.security_groups = [{"SecurityGroupId": sg, "Status": "active"} for sg in group.security_group_ids or []]
+            cluster.security_groups = [
+                {"SecurityGroupId": sg, "Status": "active"} for sg in group.security_group_ids or []
+            ]
             self.cache_clusters[cluster.cache_cluster_id] = cluster
         return group
 
@@ -105,7 +107,11 @@ def replication_group_deletion_completes() -> None:
     original = ElastiCacheBackend.delete_replication_group
 
     def delete_replication_group(self, replication_group_id, retain_primary_cluster):
-        members = list(self.replication_groups[replication_group_id].member_clusters) if replication_group_id in self.replication_groups else []
+        members = (
+            list(self.replication_groups[replication_group_id].member_clusters)
+            if replication_group_id in self.replication_groups
+            else []
+        )
         group = original(self, replication_group_id, retain_primary_cluster)
         del self.replication_groups[replication_group_id]
         for member in members:

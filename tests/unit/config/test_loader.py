@@ -1,0 +1,206 @@
+"""Bad environment files fail with one message that names the file and the field."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from config import ConfigError, load_environment, load_environments
+from config.loader import DEFAULTS_FILE, ENVIRONMENTS_DIR, merge
+from config.schema import ENVIRONMENT_NAMES
+from tools.paths import REPO_ROOT
+
+
+def write_env(tmp_path: Path, name: str, edit) -> Path:
+    """Copy the real environment files into tmp_path, applying `edit` to `name`'s data."""
+    directory = tmp_path / "environments"
+    directory.mkdir()
+    for path in ENVIRONMENTS_DIR.glob("*.toml"):
+        shutil.copy(path, directory / path.name)
+    data = tomllib.loads((directory / f"{name}.toml").read_text())
+    edit(data)
+    (directory / f"{name}.toml").write_text(to_toml(data))
+    shutil.copy(DEFAULTS_FILE, tmp_path / "defaults.toml")
+    return directory
+
+
+def to_toml(data: dict, prefix: str = "") -> str:
+    """Enough of a TOML writer for our files (tables, arrays of tables, scalars and arrays)."""
+    import json
+
+    scalars, tables, table_arrays = [], [], []
+    for key, value in data.items():
+        if isinstance(value, dict):
+            tables.append((key, value))
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            table_arrays.append((key, value))
+        else:
+            scalars.append(f"{key} = {json.dumps(value)}")
+    text = "\n".join(scalars) + "\n"
+    for key, value in tables:
+        name = f"{prefix}{key}"
+        text += f"\n[{name}]\n" + to_toml(value, prefix=f"{name}.")
+    for key, items in table_arrays:
+        for item in items:
+            text += f"\n[[{prefix}{key}]]\n" + to_toml(item, prefix=f"{prefix}{key}.")
+    return text
+
+
+def load_edited(tmp_path: Path, name: str, edit):
+    directory = write_env(tmp_path, name, edit)
+    return load_environment(name, directory=directory, defaults=tmp_path / "defaults.toml")
+
+
+def set_path(path: str, value):
+    def edit(data: dict) -> None:
+        *parents, leaf = path.split(".")
+        node = data
+        for part in parents:
+            node = node.setdefault(part, {})
+        if value is DELETE:
+            del node[leaf]
+        else:
+            node[leaf] = value
+
+    return edit
+
+
+DELETE = object()
+
+
+def test_every_real_environment_file_is_valid():
+    configs = load_environments()
+    assert [c.name for c in configs] == list(ENVIRONMENT_NAMES)
+
+
+@pytest.mark.parametrize(
+    ("env", "path", "value", "field", "fragment"),
+    [
+        ("prod", "account_id", DELETE, "account_id", "Field required"),
+        ("prod", "fargate.desired_count", "two", "fargate.desired_count", "valid integer"),
+        ("prod", "urls.backend", "api.dailydesk.com", "urls.backend", "not an https:// URL"),
+        (
+            "prod",
+            "certificate_arn",
+            "arn:aws:acm:us-east-1:444455556666:cert/x",
+            "certificate_arn",
+            "ACM certificate ARN",
+        ),
+        ("prod", "network.vpc_id", "vpc-XYZ", "network.vpc_id", "VPC ID"),
+        ("prod", "rds.security_group_id", "sg-123", "rds.security_group_id", "security group ID"),
+        (
+            "prod",
+            "hosting.apps.web.distribution_id",
+            "not-an-id",
+            "hosting.apps.web.distribution_id",
+            "CloudFront distribution ID",
+        ),
+        (
+            "prod",
+            "fargate.auto_scaling.min_capacity",
+            9,
+            "fargate.auto_scaling",
+            "min_capacity (9) is above max_capacity (8)",
+        ),
+        ("prod", "fargate.memory", 1024, "fargate", "Fargate does not accept cpu 1024 with memory 1024"),
+        ("prod", "fargate.cpu", 300, "fargate", "cpu 300 is not a Fargate size"),
+        ("prod", "redis.cache_clusters", 1, "redis", "automatic_failover needs at least 2"),
+        ("prod", "logs.retention_days", 10, "logs", "retention_days 10 is not a CloudWatch value"),
+        ("prod", "unknown_key", "x", "unknown_key", "Extra inputs are not permitted"),
+        ("prod", "state.backend", "gcs", "state", "does not match any of the expected tags"),
+        ("prod", "emulator", {"port": 4566}, "(top level)", "belongs to the local environment"),
+        ("local", "emulator.host", "10.0.0.1", "emulator.host", "127.0.0.1"),
+        (
+            "prod",
+            "pipelines.connection_arn",
+            "arn:aws:codestar-connections:us-east-1:111111111111:connection/0b7e3c1d-2a4f-4e6b-8c9d-1e2f3a4b5c6d",
+            "(top level)",
+            "pipelines.connection_arn belongs to 111111111111/us-east-1",
+        ),
+        ("prod", "name", "staging", "name", "must be 'prod'"),
+    ],
+)
+def test_bad_value_is_reported_with_file_and_field(tmp_path, env, path, value, field, fragment):  # noqa: PLR0917 (parametrised)
+    with pytest.raises(ConfigError) as caught:
+        load_edited(tmp_path, env, set_path(path, value))
+    message = str(caught.value)
+    assert f"environments/{env}.toml: {field}" in message.replace(str(tmp_path) + "/", "")
+    assert fragment in message
+
+
+@pytest.mark.parametrize(
+    ("schedule", "fragment"),
+    [
+        ("cron(0 3 * * * *)", "exactly one of day-of-month and day-of-week must be '?'"),
+        ("cron(0 3 * *)", "cron needs 6 fields"),
+        ("cron(75 3 * * ? *)", "minutes value 75 is out of range"),
+        ("rate(1 minutes)", "singular unit"),
+        ("rate(0 minutes)", "at least 1"),
+        ("every 5 minutes", "not an EventBridge schedule"),
+    ],
+)
+def test_bad_schedule_names_the_job(tmp_path, schedule, fragment):
+    def edit(data: dict) -> None:
+        data["jobs"] = [
+            {"name": "reset-queue", "schedule": schedule, "path": "/api/x", "secret": "technician-scheduler"}
+        ]
+
+    with pytest.raises(ConfigError) as caught:
+        load_edited(tmp_path, "prod", edit)
+    assert "prod.toml: jobs[0].schedule" in str(caught.value)
+    assert fragment in str(caught.value)
+
+
+def test_unknown_environment_is_named():
+    with pytest.raises(ConfigError, match="unknown environment 'qa': known environments are dev, staging, prod, local"):
+        load_environment("qa")
+
+
+def test_every_failing_field_is_listed_at_once(tmp_path):
+    def edit(data: dict) -> None:
+        data["account_id"] = "12"
+        data["urls"]["frontend"] = "ftp://x"
+
+    with pytest.raises(ConfigError) as caught:
+        load_edited(tmp_path, "prod", edit)
+    assert "prod.toml: account_id" in str(caught.value)
+    assert "prod.toml: urls.frontend" in str(caught.value)
+
+
+def test_derived_values_are_computed_not_repeated():
+    prod = load_environment("prod")
+    assert prod.node_image_repository_uri == "444455556666.dkr.ecr.us-east-1.amazonaws.com/dailydesk-node-base"
+    assert prod.parameter_prefix == "/dailydesk/prod"
+
+
+def test_tables_merge_and_arrays_replace():
+    assert merge({"a": {"x": 1, "y": 2}, "l": [1, 2]}, {"a": {"y": 3}, "l": [9]}) == {"a": {"x": 1, "y": 3}, "l": [9]}
+
+
+def test_emulator_port_override_only_reaches_the_emulator_environment(monkeypatch):
+    monkeypatch.setenv("DAILYDESK_EMULATOR_PORT", "4999")
+    assert load_environment("local").emulator.endpoint == "http://127.0.0.1:4999"
+    assert load_environment("prod").emulator is None
+
+
+def test_bad_file_fails_synth_before_anything_is_written(tmp_path):
+    """End to end through main.py: exit 1, one message naming file and field, no cdktf.out."""
+    directory = write_env(tmp_path, "staging", set_path("fargate.memory", 3000))
+    outdir = tmp_path / "cdktf.out"
+    result = subprocess.run(
+        [sys.executable, "main.py"],
+        cwd=REPO_ROOT,
+        env={**__import__("os").environ, "DAILYDESK_CONFIG_DIR": str(directory.parent), "CDKTF_OUTDIR": str(outdir)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "staging.toml: fargate: Fargate does not accept cpu 512 with memory 3000" in result.stderr
+    assert not outdir.exists()

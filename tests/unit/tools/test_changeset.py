@@ -1,0 +1,290 @@
+"""The change set and the guard, on real `terraform show -json` plans of parent-local
+recorded against the emulator (tests/fixtures/plans/README.md says how)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.synth import resources
+from tools import changeset
+from tools.changeset import (
+    ADD,
+    EXIT_BLOCKED,
+    EXIT_CHANGES,
+    EXIT_NO_CHANGES,
+    MODIFY,
+    REMOVE,
+    REPLACE,
+    construct_paths,
+    parse_plan,
+    render,
+)
+from tools.paths import REPO_ROOT
+from workspace.protection import STATEFUL_RESOURCE_TYPES
+
+PLANS = REPO_ROOT / "tests" / "fixtures" / "plans"
+CPU_TARGET = "aws_ssm_parameter.parameters_fargate_auto_scaling_cpu_target_percent_FFFD3CA0"
+DESIRED_COUNT = "aws_ssm_parameter.parameters_fargate_desired_count_DC210517"
+RENAMED = "aws_ssm_parameter.parameters_jwt_expire_6FF993E9"
+REMOVED = "aws_ssm_parameter.parameters_gsm_base_url_91B96F33"
+
+
+def recorded(name: str) -> dict:
+    return json.loads((PLANS / f"parent-local-{name}.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def paths(synthesized) -> dict[str, str]:
+    return construct_paths(synthesized["parent-local"])
+
+
+def by_address(cs: changeset.ChangeSet) -> dict[str, changeset.ResourceChange]:
+    return {c.address: c for c in cs.changes}
+
+
+def test_no_op_plan_is_an_empty_change_set(paths):
+    cs = parse_plan("parent-local", recorded("noop"), paths=paths)
+    assert cs.changes == ()
+    assert cs.output_changes == ()
+    assert cs.exit_code == EXIT_NO_CHANGES
+    assert render(cs) == "Change set for parent-local: no resource changes"
+
+
+def test_first_plan_adds_every_resource_with_its_construct_path(paths, synthesized):
+    cs = parse_plan("parent-local", recorded("add"), paths=paths)
+    stack = synthesized["parent-local"]
+    expected = sum(len(items) for items in stack["resource"].values())
+    assert expected == 48  # 46 CDK parameters, the KMS key and its alias
+    assert len(cs.changes) == expected
+    assert {c.action for c in cs.changes} == {ADD}
+    assert all(c.physical_id is None for c in cs.changes)
+    email = by_address(cs)["aws_ssm_parameter.parameters_admin_email_A7DF1126"]
+    assert email.logical_id == "parent-local/parameters/admin_email"
+    assert email.type == "aws_ssm_parameter"
+    # Additions are never blocked, stateful or not.
+    assert cs.blocked == ()
+    assert cs.exit_code == EXIT_CHANGES
+    assert cs.counts()[ADD] == 48
+
+
+def test_in_place_change_is_modify_with_the_changed_attribute_only(paths):
+    cs = parse_plan("parent-local", recorded("modify"), paths=paths)
+    rows = by_address(cs)
+    assert sorted(rows) == [CPU_TARGET, DESIRED_COUNT]
+    cpu = rows[CPU_TARGET]
+    assert cpu.action == MODIFY
+    assert cpu.logical_id == "parent-local/parameters/fargate_auto_scaling_cpu_target_percent"
+    assert cpu.physical_id == "/dailydesk/local/fargate/auto-scaling/cpu-target-percent"
+    # `version` and `insecure_value` are computed, "known after apply" on every update: not the change.
+    assert cpu.changed == ("value",)
+    assert cpu.forces_replacement == ()
+    assert rows[DESIRED_COUNT].changed == ("value",)
+    assert cs.output_changes == ("parameter_values",)
+    assert cs.blocked == ()
+    assert cs.exit_code == EXIT_CHANGES
+
+
+def test_rename_is_replace_and_a_dropped_resource_is_remove(paths):
+    cs = parse_plan("parent-local", recorded("replace_remove"), paths=paths)
+    rows = by_address(cs)
+    assert sorted(rows) == [REMOVED, RENAMED]
+    renamed = rows[RENAMED]
+    assert renamed.action == REPLACE
+    assert renamed.forces_replacement == ("name",)
+    assert renamed.reason == "replace_because_cannot_update"
+    assert renamed.physical_id == "/dailydesk/local/jwt-expire"
+    assert "name" in renamed.changed
+    removed = rows[REMOVED]
+    assert removed.action == REMOVE
+    assert removed.physical_id == "/dailydesk/local/gsm/base-url"
+    assert removed.reason == "delete_because_no_resource_config"
+    # The recorded plan dropped it from a copy of this synth, so the synth still names it...
+    assert removed.logical_id == "parent-local/parameters/gsm_base_url"
+    # ...but a plan read without the synth that had it names it by its address.
+    assert by_address(parse_plan("parent-local", recorded("replace_remove")))[REMOVED].logical_id == REMOVED
+    assert [c.action for c in cs.changes] == [REMOVE, REPLACE]
+
+
+def test_guard_blocks_unnamed_removal_and_replacement_of_stateful_resources(paths):
+    cs = parse_plan("parent-local", recorded("replace_remove"), paths=paths)
+    assert {c.address for c in cs.blocked} == {RENAMED, REMOVED}
+    assert cs.exit_code == EXIT_BLOCKED
+    text = render(cs)
+    assert "BLOCKED: this plan destroys or replaces 2 stateful resource(s)" in text
+    assert f"--allow {RENAMED}" in text and f"--allow {REMOVED}" in text
+
+
+def test_guard_needs_every_guarded_address_named(paths):
+    one = parse_plan("parent-local", recorded("replace_remove"), paths=paths, allowed=[RENAMED])
+    assert [c.address for c in one.blocked] == [REMOVED]
+    assert one.exit_code == EXIT_BLOCKED
+    both = parse_plan("parent-local", recorded("replace_remove"), paths=paths, allowed=[RENAMED, REMOVED])
+    assert both.blocked == ()
+    assert both.exit_code == EXIT_CHANGES
+    assert f"allowed by the operator: Replace {RENAMED}" in render(both)
+
+
+def test_guard_reads_the_one_list_in_protection(paths, monkeypatch):
+    monkeypatch.setattr(changeset, "STATEFUL_RESOURCE_TYPES", frozenset({"aws_kms_key"}))
+    cs = parse_plan("parent-local", recorded("replace_remove"), paths=paths)
+    assert cs.blocked == ()
+    assert cs.exit_code == EXIT_CHANGES
+
+
+def test_guarded_types_cover_the_stateful_resources_of_the_issue():
+    assert {
+        "aws_elasticache_replication_group",
+        "aws_lb",
+        "aws_ecr_repository",
+        "aws_cloudwatch_log_group",
+        "aws_ssm_parameter",
+        "aws_s3_bucket",
+        "aws_kms_key",
+    } <= STATEFUL_RESOURCE_TYPES
+
+
+@pytest.mark.parametrize(("stack", "prevent"), [("parent-prod", True), ("parent-local", False)])
+def test_stateful_resources_carry_prevent_destroy_from_config(synthesized, stack, prevent):
+    parameters = resources(synthesized[stack], "aws_ssm_parameter")
+    assert parameters
+    assert {p["lifecycle"]["prevent_destroy"] for p in parameters.values()} == {prevent}
+    key = next(iter(resources(synthesized[stack], "aws_kms_key").values()))
+    assert key["lifecycle"]["prevent_destroy"] is prevent
+
+
+def test_table_has_one_row_per_change_with_action_path_type_and_physical_id(paths):
+    lines = render(parse_plan("parent-local", recorded("modify"), paths=paths)).splitlines()
+    assert lines[0] == "Change set for parent-local: 2 modify"
+    assert lines[1].split()[:3] == ["Action", "Logical", "ID"]
+    row = next(line for line in lines if "cpu_target_percent" in line).split()
+    assert row == [
+        "Modify",
+        "parent-local/parameters/fargate_auto_scaling_cpu_target_percent",
+        "aws_ssm_parameter",
+        "/dailydesk/local/fargate/auto-scaling/cpu-target-percent",
+        "value",
+    ]
+
+
+def test_values_never_reach_the_output(paths):
+    # The plan holds the old and new values (70 -> 60); the change set names attributes only.
+    cs = parse_plan("parent-local", recorded("modify"), paths=paths)
+    text = render(cs) + json.dumps(cs.to_dict())
+    assert '"60"' not in text and '"70"' not in text
+
+
+def test_json_document_and_exit_code_of_main(tmp_path, monkeypatch, paths):
+    plans = {"parent-local": recorded("modify"), "frontend-local": recorded("replace_remove")}
+
+    def fake_plan_stack(stack_dir: Path, *, allowed=()):
+        return parse_plan(stack_dir.name, plans[stack_dir.name], paths=paths, allowed=allowed)
+
+    monkeypatch.setattr(changeset, "plan_stack", fake_plan_stack)
+    out = tmp_path / "changes.json"
+    code = changeset.main(
+        ["parent-local", "frontend-local", "--skip-synth", "--outdir", str(tmp_path), "--json", str(out)]
+    )
+    assert code == EXIT_BLOCKED
+    document = json.loads(out.read_text())
+    assert [d["stack"] for d in document] == ["parent-local", "frontend-local"]
+    assert document[0]["status"] == "changes"
+    assert document[0]["counts"][MODIFY] == 2
+    cpu = next(c for c in document[0]["changes"] if c["address"] == CPU_TARGET)
+    assert cpu | {"reason": None} == {
+        "action": "Modify",
+        "address": CPU_TARGET,
+        "logical_id": "parent-local/parameters/fargate_auto_scaling_cpu_target_percent",
+        "type": "aws_ssm_parameter",
+        "physical_id": "/dailydesk/local/fargate/auto-scaling/cpu-target-percent",
+        "changed": ["value"],
+        "forces_replacement": [],
+        "reason": None,
+        "guarded": False,
+        "blocked": False,
+    }
+    assert document[1]["status"] == "blocked"
+    assert {c["address"] for c in document[1]["changes"] if c["blocked"]} == {RENAMED, REMOVED}
+
+
+def test_unknown_stack_is_an_error(capsys):
+    assert changeset.main(["nope-prod", "--skip-synth"]) == changeset.EXIT_ERROR
+    assert "unknown stack" in capsys.readouterr().err
+
+
+# ------------------------------------------------ make diff / make deploy of a real environment
+
+
+@pytest.fixture
+def runner(monkeypatch, paths):
+    """workspace_runner with credentials present, synth and terraform replaced by recordings."""
+    from tools import cdktf_cli, preflight, workspace_runner
+
+    calls: dict[str, list] = {"synth": [], "apply": []}
+    chosen: dict[str, str] = {}
+    monkeypatch.setattr(workspace_runner, "missing_credentials", lambda config: [])
+    # The preflight (tools/preflight.py, run before a deploy) has its own tests: here it passes.
+    monkeypatch.setattr(preflight, "main", lambda argv: 0)
+    monkeypatch.setattr(cdktf_cli, "run", lambda args, **kw: calls["synth"].append((args, kw)))
+    monkeypatch.setattr(
+        changeset,
+        "plan_stack",
+        lambda stack_dir, *, allowed=(): parse_plan(
+            stack_dir.name, recorded(chosen["plan"]), paths=paths, allowed=allowed
+        ),
+    )
+    monkeypatch.setattr(
+        changeset.terraform,
+        "apply_saved_plan",
+        lambda stack_dir, plan_file: calls["apply"].append((stack_dir.name, plan_file)) or 0,
+    )
+
+    def run(plan: str, *argv: str) -> tuple[int, dict]:
+        chosen["plan"] = plan
+        return workspace_runner.main(list(argv)), calls
+
+    return run
+
+
+def test_deploy_of_a_real_environment_applies_the_reviewed_plan(runner, capsys):
+    code, calls = runner("modify", "deploy", "parent-prod")
+    assert code == 0
+    assert calls["synth"][0][0] == ["synth"] and calls["synth"][0][1]["environments"] == ["prod"]
+    assert calls["apply"] == [("parent-prod", "tfplan")]
+    assert "Change set for parent-prod: 2 modify" in capsys.readouterr().out
+
+
+def test_deploy_stops_when_the_guard_blocks(runner, capsys):
+    code, calls = runner("replace_remove", "deploy", "parent-prod")
+    assert code == EXIT_BLOCKED
+    assert calls["apply"] == []
+    assert "not applied: the guard blocked this plan" in capsys.readouterr().err
+
+
+def test_deploy_goes_ahead_when_the_operator_names_each_guarded_resource(runner):
+    code, calls = runner("replace_remove", "deploy", "parent-prod", "--allow", RENAMED, "--allow", REMOVED)
+    assert code == 0
+    assert calls["apply"] == [("parent-prod", "tfplan")]
+
+
+def test_diff_never_applies(runner):
+    code, calls = runner("modify", "diff", "parent-prod")
+    assert code == EXIT_CHANGES
+    assert calls["apply"] == []
+
+
+def test_deploy_without_changes_applies_nothing(runner):
+    code, calls = runner("noop", "deploy", "parent-prod")
+    assert code == 0
+    assert calls["apply"] == []
+
+
+def test_credentials_are_checked_before_any_plan(monkeypatch, capsys):
+    from tools import workspace_runner
+
+    monkeypatch.setattr(workspace_runner, "missing_credentials", lambda config: ["no AWS credentials"])
+    monkeypatch.setattr(changeset, "plan_stack", lambda *a, **k: pytest.fail("planned without credentials"))
+    assert workspace_runner.main(["deploy", "backend-prod"]) == 2
+    assert "no AWS credentials" in capsys.readouterr().err

@@ -1,0 +1,170 @@
+"""The preflight table is derived from the catalogue and the environment config (no second
+list), and each check turns AWS answers into the right row without ever printing a value."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+from config import load_environment
+from config.schema import ENVIRONMENT_NAMES
+from tools import preflight
+from workspace import catalogue
+from workspace.naming import Namer
+
+
+@pytest.mark.parametrize("name", ENVIRONMENT_NAMES)
+def test_table_is_derived_from_the_catalogue_and_the_config(name):
+    config = load_environment(name)
+    namer = Namer(config.project, config.name)
+    table = [(r.item, r.kind) for r in preflight.requirements(config)]
+    expected = [
+        (f"{config.account_id}/{config.region}", "AWS account"),
+        *((namer.parameter(p.name), "SSM parameter (SecureString)") for p in catalogue.manual_parameters()),
+        *((s.name, "secret (JSON)") for s in catalogue.SECRETS),
+        (config.network.vpc_id, "VPC"),
+        *((s, "subnet (public)") for s in config.network.public_subnet_ids),
+        *((s, "subnet (private)") for s in config.network.private_subnet_ids),
+        (config.rds.security_group_id, "security group (RDS)"),
+        (config.certificate_arn, "ACM certificate"),
+        (config.pipelines.connection_arn, "CodeStar connection"),
+        *((v, f"S3 bucket ({k})") for k, v in config.hosting.buckets().items()),
+        *((v, f"CloudFront distribution ({k})") for k, v in config.hosting.distributions().items()),
+    ]
+    assert table == expected
+    assert len(table) == 1 + 9 + 2 + 1 + 6 + 1 + 1 + 1 + 4 + 3
+
+
+class Fake:
+    """A boto3 client answering from a dict of operation -> response (or exception)."""
+
+    def __init__(self, **answers) -> None:
+        self.answers, self.calls = answers, []
+
+    def __getattr__(self, operation):
+        def call(**kwargs):
+            self.calls.append(operation)
+            answer = self.answers[operation]
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+
+        return call
+
+
+def error(code: str) -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": "m"}}, "Op")
+
+
+def row_for(config, clients: dict, item: str, read_secret_keys: bool = False) -> preflight.Row:
+    requirement = next(r for r in preflight.requirements(config, read_secret_keys) if r.item == item)
+    return requirement.check(preflight.Clients(config, overrides=clients))
+
+
+@pytest.fixture
+def prod():
+    return load_environment("prod")
+
+
+def test_parameter_rows(prod):
+    name = Namer(prod.project, prod.name).parameter("jwt-secret")
+    ready = row_for(
+        prod, {"ssm": Fake(describe_parameters={"Parameters": [{"Type": "SecureString", "Version": 3}]})}, name
+    )
+    assert (ready.status, ready.detail) == ("ready", "SecureString, version 3")
+    wrong = row_for(prod, {"ssm": Fake(describe_parameters={"Parameters": [{"Type": "String"}]})}, name)
+    assert (wrong.status, wrong.detail) == ("unusable", "type is String, expected SecureString")
+    missing = row_for(prod, {"ssm": Fake(describe_parameters={"Parameters": []})}, name)
+    assert missing.status == "missing"
+    assert missing.fix == (
+        f"aws ssm put-parameter --region us-east-1 --name {name} --type SecureString "
+        "--description 'Secret key for JWT signing' --value <value>"
+    )
+
+
+def test_secret_rows_name_keys_never_values(prod):
+    value = "sk-THIS-MUST-NEVER-BE-PRINTED"
+    current = {"VersionIdsToStages": {"v1": ["AWSCURRENT"]}}
+    good = Fake(describe_secret=current, get_secret_value={"SecretString": json.dumps({"x-api-key": value})})
+    assert row_for(prod, {"secretsmanager": good}, "technician-scheduler", True).status == "ready"
+    wrong = Fake(describe_secret=current, get_secret_value={"SecretString": json.dumps({"other": value})})
+    row = row_for(prod, {"secretsmanager": wrong}, "technician-scheduler", True)
+    assert (row.status, row.detail) == ("unusable", "its JSON has no key 'x-api-key' (keys: other)")
+    plain = Fake(describe_secret=current, get_secret_value={"SecretString": value})
+    row = row_for(prod, {"secretsmanager": plain}, "technician-scheduler", True)
+    assert row.detail == "its value is not a JSON object (needs key 'x-api-key')"
+    deleted = Fake(describe_secret={"DeletedDate": "2026-01-01", **current})
+    assert row_for(prod, {"secretsmanager": deleted}, "technician-scheduler").status == "unusable"
+    missing = Fake(describe_secret=error("ResourceNotFoundException"))
+    assert row_for(prod, {"secretsmanager": missing}, "technician-scheduler").status == "missing"
+    rendered = preflight.render(
+        [row_for(prod, {"secretsmanager": s}, "technician-scheduler", True) for s in (good, wrong, plain)]
+    )
+    assert value not in rendered
+
+
+def test_secret_rows_read_no_value_by_default(prod):
+    current = {"VersionIdsToStages": {"v1": ["AWSCURRENT"]}}
+    no_value = Fake(describe_secret=current, get_secret_value=error("AccessDeniedException"))
+    row = row_for(prod, {"secretsmanager": no_value}, "technician-scheduler")
+    assert row.status == "ready"
+    assert row.detail == "has a current version (key 'x-api-key' not read: --read-secret-keys)"
+    stale = Fake(describe_secret={"VersionIdsToStages": {"v1": ["AWSPREVIOUS"]}})
+    assert row_for(prod, {"secretsmanager": stale}, "technician-scheduler").detail == "has no current version"
+
+
+def test_certificate_rows(prod):
+    arn = prod.certificate_arn
+    issued = {"Certificate": {"Status": "ISSUED", "DomainName": "*.dailydesk.com", "SubjectAlternativeNames": []}}
+    assert row_for(prod, {"acm": Fake(describe_certificate=issued)}, arn).status == "ready"
+    other = {"Certificate": {"Status": "ISSUED", "DomainName": "*.example.org"}}
+    assert (
+        row_for(prod, {"acm": Fake(describe_certificate=other)}, arn).detail
+        == "covers *.example.org, not dailydesk.com"
+    )
+    expired = {"Certificate": {"Status": "EXPIRED", "DomainName": "*.dailydesk.com"}}
+    assert row_for(prod, {"acm": Fake(describe_certificate=expired)}, arn).detail == "status EXPIRED"
+
+
+def test_connection_rows(prod):
+    arn = prod.pipelines.connection_arn
+    available = Fake(get_connection={"Connection": {"ConnectionStatus": "AVAILABLE", "ProviderType": "GitHub"}})
+    assert row_for(prod, {"codestar-connections": available}, arn).status == "ready"
+    pending = Fake(get_connection={"Connection": {"ConnectionStatus": "PENDING"}})
+    assert row_for(prod, {"codestar-connections": pending}, arn).status == "unusable"
+    # On AWS an unexpected server error is an error, never "not emulated".
+    broken = Fake(get_connection=error("500"))
+    assert row_for(prod, {"codestar-connections": broken}, arn).status == "error"
+
+
+def test_account_mismatch_and_access_denied(prod):
+    other = Fake(get_caller_identity={"Account": "111122223333"})
+    row = row_for(prod, {"sts": other}, "444455556666/us-east-1")
+    assert (row.status, row.detail) == ("unusable", "the credentials are for account 111122223333")
+    denied = Fake(describe_vpcs=error("UnauthorizedOperation"))
+    row = row_for(prod, {"ec2": denied}, prod.network.vpc_id)
+    assert row.status == "error" and "UnauthorizedOperation" in row.detail
+
+
+def test_render_and_exit_code():
+    rows = [
+        preflight.Row("a", "VPC", "ready", "available"),
+        preflight.Row("b", "secret (JSON)", "missing", "not found", "create it"),
+    ]
+    text = preflight.render(rows)
+    assert text.splitlines()[0].split() == ["ITEM", "KIND", "STATUS", "WHAT", "TO", "DO"]
+    assert "not found: create it" in text and text.endswith("1/2 ready, 1 not ready")
+    unchecked = preflight.render(
+        [
+            preflight.Row("a", "VPC", "ready", "available"),
+            preflight.Row("c", "CodeStar connection", preflight.NOT_EMULATED, "no API"),
+        ]
+    )
+    assert unchecked.endswith("1/2 ready, 1 not emulated")
+
+
+def test_unknown_environment_is_a_usage_error(capsys):
+    assert preflight.main(["--env", "qa"]) == 2
+    assert "unknown environment 'qa'" in capsys.readouterr().err

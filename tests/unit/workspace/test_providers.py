@@ -1,0 +1,39 @@
+"""Only the `local` environment talks to the emulator, and only on loopback."""
+
+from urllib.parse import urlparse
+
+import pytest
+
+from workspace.providers import EMULATED_SERVICES
+
+
+@pytest.mark.parametrize("layer", ["parent", "backend", "frontend"])
+def test_local_provider_points_every_endpoint_at_the_loopback_emulator(synthesized, layer):
+    (provider,) = synthesized[f"{layer}-local"]["provider"]["aws"]
+    (endpoints,) = provider["endpoints"]
+    assert set(endpoints) == set(EMULATED_SERVICES)
+    assert {urlparse(url).hostname for url in endpoints.values()} == {"127.0.0.1"}
+    assert provider["skip_requesting_account_id"] is False
+    assert provider["allowed_account_ids"] == ["123456789012"]
+
+
+@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+@pytest.mark.parametrize("layer", ["parent", "backend", "frontend"])
+def test_real_environments_never_use_endpoints_or_static_keys(synthesized, env, layer):
+    (provider,) = synthesized[f"{layer}-{env}"]["provider"]["aws"]
+    for setting in ("endpoints", "access_key", "secret_key", "skip_credentials_validation"):
+        assert setting not in provider
+    assert provider["region"] == "us-east-1"
+
+
+@pytest.mark.parametrize("env", ["dev", "staging", "prod", "local"])
+@pytest.mark.parametrize("layer", ["parent", "backend", "frontend"])
+def test_standard_tags_on_every_resource_through_default_tags(synthesized, env, layer):
+    (provider,) = synthesized[f"{layer}-{env}"]["provider"]["aws"]
+    (default_tags,) = provider["default_tags"]
+    assert {k: default_tags["tags"][k] for k in ("Project", "Environment", "Workspace", "ManagedBy")} == {
+        "Project": "dailydesk",
+        "Environment": env,
+        "Workspace": f"{layer}-{env}",
+        "ManagedBy": "cdktf",
+    }
