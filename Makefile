@@ -14,7 +14,7 @@ ALLOW_ARGS = $(foreach address,$(ALLOW),--allow $(address))
 ENV ?= local
 LOCAL_STACKS := parent-local backend-local frontend-local
 
-.PHONY: help setup synth diff deploy changeset test test-fast deploy-local destroy-local emulator-start emulator-stop preflight drift policy-scan lint
+.PHONY: help setup synth diff deploy changeset test test-fast lint snapshots deploy-local destroy-local emulator-start emulator-stop preflight drift policy-scan
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -61,11 +61,17 @@ emulator-start: setup ## start (or reuse) the AWS emulator on 127.0.0.1
 emulator-stop: setup ## stop the emulator started by emulator-start
 	@$(ENV_SH); $(PY) -m tools.emulator stop
 
-test: setup ## every test: synth, plan, policy scan and emulator tests
+test: setup lint ## lint and types, then every test: synth, plan, policy scan and emulator tests
 	@$(ENV_SH); $(PY) -m pytest
 
 test-fast: setup ## every test but the emulator ones
 	@$(ENV_SH); $(PY) -m pytest -m "not emulator"
+
+lint: setup ## ruff (lint + format check) and mypy (strict for config/, workspace/, constructs_lib/)
+	@$(ENV_SH); .venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy
+
+snapshots: setup ## rewrite tests/snapshots/ from the current synth (review the diff, commit it with the change)
+	@$(ENV_SH); $(PY) -m pytest -q tests/unit/stacks/test_snapshots.py --update-snapshots
 
 preflight: setup ## check the pre-existing world of one environment: make preflight ENV=prod [JSON=file]
 	@$(ENV_SH); $(PY) -m tools.preflight --env $(ENV) $(if $(JSON),--json $(JSON))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -24,7 +25,7 @@ class ConfigError(Exception):
     """A bad environment file. The message names the file and every failing field."""
 
 
-def _location(loc: tuple) -> str:
+def _location(loc: tuple[int | str, ...]) -> str:
     parts: list[str] = []
     for item in loc:
         if isinstance(item, int):
@@ -43,7 +44,7 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _read_toml(path: Path) -> dict:
+def _read_toml(path: Path) -> dict[str, Any]:
     display = _display(path)
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
@@ -53,7 +54,7 @@ def _read_toml(path: Path) -> dict:
         raise ConfigError(f"{display}: not valid TOML: {error}") from error
 
 
-def merge(base: dict, override: dict) -> dict:
+def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     """Tables merge key by key; any other value (arrays included) is replaced whole."""
     merged = dict(base)
     for key, value in override.items():

@@ -28,7 +28,7 @@ class Model(BaseModel):
 # --------------------------------------------------------------------------- field types
 
 
-def _pattern(regex: str, what: str):
+def _pattern(regex: str, what: str) -> AfterValidator:
     compiled = re.compile(regex)
 
     def check(value: str) -> str:
@@ -320,7 +320,7 @@ class Rds(Model):
 
 # The React apps the frontend pipeline builds and publishes: the one list of them.
 HostedAppName = Literal["web", "tablet", "booking"]
-HOSTED_APPS: tuple[str, ...] = get_args(HostedAppName)
+HOSTED_APPS: tuple[HostedAppName, ...] = get_args(HostedAppName)
 
 
 class HostedApp(Model):

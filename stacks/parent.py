@@ -8,6 +8,7 @@ from config.schema import EnvironmentConfig
 from constructs_lib.parent.ssm_parameters import ParameterSpec, SsmParameters, SsmParametersProps
 from stacks.base import WorkspaceStack
 from workspace import catalogue, layers
+from workspace.contracts import PARENT_CONTRACT
 from workspace.outputs import publish
 
 
@@ -42,7 +43,7 @@ class ParentStack(WorkspaceStack):
         )
         publish(
             self,
-            layers.PARENT.contract,
+            PARENT_CONTRACT,
             {
                 "parameter_prefix": config.parameter_prefix,
                 "parameter_arns": {p.name: catalogue.parameter_arn(config, namer, p.name) for p in catalogue.CATALOGUE},

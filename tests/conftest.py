@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -35,6 +35,12 @@ class Synthesized:
         return self.outdir / "stacks" / name
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-snapshots", action="store_true", help="write tests/snapshots/ from this synth (see test_snapshots)"
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # One private emulator port per test session, chosen before anything synthesizes, so
     # the `local` provider blocks of every synth in this process point at the session's
@@ -59,6 +65,25 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     outdir = tmp_path_factory.mktemp("repo") / "cdktf.out"
     build_app(App(outdir=str(outdir)), environments=["dev", "staging", "prod", "local"]).synth()
     return Synthesized(outdir)
+
+
+@pytest.fixture
+def make_stack(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., dict]:
+    """Synthesize one stack on its own, its environment's config changed by dotted paths:
+    `make_stack("backend", "local", **{"fargate.cpu": 512})` -> the parsed cdk.tf.json."""
+    from cdktf import App
+
+    from stacks.app import STACKS
+    from tests.configs import environment
+
+    def make(layer: str, env: str, **changes: object) -> dict:
+        outdir = tmp_path_factory.mktemp("repo") / "cdktf.out"
+        app = App(outdir=str(outdir))
+        stack = STACKS[layer](app, environment(env, **changes))
+        app.synth()
+        return json.loads((outdir / "stacks" / stack.node.id / "cdk.tf.json").read_text())
+
+    return make
 
 
 def free_port() -> int:

@@ -33,11 +33,6 @@ def body(stack: dict, block_type: str, path_suffix: str, *, data: bool = False) 
     return entry(stack, block_type, path_suffix, data=data)[1]
 
 
-def by_path(stack: dict, resource_type: str, path_suffix: str) -> dict:
-    """The resource of a type whose construct path ends in `path_suffix`."""
-    return body(stack, resource_type, path_suffix)
-
-
 def ref(stack: dict, block_type: str, path_suffix: str, attribute: str, *, data: bool = False) -> str:
     """The Terraform expression cdktf writes for an attribute of that resource."""
     key, _ = entry(stack, block_type, path_suffix, data=data)

@@ -3,6 +3,8 @@ environment only — the emulator endpoints. This is the only module that knows 
 
 from __future__ import annotations
 
+from typing import Any
+
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags, AwsProviderEndpoints
 from constructs import Construct
 
@@ -19,7 +21,7 @@ EMULATED_SERVICES = (
 
 
 def aws_provider(scope: Construct, *, config: EnvironmentConfig, tags: dict[str, str]) -> AwsProvider:
-    settings: dict = {
+    settings: dict[str, Any] = {
         "region": config.region,
         "allowed_account_ids": [config.account_id],
         "default_tags": [AwsProviderDefaultTags(tags=tags)],

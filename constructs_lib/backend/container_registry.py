@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from cdktf_cdktf_provider_aws.ecr_lifecycle_policy import EcrLifecyclePolicy
 from cdktf_cdktf_provider_aws.ecr_repository import (
@@ -28,7 +29,7 @@ class ContainerRegistryProps:
     untagged_expiry_days: int = DEFAULT_UNTAGGED_EXPIRY_DAYS
 
 
-def lifecycle_rules(keep_images: int, untagged_expiry_days: int) -> dict:
+def lifecycle_rules(keep_images: int, untagged_expiry_days: int) -> dict[str, Any]:
     """ECR lifecycle policy: untagged images expire first, then all but the newest `keep_images`."""
     return {
         "rules": [

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from cdktf import ITerraformDependable, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.appautoscaling_policy import (
@@ -76,7 +77,7 @@ class FargateServiceProps:
     container_name: str = DEFAULT_CONTAINER_NAME
 
 
-def container_definitions(props: FargateServiceProps) -> list[dict]:
+def container_definitions(props: FargateServiceProps) -> list[dict[str, Any]]:
     """The one container of the task (ECS container-definition JSON)."""
     return [
         {

@@ -16,6 +16,7 @@ from stacks.backend.delivery import compose_delivery
 from stacks.backend.jobs import compose_jobs
 from stacks.base import WorkspaceStack
 from workspace import layers
+from workspace.contracts import BACKEND_CONTRACT
 from workspace.outputs import ParentOutputs, publish
 
 
@@ -34,7 +35,7 @@ class BackendStack(WorkspaceStack):
         api, jobs, delivery = self.api, self.jobs.calls, self.delivery
         publish(
             self,
-            layers.BACKEND.contract,
+            BACKEND_CONTRACT,
             {
                 "alb_dns_name": api.load_balancer.dns_name,
                 "cluster_name": api.service.cluster.name,

@@ -24,7 +24,7 @@ class Jobs:
 
 def compose_jobs(stack: WorkspaceStack, parent: ParentOutputs, api: Api) -> Jobs:
     namer, config = stack.namer, stack.config
-    connections = {
+    connections: dict[str, ApiKeyConnection] = {
         name: ApiKeyConnection(
             stack,
             f"connection-{name}",

@@ -20,9 +20,9 @@ import boto3
 from cdktf import App
 
 import workspace as _workspace  # noqa: F401  (provider import shortcut first)
-from config import load_environment
 from config.schema import Emulator, EnvironmentConfig
 from stacks.parent import ParentStack
+from tests.configs import environment
 from tools import terraform
 
 STACK = "parent-local"
@@ -42,15 +42,7 @@ KEPT_PARAMETERS = (
 
 def local_config(**changes: object) -> EnvironmentConfig:
     """The `local` config with dotted-path changes: local_config(**{"fargate.desired_count": 2})."""
-    config = load_environment("local")
-    for dotted, value in changes.items():
-        config = _replace(config, dotted.split("."), value)
-    return config
-
-
-def _replace(model, path: list[str], value: object):
-    head, *rest = path
-    return model.model_copy(update={head: _replace(getattr(model, head), rest, value) if rest else value})
+    return environment("local", **changes)
 
 
 def trimmed(document: dict, kept: tuple[str, ...] = KEPT_PARAMETERS) -> dict:

@@ -82,3 +82,9 @@ def test_construct_ids_do_not_contain_the_environment(synthesized):
         for blocks in synthesized[f"backend-{env}"]["resource"].values():
             for logical_id in blocks:
                 assert env not in logical_id.lower().split("_")[0].split("-"), logical_id
+
+
+def test_the_task_size_comes_from_the_environment_file(make_stack):
+    stack = make_stack("backend", "local", **{"fargate.cpu": 512, "fargate.memory": 2048})
+    (task_definition,) = stack["resource"]["aws_ecs_task_definition"].values()
+    assert (task_definition["cpu"], task_definition["memory"]) == ("512", "2048")

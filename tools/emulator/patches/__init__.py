@@ -20,7 +20,6 @@ SERVICE_MODULES = (
     "elasticache",
     "codepipeline",
     "codebuild",
-    "sqs",
     "ecs",
     "ec2",
 )

@@ -30,8 +30,9 @@ def pipeline_metadata_timestamps() -> None:
 def pipeline_execution_timestamps() -> None:
     """ListPipelineExecutions returns `startTime`/`lastUpdateTime` as epoch numbers, as AWS does.
 
-    The deploy summary and operators read the latest execution of a pipeline; ISO strings
-    make the SDKs fail to parse the answer, as with the pipeline metadata.
+    Operators read a pipeline's executions (`aws codepipeline list-pipeline-executions`,
+    the tests' pipeline runs); ISO strings make the SDKs fail to parse the answer, as with
+    the pipeline metadata.
     """
     from moto.codepipeline.models import PipelineExecution
 

@@ -22,7 +22,8 @@ def service_keeps_settings() -> None:
     `enableExecuteCommand`, and DescribeServices returns them, as AWS does.
 
     The backend service sets a 60 s grace period (the ALB health check must not kill a
-    booting task), AZ rebalancing and the deployment circuit breaker; moto dropped them,
+    booting task), the deployment circuit breaker and ECS managed tags, and the provider
+    sends its defaults for AZ rebalancing and execute-command; moto dropped all of them,
     so every plan showed a diff on `aws_ecs_service`.
     """
     from botocore import xform_name
