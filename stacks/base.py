@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from cdktf import TerraformStack
+from cdktf import TerraformResource, TerraformStack
 from constructs import Construct
 
 from config.schema import EnvironmentConfig
@@ -14,7 +14,7 @@ from constructs_lib.delivery import deployment_notifications as notifications
 from constructs_lib.shared.artifact_bucket import MAX_BUCKET_NAME, ArtifactBucket, ArtifactBucketProps
 from workspace import catalogue
 from workspace.layers import Layer
-from workspace.naming import Namer
+from workspace.naming import Namer, logical_id
 from workspace.providers import aws_provider
 from workspace.state_backend import configure_backend
 
@@ -68,3 +68,14 @@ def pipeline_notification(
             topic_arn=topic_arn,
         ),
     )
+
+
+def renamed(construct: Construct, former_id: str) -> None:
+    """A `moved` block for every resource of `construct` (a child of its stack) from the
+    address it had when the construct was called `former_id`: the rename replaces nothing.
+    Keep the call until every environment has applied it; then it can go."""
+    for child in construct.node.find_all():
+        if isinstance(child, TerraformResource):
+            path = tuple(child.node.path.split("/")[1:])
+            assert path[0] == construct.node.id, f"{construct.node.path} is not a child of its stack"
+            child.move_from_id(f"{child.terraform_resource_type}.{logical_id((former_id, *path[1:]))}")

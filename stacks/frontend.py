@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from cdktf import TerraformOutput
 from constructs import Construct
 
 from config.schema import HOSTED_APPS, EnvironmentConfig
 from constructs_lib.delivery.codebuild_project import ParameterRef
 from constructs_lib.delivery.external_hosting import ExternalHosting, ExternalHostingProps, HostedApp
 from constructs_lib.delivery.frontend_pipeline import FrontendPipeline, FrontendPipelineProps
-from stacks.base import WorkspaceStack, pipeline_artifacts, pipeline_notification
+from stacks.base import WorkspaceStack, pipeline_artifacts, pipeline_notification, renamed
 from workspace import catalogue, layers
-from workspace.outputs import ParentOutputs
+from workspace.contracts import FRONTEND_CONTRACT
+from workspace.outputs import ParentOutputs, publish
 
 
 class FrontendStack(WorkspaceStack):
@@ -29,7 +29,9 @@ class FrontendStack(WorkspaceStack):
             "hosting",
             props=ExternalHostingProps(apps=tuple(self._hosted_app(app) for app in HOSTED_APPS)),
         )
-        self.artifacts = pipeline_artifacts(self, "artifacts", catalogue.FRONTEND_PIPELINE)
+        self.artifacts = pipeline_artifacts(self, "pipeline-artifacts", catalogue.FRONTEND_PIPELINE)
+        # Called `artifacts` before it had the backend's name: moved, not replaced.
+        renamed(self.artifacts, "artifacts")
         self.pipeline = FrontendPipeline(
             self,
             "pipeline",
@@ -67,12 +69,8 @@ class FrontendStack(WorkspaceStack):
         return HostedApp(app, self.parent.parameter_value(bucket), self.parent.parameter_value(distribution))
 
     def _outputs(self) -> None:
-        TerraformOutput(
-            self, "pipeline_name", value=self.pipeline.pipeline.name, description="Name of the frontend CodePipeline."
-        )
-        TerraformOutput(
+        publish(
             self,
-            "artifact_bucket",
-            value=self.artifacts.bucket.bucket,
-            description="S3 bucket holding the pipeline's artifacts.",
+            FRONTEND_CONTRACT,
+            {"pipeline_name": self.pipeline.pipeline.name, "pipeline_artifact_bucket": self.artifacts.bucket.bucket},
         )

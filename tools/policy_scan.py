@@ -8,8 +8,10 @@ options are not used (they are blanket: per check, for every resource); the acce
 exceptions are applied here, so a finding on a resource the file does not name fails the
 scan, and an entry that no longer matches a finding is reported as stale.
 
-Checkov crashes on `terraform.required_version` in Terraform JSON (checkov issue 7454), so
-each stack is scanned from a copy without that one key; nothing else is changed.
+Checkov 3.3.30 cannot parse two things of Terraform JSON: `terraform.required_version`
+(checkov issue 7454) and top-level `moved` blocks (a parsing error that scans nothing). So
+each stack is scanned from a copy without those two keys; neither configures a resource,
+and nothing else is changed.
 """
 
 from __future__ import annotations
@@ -104,11 +106,13 @@ def load_skips(path: Path = SKIPS_FILE) -> list[Skip]:
 
 
 def scan_copy(stack_dirs: Iterable[Path], target: Path) -> list[str]:
-    """Copy each stack's cdk.tf.json to target/<stack>/, without `terraform.required_version`."""
+    """Copy each stack's cdk.tf.json to target/<stack>/, without `terraform.required_version`
+    and `moved` (see the module docstring)."""
     names = []
     for stack_dir in stack_dirs:
         document = json.loads((stack_dir / "cdk.tf.json").read_text())
         document.get("terraform", {}).pop("required_version", None)
+        document.pop("moved", None)
         (target / stack_dir.name).mkdir(parents=True)
         (target / stack_dir.name / "cdk.tf.json").write_text(json.dumps(document))
         names.append(stack_dir.name)

@@ -58,3 +58,11 @@ BACKEND_CONTRACT = Contract(
         "pipeline_artifact_bucket": OutputSpec("S3 bucket holding the ecs-pipeline's artifacts."),
     },
 )
+
+FRONTEND_CONTRACT = Contract(
+    "frontend",
+    {
+        "pipeline_name": OutputSpec("Name of the frontend CodePipeline (source, build of the apps, publish)."),
+        "pipeline_artifact_bucket": OutputSpec("S3 bucket holding the frontend pipeline's artifacts."),
+    },
+)

@@ -9,24 +9,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workspace.contracts import BACKEND_CONTRACT, PARENT_CONTRACT, Contract
+from workspace.contracts import BACKEND_CONTRACT, FRONTEND_CONTRACT, PARENT_CONTRACT, Contract
 
 
 @dataclass(frozen=True)
 class Layer:
     """A workspace of every environment. `wave`: the deploy order; the layers of one wave
     read only the layers of earlier waves (through their contracts), so they deploy side by
-    side. `contract`: the named outputs other workspaces and tools read, if any."""
+    side. `contract`: the named outputs other workspaces and tools read."""
 
     name: str
     wave: int
     description: str
-    contract: Contract | None = None
+    contract: Contract
 
 
 PARENT = Layer("parent", 0, "the SSM parameter catalogue and the remote-state contract", PARENT_CONTRACT)
 BACKEND = Layer("backend", 1, "Fargate API, ALB, Redis, EventBridge jobs, ecs-pipeline, RDS link", BACKEND_CONTRACT)
-FRONTEND = Layer("frontend", 1, "the frontend CI pipeline over the external S3/CloudFront hosting")
+FRONTEND = Layer("frontend", 1, "the frontend CI pipeline over the external S3/CloudFront hosting", FRONTEND_CONTRACT)
 
 LAYERS: tuple[Layer, ...] = (PARENT, BACKEND, FRONTEND)
 BY_NAME: dict[str, Layer] = {layer.name: layer for layer in LAYERS}

@@ -21,18 +21,13 @@ from cdktf_cdktf_provider_aws.cloudwatch_event_target import (
     CloudwatchEventTargetDeadLetterConfig,
     CloudwatchEventTargetRetryPolicy,
 )
-from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
-    DataAwsIamPolicyDocument,
-    DataAwsIamPolicyDocumentStatement,
-    DataAwsIamPolicyDocumentStatementCondition,
-    DataAwsIamPolicyDocumentStatementPrincipals,
-)
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocument
 from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
 from constructs import Construct
 
 from constructs_lib.backend.api_key_secret import ApiKeySecret
-from constructs_lib.shared.iam import allow, service_role
+from constructs_lib.shared.iam import allow, service_role, statement
 from workspace.naming import MAX_IAM_ROLE_NAME, Namer
 
 EVENTS_SERVICE = "events.amazonaws.com"
@@ -72,6 +67,7 @@ class ApiKeyConnection(Construct):
 @dataclass(frozen=True)
 class ScheduledApiCallProps:
     namer: Namer
+    account_id: str
     job_name: str
     schedule: str
     endpoint: str
@@ -121,19 +117,12 @@ class ScheduledApiCall(Construct):
             self,
             "dead-letter-queue-policy-document",
             statement=[
-                DataAwsIamPolicyDocumentStatement(
-                    sid="FromThisRuleOnly",
-                    effect="Allow",
-                    actions=["sqs:SendMessage"],
-                    resources=[self.dead_letter_queue.arn],
-                    principals=[
-                        DataAwsIamPolicyDocumentStatementPrincipals(type="Service", identifiers=[EVENTS_SERVICE])
-                    ],
-                    condition=[
-                        DataAwsIamPolicyDocumentStatementCondition(
-                            test="ArnEquals", variable="aws:SourceArn", values=[self.rule.arn]
-                        )
-                    ],
+                statement(
+                    "FromThisRuleOnly",
+                    ["sqs:SendMessage"],
+                    [self.dead_letter_queue.arn],
+                    principals=[("Service", [EVENTS_SERVICE])],
+                    conditions=[("ArnEquals", "aws:SourceArn", [self.rule.arn])],
                 )
             ],
         )
@@ -143,6 +132,8 @@ class ScheduledApiCall(Construct):
             "role",
             name=p.namer.name(p.job_name, "invoke", max_len=MAX_IAM_ROLE_NAME),
             service=EVENTS_SERVICE,
+            account_id=p.account_id,
+            source_arns=(self.rule.arn,),
             description=f"EventBridge: invoke the {p.job_name} API destination",
             statements=[allow("InvokeDestination", ["events:InvokeApiDestination"], [self.destination.arn])],
         )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from constructs import Construct
 
-from constructs_lib.shared.iam import allow, service_role
+from constructs_lib.shared.iam import allow, in_region, service_role
 from workspace.naming import MAX_IAM_ROLE_NAME, Namer
 
 ECS_TASKS_SERVICE = "ecs-tasks.amazonaws.com"
@@ -45,19 +45,20 @@ class TaskRoles(Construct):
     def __init__(self, scope: Construct, id: str, *, props: TaskRolesProps) -> None:
         super().__init__(scope, id)
         p = props
-        # Only tasks of this account's ECS may assume the roles (confused-deputy guard).
-        trust = [("StringEquals", "aws:SourceAccount", [p.account_id])]
+        # Only ECS of this account, in this region, may assume the roles (confused-deputy guard).
+        tasks_of_this_account = (f"arn:{p.partition}:ecs:{p.region}:{p.account_id}:*",)
         via_ssm = [("StringEquals", "kms:ViaService", [f"ssm.{p.region}.amazonaws.com"])]
         self.execution_role = service_role(
             self,
             "execution-role",
             name=p.namer.name("api", "execution", max_len=MAX_IAM_ROLE_NAME),
             service=ECS_TASKS_SERVICE,
-            trust_conditions=trust,
+            account_id=p.account_id,
+            source_arns=tasks_of_this_account,
             description="ECS agent for the API tasks: image pull, logs, injected secrets",
             statements=[
-                # GetAuthorizationToken has no resource-level permission in IAM.
-                allow("EcrAuth", ["ecr:GetAuthorizationToken"], ["*"]),
+                # GetAuthorizationToken has no resource-level permission in IAM: this region only.
+                allow("EcrAuth", ["ecr:GetAuthorizationToken"], ["*"], [in_region(p.region)]),
                 allow(
                     "EcrPull",
                     ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
@@ -76,7 +77,8 @@ class TaskRoles(Construct):
             "task-role",
             name=p.namer.name("api", "task", max_len=MAX_IAM_ROLE_NAME),
             service=ECS_TASKS_SERVICE,
-            trust_conditions=trust,
+            account_id=p.account_id,
+            source_arns=tasks_of_this_account,
             description="The DailyDesk API at run time: its configuration, sales exports, its log stream",
             statements=[
                 allow(

@@ -20,13 +20,11 @@ from cdktf_cdktf_provider_aws.codebuild_project import (
     CodebuildProjectSource,
     CodebuildProjectVpcConfig,
 )
-from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
-    DataAwsIamPolicyDocumentStatement,
-    DataAwsIamPolicyDocumentStatementCondition,
-)
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocumentStatement
 from constructs import Construct
 
-from constructs_lib.shared.iam import account_service_role
+from constructs_lib.shared.artifact_bucket import ArtifactBucket
+from constructs_lib.shared.iam import allow, in_region, service_role
 from constructs_lib.shared.lifecycle import lifecycle
 
 BUILDSPEC_DIR = Path(__file__).resolve().parent / "buildspecs"
@@ -35,10 +33,10 @@ DEFAULT_COMPUTE_TYPE = "BUILD_GENERAL1_SMALL"
 DEFAULT_TIMEOUT_MINUTES = 30
 DEFAULT_QUEUED_TIMEOUT_MINUTES = 60
 
-# ENI management of a project in a VPC: these EC2 calls have no resource-level permissions.
+CODEBUILD_SERVICE = "codebuild.amazonaws.com"
+# What a project in a VPC looks up before creating its ENIs: describe calls have no
+# resource-level permissions in IAM.
 VPC_DESCRIBE_ACTIONS = (
-    "ec2:CreateNetworkInterface",
-    "ec2:DeleteNetworkInterface",
     "ec2:DescribeDhcpOptions",
     "ec2:DescribeNetworkInterfaces",
     "ec2:DescribeSecurityGroups",
@@ -106,8 +104,7 @@ class BuildProjectProps:
     account_id: str
     region: str
     partition: str
-    artifact_bucket_arn: str
-    artifact_key_arn: str
+    artifact_bucket: ArtifactBucket
     log_retention_days: int
     prevent_destroy: bool
     environment_variables: tuple[EnvironmentVariable, ...] = ()
@@ -124,11 +121,11 @@ class BuildProjectProps:
 
 
 class BuildProject(Construct):
-    """Creates a CodePipeline-sourced CodeBuild project (`project`) with its role (`role`,
-    trusted by codebuild.amazonaws.com from this account only), an inline policy scoped to
-    its log group, the artifact bucket and key, its parameters and `statements`, and a log
-    group `/aws/codebuild/<name>` (`log_group`). With `vpc`, the project runs in those
-    subnets and security groups and may create its ENIs only there.
+    """Creates a CodePipeline-sourced CodeBuild project (`project`) with its role (`role`, a
+    `ServiceRole` codebuild.amazonaws.com assumes for this project of this account only), an
+    inline policy scoped to its log group, the artifact bucket and key, its parameters and
+    `statements`, and a log group `/aws/codebuild/<name>` (`log_group`). With `vpc`, the
+    project runs in those subnets and security groups and may create its ENIs only there.
     """
 
     def __init__(self, scope: Construct, id: str, *, props: BuildProjectProps) -> None:
@@ -149,7 +146,7 @@ class BuildProject(Construct):
             service_role=self.role.arn,
             build_timeout=props.timeout_minutes,
             queued_timeout=props.queued_timeout_minutes,
-            encryption_key=props.artifact_key_arn,
+            encryption_key=props.artifact_bucket.key.arn,
             source=CodebuildProjectSource(
                 type="CODEPIPELINE", buildspec=terraform_literal(buildspec(props.buildspec_file))
             ),
@@ -180,75 +177,64 @@ class BuildProject(Construct):
                 else None
             ),
             # The role's policy must exist before the first build can use it.
-            depends_on=[self.role_policy],
+            depends_on=[self.role.policy],
         )
 
     def _define_role(self, props: BuildProjectProps) -> None:
-        self.assume_policy, self.role, self.policy, self.role_policy = account_service_role(
+        project_arn = f"arn:{props.partition}:codebuild:{props.region}:{props.account_id}:project/{props.name}"
+        self.role = service_role(
             self,
-            service="codebuild.amazonaws.com",
+            "role",
+            name=props.role_name,
+            service=CODEBUILD_SERVICE,
             account_id=props.account_id,
-            role_name=props.role_name,
+            source_arns=(project_arn,),
             policy_name="build",
-            statements=self._statements(props),
+            statements=[
+                allow("WriteOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], [f"{self.log_group.arn}:*"])
+            ],
         )
-
-    def _statements(self, props: BuildProjectProps) -> list[DataAwsIamPolicyDocumentStatement]:
-        statements = [
-            DataAwsIamPolicyDocumentStatement(
-                sid="WriteOwnLogs",
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[f"{self.log_group.arn}:*"],
-            ),
-            DataAwsIamPolicyDocumentStatement(
-                sid="ReadWriteArtifacts",
-                actions=["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
-                resources=[f"{props.artifact_bucket_arn}/*"],
-            ),
-            DataAwsIamPolicyDocumentStatement(
-                sid="LocateArtifactBucket",
-                actions=["s3:GetBucketAcl", "s3:GetBucketLocation"],
-                resources=[props.artifact_bucket_arn],
-            ),
-            DataAwsIamPolicyDocumentStatement(
-                sid="UseArtifactKey",
-                actions=["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"],
-                resources=[props.artifact_key_arn],
-            ),
-        ]
+        props.artifact_bucket.grant_read_write(self.role)
         parameter_arns = [v.arn for v in props.environment_variables if v.arn is not None]
         if parameter_arns:
-            statements.append(
-                DataAwsIamPolicyDocumentStatement(
-                    sid="ReadOwnParameters", actions=["ssm:GetParameters"], resources=parameter_arns
-                )
-            )
+            self.role.add_statements(allow("ReadOwnParameters", ["ssm:GetParameters"], parameter_arns))
         if props.parameter_key_arns:
-            statements.append(
-                DataAwsIamPolicyDocumentStatement(
-                    sid="DecryptOwnParameters", actions=["kms:Decrypt"], resources=list(props.parameter_key_arns)
-                )
-            )
+            self.role.add_statements(allow("DecryptOwnParameters", ["kms:Decrypt"], list(props.parameter_key_arns)))
         if props.vpc:
-            statements += [
-                DataAwsIamPolicyDocumentStatement(
-                    sid="ManageBuildNetworkInterfaces", actions=list(VPC_DESCRIBE_ACTIONS), resources=["*"]
-                ),
-                DataAwsIamPolicyDocumentStatement(
-                    sid="AttachInOwnSubnets",
-                    actions=["ec2:CreateNetworkInterfacePermission"],
-                    resources=[f"arn:{props.partition}:ec2:{props.region}:{props.account_id}:network-interface/*"],
-                    condition=[
-                        DataAwsIamPolicyDocumentStatementCondition(
-                            test="ArnEquals", variable="ec2:Subnet", values=list(props.vpc.subnet_arns)
-                        ),
-                        DataAwsIamPolicyDocumentStatementCondition(
-                            test="StringEquals", variable="ec2:AuthorizedService", values=["codebuild.amazonaws.com"]
-                        ),
-                    ],
-                ),
-            ]
-        return statements + list(props.statements)
+            self.role.add_statements(*self._network_interface_statements(props, props.vpc))
+        self.role.add_statements(*props.statements)
+
+    @staticmethod
+    def _network_interface_statements(
+        props: BuildProjectProps, vpc: VpcPlacement
+    ) -> list[DataAwsIamPolicyDocumentStatement]:
+        """What a project in a VPC needs for its ENIs: the describe calls (no resource-level
+        permissions) and creating, attaching and deleting interfaces in its own subnets only."""
+        arn = f"arn:{props.partition}:ec2:{props.region}:{props.account_id}"
+        interfaces = f"{arn}:network-interface/*"
+        return [
+            allow("DescribeBuildNetwork", VPC_DESCRIBE_ACTIONS, ["*"], [in_region(props.region)]),
+            allow(
+                "CreateInterfacesInOwnSubnets",
+                ["ec2:CreateNetworkInterface"],
+                [interfaces, *vpc.subnet_arns, *(f"{arn}:security-group/{group}" for group in vpc.security_group_ids)],
+            ),
+            allow(
+                "DeleteInterfacesInOwnVpc",
+                ["ec2:DeleteNetworkInterface"],
+                [interfaces],
+                [("ArnEquals", "ec2:Vpc", [f"{arn}:vpc/{vpc.vpc_id}"])],
+            ),
+            allow(
+                "AttachInOwnSubnets",
+                ["ec2:CreateNetworkInterfacePermission"],
+                [interfaces],
+                [
+                    ("ArnEquals", "ec2:Subnet", list(vpc.subnet_arns)),
+                    ("StringEquals", "ec2:AuthorizedService", [CODEBUILD_SERVICE]),
+                ],
+            ),
+        ]
 
     @property
     def arn(self) -> str:

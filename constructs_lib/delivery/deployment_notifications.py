@@ -13,17 +13,13 @@ from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
 from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget
-from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
-    DataAwsIamPolicyDocument,
-    DataAwsIamPolicyDocumentStatement,
-    DataAwsIamPolicyDocumentStatementCondition,
-    DataAwsIamPolicyDocumentStatementPrincipals,
-)
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocument
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
 from constructs import Construct
 
 from constructs_lib.shared.encryption_key import EncryptionKey, EncryptionKeyProps
+from constructs_lib.shared.iam import statement
 
 EVENTS_PRINCIPAL = "events.amazonaws.com"
 # Every run's start, success, failure, cancellation and supersession.
@@ -69,18 +65,12 @@ class DeploymentTopic(Construct):
             self,
             "policy-document",
             statement=[
-                DataAwsIamPolicyDocumentStatement(
-                    sid="PipelineRulesPublish",
-                    actions=["sns:Publish"],
-                    resources=[self.topic.arn],
-                    principals=[
-                        DataAwsIamPolicyDocumentStatementPrincipals(type="Service", identifiers=[EVENTS_PRINCIPAL])
-                    ],
-                    condition=[
-                        DataAwsIamPolicyDocumentStatementCondition(
-                            test="ArnEquals", variable="aws:SourceArn", values=list(props.publisher_rule_arns)
-                        )
-                    ],
+                statement(
+                    "PipelineRulesPublish",
+                    ["sns:Publish"],
+                    [self.topic.arn],
+                    principals=[("Service", [EVENTS_PRINCIPAL])],
+                    conditions=[("ArnEquals", "aws:SourceArn", list(props.publisher_rule_arns))],
                 )
             ],
         )

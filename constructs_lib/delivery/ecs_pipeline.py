@@ -5,10 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.codepipeline import CodepipelineStage, CodepipelineStageAction
-from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
-    DataAwsIamPolicyDocumentStatement,
-    DataAwsIamPolicyDocumentStatementCondition,
-)
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from constructs import Construct
@@ -21,6 +17,7 @@ from constructs_lib.delivery.pipeline_parts import (
     SourcedPipelineProps,
     codebuild_action,
 )
+from constructs_lib.shared.iam import allow, in_region
 
 BUILD_BUILDSPEC = "backend-build.yml"
 MIGRATIONS_BUILDSPEC = "backend-migrations.yml"
@@ -138,17 +135,10 @@ class EcsPipeline(SourcedPipeline):
                     EnvironmentVariable("CONTAINER_NAME", props.container_name),
                 ),
                 statements=(
-                    DataAwsIamPolicyDocumentStatement(
-                        sid="EcrLogin",
-                        actions=["ecr:GetAuthorizationToken"],
-                        resources=["*"],  # GetAuthorizationToken has no resource-level permissions
-                    ),
-                    DataAwsIamPolicyDocumentStatement(
-                        sid="PushBackendImage", actions=list(ECR_PUSH_ACTIONS), resources=[props.ecr_repository_arn]
-                    ),
-                    DataAwsIamPolicyDocumentStatement(
-                        sid="PullNodeBaseImage", actions=list(ECR_PULL_ACTIONS), resources=[props.node_repository_arn]
-                    ),
+                    # GetAuthorizationToken has no resource-level permissions: this region only.
+                    allow("EcrLogin", ["ecr:GetAuthorizationToken"], ["*"], [in_region(props.region)]),
+                    allow("PushBackendImage", ECR_PUSH_ACTIONS, [props.ecr_repository_arn]),
+                    allow("PullNodeBaseImage", ECR_PULL_ACTIONS, [props.node_repository_arn]),
                 ),
             ),
         )
@@ -204,41 +194,34 @@ class EcsPipeline(SourcedPipeline):
         )
 
     def _define_pipeline_role(self, props: EcsPipelineProps) -> None:
-        service_arn = self._arn(props, "ecs", f"service/{props.cluster_name}/{props.service_name}")
+        """What CodePipeline's ECS deploy action does: read the task definition the service
+        runs, register it again with the new image (tagged, passing the task roles), point
+        the service at it and watch the deployment."""
         cluster_arn = self._arn(props, "ecs", f"cluster/{props.cluster_name}")
+        revisions = self._arn(props, "ecs", f"task-definition/{props.task_family}:*")
         deploy_statements = [
-            DataAwsIamPolicyDocumentStatement(
-                sid="UpdateService", actions=["ecs:DescribeServices", "ecs:UpdateService"], resources=[service_arn]
+            allow(
+                "UpdateService",
+                ["ecs:DescribeServices", "ecs:UpdateService"],
+                [self._arn(props, "ecs", f"service/{props.cluster_name}/{props.service_name}")],
             ),
-            DataAwsIamPolicyDocumentStatement(
-                sid="RegisterTaskDefinitions",
-                actions=["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"],
-                resources=["*"],  # neither action supports resource-level permissions
+            # DescribeTaskDefinition has no resource-level permissions: this region only.
+            allow("ReadTaskDefinitions", ["ecs:DescribeTaskDefinition"], ["*"], [in_region(props.region)]),
+            allow("RegisterOwnTaskDefinitions", ["ecs:RegisterTaskDefinition", "ecs:TagResource"], [revisions]),
+            allow(
+                "WatchDeploymentTasks",
+                ["ecs:DescribeTasks"],
+                [self._arn(props, "ecs", f"task/{props.cluster_name}/*")],
+                [("ArnEquals", "ecs:cluster", [cluster_arn])],
             ),
-            DataAwsIamPolicyDocumentStatement(
-                sid="TagOwnTaskDefinitions",
-                actions=["ecs:TagResource"],
-                resources=[self._arn(props, "ecs", f"task-definition/{props.task_family}:*")],
-            ),
-            DataAwsIamPolicyDocumentStatement(
-                sid="WatchDeployment",
-                actions=["ecs:DescribeTasks", "ecs:ListTasks"],
-                resources=["*"],
-                condition=[
-                    DataAwsIamPolicyDocumentStatementCondition(
-                        test="ArnEquals", variable="ecs:cluster", values=[cluster_arn]
-                    )
-                ],
-            ),
-            DataAwsIamPolicyDocumentStatement(
-                sid="PassTaskRoles",
-                actions=["iam:PassRole"],
-                resources=list(props.task_role_arns),
-                condition=[
-                    DataAwsIamPolicyDocumentStatementCondition(
-                        test="StringEquals", variable="iam:PassedToService", values=["ecs-tasks.amazonaws.com"]
-                    )
-                ],
+            # ListTasks is authorized on container instances, which Fargate has none of: any,
+            # in this cluster only.
+            allow("ListDeploymentTasks", ["ecs:ListTasks"], ["*"], [("ArnEquals", "ecs:cluster", [cluster_arn])]),
+            allow(
+                "PassTaskRoles",
+                ["iam:PassRole"],
+                list(props.task_role_arns),
+                [("StringEquals", "iam:PassedToService", ["ecs-tasks.amazonaws.com"])],
             ),
         ]
         self._define_role(props, [self.build.arn, self.migrations.arn], deploy_statements)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.codepipeline import CodepipelineStage
-from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocumentStatement
 from constructs import Construct
 
 from constructs_lib.delivery.codebuild_project import BuildProject, EnvironmentVariable, ParameterRef
@@ -17,6 +16,7 @@ from constructs_lib.delivery.pipeline_parts import (
     SourcedPipelineProps,
     codebuild_action,
 )
+from constructs_lib.shared.iam import allow
 
 BUILD_BUILDSPEC = "frontend-build.yml"
 DEPLOY_BUILDSPEC = "frontend-deploy.yml"
@@ -69,19 +69,9 @@ class FrontendPipeline(SourcedPipeline):
                 buildspec_file=DEPLOY_BUILDSPEC,
                 environment_variables=self._hosting_variables(props.hosting),
                 statements=(
-                    DataAwsIamPolicyDocumentStatement(
-                        sid="ListHostingBuckets", actions=["s3:ListBucket"], resources=props.hosting.bucket_arns
-                    ),
-                    DataAwsIamPolicyDocumentStatement(
-                        sid="WriteHostingObjects",
-                        actions=list(HOSTING_OBJECT_ACTIONS),
-                        resources=props.hosting.object_arns,
-                    ),
-                    DataAwsIamPolicyDocumentStatement(
-                        sid="InvalidateDistributions",
-                        actions=list(INVALIDATION_ACTIONS),
-                        resources=props.hosting.distribution_arns,
-                    ),
+                    allow("ListHostingBuckets", ["s3:ListBucket"], props.hosting.bucket_arns),
+                    allow("WriteHostingObjects", HOSTING_OBJECT_ACTIONS, props.hosting.object_arns),
+                    allow("InvalidateDistributions", INVALIDATION_ACTIONS, props.hosting.distribution_arns),
                 ),
             ),
         )

@@ -22,7 +22,7 @@ from constructs import Construct
 
 from constructs_lib.delivery.codebuild_project import BuildProjectProps
 from constructs_lib.shared.artifact_bucket import ArtifactBucket
-from constructs_lib.shared.iam import account_service_role
+from constructs_lib.shared.iam import allow, service_role
 from workspace.naming import MAX_IAM_ROLE_NAME, Namer
 
 PIPELINE_SERVICE = "codepipeline.amazonaws.com"
@@ -87,36 +87,6 @@ def artifact_store(bucket: ArtifactBucket) -> CodepipelineArtifactStore:
     )
 
 
-def pipeline_statements(
-    bucket: ArtifactBucket, connection_arn: str, project_arns: list[str]
-) -> list[DataAwsIamPolicyDocumentStatement]:
-    """What every pipeline role needs: its artifacts, its source connection, its builds."""
-    connection_service = connection_arn.split(":")[2]  # codestar-connections or codeconnections
-    return [
-        DataAwsIamPolicyDocumentStatement(
-            sid="ReadWriteArtifacts",
-            actions=["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:PutObjectAcl"],
-            resources=[bucket.object_arns],
-        ),
-        DataAwsIamPolicyDocumentStatement(
-            sid="InspectArtifactBucket",
-            actions=["s3:GetBucketLocation", "s3:GetBucketVersioning", "s3:ListBucket"],
-            resources=[bucket.arn],
-        ),
-        DataAwsIamPolicyDocumentStatement(
-            sid="UseArtifactKey",
-            actions=["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"],
-            resources=[bucket.key.arn],
-        ),
-        DataAwsIamPolicyDocumentStatement(
-            sid="UseSourceConnection", actions=[f"{connection_service}:UseConnection"], resources=[connection_arn]
-        ),
-        DataAwsIamPolicyDocumentStatement(
-            sid="RunOwnBuilds", actions=["codebuild:BatchGetBuilds", "codebuild:StartBuild"], resources=project_arns
-        ),
-    ]
-
-
 @dataclass(frozen=True)
 class SourcedPipelineProps:
     """What every CodeStar-sourced pipeline takes; each pipeline's props add their own."""
@@ -139,8 +109,8 @@ class SourcedPipelineProps:
 class SourcedPipeline(Construct):
     """Base of a CodePipeline V2 named `namer.name(pipeline)` (`name`) whose first stage
     is the CodeStar source. A subclass creates its CodeBuild projects
-    from `_project_props`, then calls `_define_role` (`assume_policy`, `role`, `policy`,
-    `role_policy`) and `_define_pipeline` (`pipeline`) with its own stages. Every block is
+    from `_project_props`, then calls `_define_role` (`role`, a `ServiceRole`) and
+    `_define_pipeline` (`pipeline`) with its own stages. Every block is
     created in the subclass's own scope, so Terraform addresses are the subclass's.
     """
 
@@ -158,8 +128,7 @@ class SourcedPipeline(Construct):
             account_id=props.account_id,
             region=props.region,
             partition=props.partition,
-            artifact_bucket_arn=props.artifact_bucket.arn,
-            artifact_key_arn=props.artifact_bucket.key.arn,
+            artifact_bucket=props.artifact_bucket,
             log_retention_days=props.log_retention_days,
             prevent_destroy=props.prevent_destroy,
             **kwargs,
@@ -171,15 +140,24 @@ class SourcedPipeline(Construct):
         project_arns: list[str],
         statements: Sequence[DataAwsIamPolicyDocumentStatement] = (),
     ) -> None:
-        """The pipeline's role: artifacts, source connection, running `project_arns`, then `statements`."""
-        self.assume_policy, self.role, self.policy, self.role_policy = account_service_role(
+        """The pipeline's role (`role`): its artifact store, its source connection, running
+        `project_arns`, then `statements`."""
+        connection_service = props.connection_arn.split(":")[2]  # codestar-connections or codeconnections
+        pipeline_arn = f"arn:{props.partition}:codepipeline:{props.region}:{props.account_id}:{self.name}"
+        self.role = service_role(
             self,
+            "role",
+            name=props.namer.name(props.pipeline, max_len=MAX_IAM_ROLE_NAME),
             service=PIPELINE_SERVICE,
             account_id=props.account_id,
-            role_name=props.namer.name(props.pipeline, max_len=MAX_IAM_ROLE_NAME),
+            source_arns=(pipeline_arn,),
             policy_name="pipeline",
-            statements=pipeline_statements(props.artifact_bucket, props.connection_arn, project_arns)
-            + list(statements),
+        )
+        props.artifact_bucket.grant_artifact_store(self.role)
+        self.role.add_statements(
+            allow("UseSourceConnection", [f"{connection_service}:UseConnection"], [props.connection_arn]),
+            allow("RunOwnBuilds", ["codebuild:BatchGetBuilds", "codebuild:StartBuild"], project_arns),
+            *statements,
         )
 
     def _define_pipeline(self, props: SourcedPipelineProps, stages: list[CodepipelineStage]) -> None:
@@ -197,5 +175,5 @@ class SourcedPipeline(Construct):
                 ),
                 *stages,
             ],
-            depends_on=[self.role_policy],
+            depends_on=[self.role.policy],
         )

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
-    DataAwsIamPolicyDocument,
-    DataAwsIamPolicyDocumentStatement,
-    DataAwsIamPolicyDocumentStatementCondition,
-    DataAwsIamPolicyDocumentStatementPrincipals,
-)
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocument
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfiguration,
@@ -33,12 +28,17 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
 from constructs import Construct
 
 from constructs_lib.shared.encryption_key import EncryptionKey, EncryptionKeyProps
+from constructs_lib.shared.iam import ServiceRole, allow, statement
 from constructs_lib.shared.lifecycle import lifecycle
 
 MAX_BUCKET_NAME = 63
 # A superseded artifact is only useful for a quick re-run; a week is plenty.
 DEFAULT_NONCURRENT_VERSION_DAYS = 7
 DEFAULT_ABORT_MULTIPART_DAYS = 1
+
+OBJECT_READ_WRITE_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject")
+BUCKET_LOCATION_ACTIONS = ("s3:GetBucketAcl", "s3:GetBucketLocation")
+KEY_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey")
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,8 @@ class ArtifactBucket(Construct):
     key, a full public access block, a TLS-only bucket policy and a lifecycle that expires
     artifacts after `retention_days` and superseded versions after `noncurrent_version_days`.
 
-    Expects an S3-valid, globally unique `bucket_name`. Grant access with `object_arns`
-    and `key.arn` in the reader's own role policy.
+    Expects an S3-valid, globally unique `bucket_name`. Grant access with
+    `grant_read_write(role)` (a build) or `grant_artifact_store(role)` (a pipeline).
     """
 
     def __init__(self, scope: Construct, id: str, *, props: ArtifactBucketProps) -> None:
@@ -143,17 +143,13 @@ class ArtifactBucket(Construct):
             self,
             "tls-only",
             statement=[
-                DataAwsIamPolicyDocumentStatement(
-                    sid="DenyInsecureTransport",
+                statement(
+                    "DenyInsecureTransport",
+                    ["s3:*"],
+                    [self.bucket.arn, f"{self.bucket.arn}/*"],
                     effect="Deny",
-                    actions=["s3:*"],
-                    resources=[self.bucket.arn, f"{self.bucket.arn}/*"],
-                    principals=[DataAwsIamPolicyDocumentStatementPrincipals(type="*", identifiers=["*"])],
-                    condition=[
-                        DataAwsIamPolicyDocumentStatementCondition(
-                            test="Bool", variable="aws:SecureTransport", values=["false"]
-                        )
-                    ],
+                    principals=[("*", ["*"])],
+                    conditions=[("Bool", "aws:SecureTransport", ["false"])],
                 )
             ],
         )
@@ -177,3 +173,20 @@ class ArtifactBucket(Construct):
     @property
     def object_arns(self) -> str:
         return f"{self.bucket.arn}/*"
+
+    def grant_read_write(self, role: ServiceRole) -> None:
+        """Let `role` read and write artifacts (a CodeBuild project's input and output)."""
+        role.add_statements(
+            allow("ArtifactObjects", OBJECT_READ_WRITE_ACTIONS, [self.object_arns]),
+            allow("ArtifactBucket", BUCKET_LOCATION_ACTIONS, [self.arn]),
+            allow("ArtifactKey", KEY_ACTIONS, [self.key.arn]),
+        )
+
+    def grant_artifact_store(self, role: ServiceRole) -> None:
+        """Let `role` use the bucket as a pipeline's artifact store: read and write artifacts,
+        and check the bucket is versioned, as CodePipeline does before each run."""
+        role.add_statements(
+            allow("ArtifactObjects", (*OBJECT_READ_WRITE_ACTIONS, "s3:PutObjectAcl"), [self.object_arns]),
+            allow("ArtifactBucket", (*BUCKET_LOCATION_ACTIONS, "s3:GetBucketVersioning"), [self.arn]),
+            allow("ArtifactKey", KEY_ACTIONS, [self.key.arn]),
+        )

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
-    DataAwsIamPolicyDocument,
-    DataAwsIamPolicyDocumentStatement,
-    DataAwsIamPolicyDocumentStatementPrincipals,
-)
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocument
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
+from constructs_lib.shared.iam import statement
 from constructs_lib.shared.lifecycle import lifecycle
 
 DEFAULT_DELETION_WINDOW_DAYS = 30
@@ -50,34 +47,24 @@ class EncryptionKey(Construct):
 
     The key policy lets the account delegate use of the key to IAM policies (so a role can
     use it only when its own policy names the key) and lets the listed service principals
-    encrypt and decrypt, limited to calls from this account.
+    encrypt and decrypt.
     """
 
     def __init__(self, scope: Construct, id: str, *, props: EncryptionKeyProps) -> None:
         super().__init__(scope, id)
+        # In a key policy, the resource "*" means this key.
         statements = [
-            DataAwsIamPolicyDocumentStatement(
-                sid="AccountAdministersKey",
-                actions=list(ACCOUNT_KEY_ACTIONS),
-                resources=["*"],  # in a key policy, "*" means this key
-                principals=[
-                    DataAwsIamPolicyDocumentStatementPrincipals(
-                        type="AWS", identifiers=[f"arn:{props.partition}:iam::{props.account_id}:root"]
-                    )
-                ],
+            statement(
+                "AccountAdministersKey",
+                ACCOUNT_KEY_ACTIONS,
+                ["*"],
+                principals=[("AWS", [f"arn:{props.partition}:iam::{props.account_id}:root"])],
             )
         ]
         if props.service_principals:
             statements.append(
-                DataAwsIamPolicyDocumentStatement(
-                    sid="ServicesEncrypt",
-                    actions=list(SERVICE_KEY_ACTIONS),
-                    resources=["*"],
-                    principals=[
-                        DataAwsIamPolicyDocumentStatementPrincipals(
-                            type="Service", identifiers=list(props.service_principals)
-                        )
-                    ],
+                statement(
+                    "ServicesEncrypt", SERVICE_KEY_ACTIONS, ["*"], principals=[("Service", props.service_principals)]
                 )
             )
         self.policy = DataAwsIamPolicyDocument(self, "policy", statement=statements)

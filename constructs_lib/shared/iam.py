@@ -1,9 +1,20 @@
-"""IAM written one way: typed policy-document statements and a role a service assumes."""
+"""IAM written one way: typed policy-document statements, and one factory for the role a
+service assumes, whose trust policy always carries the source condition.
+
+- `allow(sid, actions, resources, conditions)` is an identity-policy statement: named
+  actions (no wildcards) on named resources.
+- `statement(...)` is any statement, with principals, for resource policies (bucket, queue,
+  topic and key policies).
+- `service_role(...)` creates the role `service` may assume only on behalf of this account
+  (`aws:SourceAccount`) and, where the service sends it, of the named resources
+  (`aws:SourceArn`), with one inline policy; `ServiceRole.add_statements` is how a resource's
+  `grant_*` verb adds its access.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from dataclasses import dataclass, field
 
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
@@ -15,21 +26,32 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
+# (test, variable, values), e.g. ("StringEquals", "aws:SourceAccount", ["123456789012"]).
+Condition = tuple[str, str, Sequence[str]]
+# (type, identifiers), e.g. ("Service", ["events.amazonaws.com"]).
+Principal = tuple[str, Sequence[str]]
 
-def allow(
+
+def statement(
     sid: str,
     actions: Sequence[str],
     resources: Sequence[str],
-    conditions: Sequence[tuple[str, str, Sequence[str]]] = (),
+    *,
+    effect: str = "Allow",
+    conditions: Sequence[Condition] = (),
+    principals: Sequence[Principal] = (),
 ) -> DataAwsIamPolicyDocumentStatement:
-    """An Allow statement; `conditions` are (test, variable, values)."""
-    if any("*" in action for action in actions):
-        raise ValueError(f"statement {sid}: name every action, no wildcards ({list(actions)})")
+    """One statement of a policy document."""
     return DataAwsIamPolicyDocumentStatement(
         sid=sid,
-        effect="Allow",
+        effect=effect,
         actions=list(actions),
-        resources=list(resources),
+        resources=list(resources) or None,
+        principals=[
+            DataAwsIamPolicyDocumentStatementPrincipals(type=kind, identifiers=list(identifiers))
+            for kind, identifiers in principals
+        ]
+        or None,
         condition=[
             DataAwsIamPolicyDocumentStatementCondition(test=test, variable=variable, values=list(values))
             for test, variable, values in conditions
@@ -38,83 +60,87 @@ def allow(
     )
 
 
+def allow(
+    sid: str, actions: Sequence[str], resources: Sequence[str], conditions: Sequence[Condition] = ()
+) -> DataAwsIamPolicyDocumentStatement:
+    """An Allow statement of an identity policy: every action named, no wildcards."""
+    if any("*" in action for action in actions):
+        raise ValueError(f"statement {sid}: name every action, no wildcards ({list(actions)})")
+    return statement(sid, actions, resources, conditions=conditions)
+
+
+def in_region(region: str) -> Condition:
+    """Narrows a statement AWS only allows on `*` (no resource-level permissions) to one region."""
+    return ("StringEquals", "aws:RequestedRegion", [region])
+
+
+def source_conditions(account_id: str, source_arns: Sequence[str] = ()) -> list[Condition]:
+    """The confused-deputy guard of a service principal: on behalf of this account only, and
+    of the named resources when the service sends their ARN."""
+    conditions: list[Condition] = [("StringEquals", "aws:SourceAccount", [account_id])]
+    if source_arns:
+        conditions.append(("ArnLike", "aws:SourceArn", list(source_arns)))
+    return conditions
+
+
+@dataclass
+class ServiceRole:
+    """The blocks `service_role` created; `role` is what other resources reference."""
+
+    trust: DataAwsIamPolicyDocument
+    role: IamRole
+    policy_document: DataAwsIamPolicyDocument
+    policy: IamRolePolicy
+    statements: list[DataAwsIamPolicyDocumentStatement] = field(default_factory=list)
+
+    @property
+    def arn(self) -> str:
+        return self.role.arn
+
+    def add_statements(self, *statements: DataAwsIamPolicyDocumentStatement) -> None:
+        """Add to the role's inline policy (what a resource's `grant_*` verb calls)."""
+        sids = {s.sid for s in self.statements}
+        for added in statements:
+            if added.sid in sids:
+                raise ValueError(f"{self.role.node.path}: statement {added.sid!r} is already in the policy")
+            sids.add(added.sid)
+        self.statements.extend(statements)
+        self.policy_document.put_statement(self.statements)
+
+
 def service_role(
     scope: Construct,
     id: str,
     *,
     name: str,
     service: str,
-    statements: Sequence[DataAwsIamPolicyDocumentStatement],
-    trust_conditions: Sequence[tuple[str, str, Sequence[str]]] = (),
-    description: str,
-) -> IamRole:
-    """A role `service` (e.g. `ecs-tasks.amazonaws.com`) may assume, with one inline policy."""
+    account_id: str,
+    statements: Sequence[DataAwsIamPolicyDocumentStatement] = (),
+    source_arns: Sequence[str] = (),
+    description: str | None = None,
+    policy_name: str | None = None,
+) -> ServiceRole:
+    """A role `service` (e.g. `ecs-tasks.amazonaws.com`) may assume for `account_id` (and for
+    `source_arns`, when given), with one inline policy of `statements`.
+
+    Creates, in `scope`: the trust document `<id>-trust`, the role `<id>`, its policy
+    document `<id>-policy-document` and the inline policy `<id>-policy` (named
+    `policy_name`, default the role's name).
+    """
     trust = DataAwsIamPolicyDocument(
         scope,
         f"{id}-trust",
         statement=[
-            DataAwsIamPolicyDocumentStatement(
-                effect="Allow",
-                actions=["sts:AssumeRole"],
-                principals=[DataAwsIamPolicyDocumentStatementPrincipals(type="Service", identifiers=[service])],
-                condition=[
-                    DataAwsIamPolicyDocumentStatementCondition(test=test, variable=variable, values=list(values))
-                    for test, variable, values in trust_conditions
-                ]
-                or None,
+            statement(
+                "ServiceAssumesRole",
+                ["sts:AssumeRole"],
+                [],
+                principals=[("Service", [service])],
+                conditions=source_conditions(account_id, source_arns),
             )
         ],
     )
     role = IamRole(scope, id, name=name, description=description, assume_role_policy=trust.json)
-    document = DataAwsIamPolicyDocument(scope, f"{id}-policy-document", statement=list(statements))
-    IamRolePolicy(scope, f"{id}-policy", name=name, role=role.id, policy=document.json)
-    return role
-
-
-def service_trust(scope: Construct, id: str, service: str, account_id: str) -> DataAwsIamPolicyDocument:
-    """Trust policy: `service` may assume the role, on behalf of this account only."""
-    return DataAwsIamPolicyDocument(
-        scope,
-        id,
-        statement=[
-            DataAwsIamPolicyDocumentStatement(
-                actions=["sts:AssumeRole"],
-                principals=[DataAwsIamPolicyDocumentStatementPrincipals(type="Service", identifiers=[service])],
-                condition=[
-                    DataAwsIamPolicyDocumentStatementCondition(
-                        test="StringEquals", variable="aws:SourceAccount", values=[account_id]
-                    )
-                ],
-            )
-        ],
-    )
-
-
-class AccountServiceRole(NamedTuple):
-    """The four blocks of `account_service_role`, in creation order."""
-
-    assume_policy: DataAwsIamPolicyDocument
-    role: IamRole
-    policy: DataAwsIamPolicyDocument
-    role_policy: IamRolePolicy
-
-
-def account_service_role(
-    scope: Construct,
-    *,
-    service: str,
-    account_id: str,
-    role_name: str,
-    policy_name: str,
-    statements: Sequence[DataAwsIamPolicyDocumentStatement],
-) -> AccountServiceRole:
-    """The role of a pipeline or build construct: creates, directly in `scope`, the trust
-    document `assume` (`service` on behalf of `account_id` only), the role `role` named
-    `role_name`, the policy document `policy` of `statements` and the inline policy
-    `role-policy` named `policy_name`. The ids sit in `scope` itself (no wrapping construct),
-    so the Terraform addresses are the owner's."""
-    assume_policy = service_trust(scope, "assume", service, account_id)
-    role = IamRole(scope, "role", name=role_name, assume_role_policy=assume_policy.json)
-    policy = DataAwsIamPolicyDocument(scope, "policy", statement=list(statements))
-    role_policy = IamRolePolicy(scope, "role-policy", role=role.id, name=policy_name, policy=policy.json)
-    return AccountServiceRole(assume_policy, role, policy, role_policy)
+    policy_document = DataAwsIamPolicyDocument(scope, f"{id}-policy-document", statement=list(statements))
+    policy = IamRolePolicy(scope, f"{id}-policy", name=policy_name or name, role=role.id, policy=policy_document.json)
+    return ServiceRole(trust, role, policy_document, policy, list(statements))

@@ -43,6 +43,7 @@ def compose_jobs(stack: WorkspaceStack, parent: ParentOutputs, api: Api) -> Jobs
             f"job-{job.name}",
             props=ScheduledApiCallProps(
                 namer=namer,
+                account_id=config.account_id,
                 job_name=job.name,
                 schedule=job.schedule,
                 endpoint=f"{backend_url}{job.path}",

@@ -99,19 +99,21 @@ def test_unlisted_finding_fails_and_unused_skip_is_stale(synthesized):
     assert [(s.check, r) for s, r in result.stale] == [("CKV_AWS_18", "aws_s3_bucket.not_in_any_stack")]
 
 
-def test_required_version_is_removed_from_the_scanned_copy_only(synthesized, tmp_path):
+def test_required_version_and_moved_are_removed_from_the_scanned_copy_only(synthesized, tmp_path):
     """checkov 3.3.30 fails to parse Terraform JSON with `terraform.required_version`
-    (issue 7454) and then reports 0 checks; the scan works on a copy without that key."""
-    source = tmp_path / "app" / "parent-dev"
+    (issue 7454) or with `moved` blocks, and then reports 0 checks; the scan works on a copy
+    without those keys."""
+    source = tmp_path / "app" / "frontend-dev"
     source.mkdir(parents=True)
-    document = synthesized["parent-dev"]
+    document = synthesized["frontend-dev"]
+    assert document["moved"]
     document = {**document, "terraform": {**document["terraform"], "required_version": ">= 1.11.4"}}
     (source / "cdk.tf.json").write_text(json.dumps(document))
 
     target = tmp_path / "copy"
-    assert policy_scan.scan_copy([source], target) == ["parent-dev"]
-    copied = json.loads((target / "parent-dev" / "cdk.tf.json").read_text())
-    assert "required_version" not in copied["terraform"]
+    assert policy_scan.scan_copy([source], target) == ["frontend-dev"]
+    copied = json.loads((target / "frontend-dev" / "cdk.tf.json").read_text())
+    assert "required_version" not in copied["terraform"] and "moved" not in copied
     assert copied["terraform"]["required_providers"] == document["terraform"]["required_providers"]
     assert copied["resource"] == document["resource"]
     assert json.loads((source / "cdk.tf.json").read_text())["terraform"]["required_version"] == ">= 1.11.4"

@@ -1,4 +1,6 @@
-from workspace.naming import MAX_ALB_NAME, MAX_ELASTICACHE_ID, MAX_IAM_ROLE_NAME, Namer
+import pytest
+
+from workspace.naming import MAX_ALB_NAME, MAX_ELASTICACHE_ID, MAX_IAM_ROLE_NAME, Namer, logical_id
 
 
 def test_names_carry_project_and_environment():
@@ -32,3 +34,18 @@ def test_standard_tags():
         "Workspace": "parent-dev",
         "ManagedBy": "cdktf",
     }
+
+
+@pytest.mark.parametrize("stack", ["parent-prod", "backend-prod", "frontend-local"])
+def test_logical_id_is_the_one_cdktf_allocates(synthesized, stack):
+    """Every resource and data source of a synthesized stack: the same name from its path."""
+    blocks = [*synthesized[stack]["resource"].values(), *synthesized[stack].get("data", {}).values()]
+    checked = 0
+    for block in blocks:
+        for name, body in block.items():
+            if "//" not in body:  # terraform_remote_state carries no construct metadata
+                continue
+            path = tuple(body["//"]["metadata"]["path"].split("/")[1:])
+            assert logical_id(path) == name
+            checked += 1
+    assert checked > 20

@@ -44,8 +44,15 @@ def test_both_roles_trust_only_ecs_tasks_of_this_account(synthesized, env):
         (trust,) = body(stack, "aws_iam_policy_document", f"task-roles/{role}-trust", data=True)["statement"]
         assert trust["principals"] == [{"type": "Service", "identifiers": ["ecs-tasks.amazonaws.com"]}]
         assert trust["actions"] == ["sts:AssumeRole"]
+        config = load_environment(env)
+        account = config.account_id
         assert trust["condition"] == [
-            {"test": "StringEquals", "variable": "aws:SourceAccount", "values": [load_environment(env).account_id]}
+            {"test": "StringEquals", "variable": "aws:SourceAccount", "values": [account]},
+            {
+                "test": "ArnLike",
+                "variable": "aws:SourceArn",
+                "values": [f"arn:aws:ecs:{config.region}:{config.account_id}:*"],
+            },
         ]
 
 

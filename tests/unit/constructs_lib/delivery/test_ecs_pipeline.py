@@ -17,19 +17,19 @@ from tests.unit.constructs_lib.delivery.synth_helpers import (
     variables,
 )
 
-# Actions AWS offers no resource-level permission for: the only ones allowed on "*".
+# Actions AWS offers no resource-level permission for: the only ones allowed on "*", and
+# then only under a condition (this region, or this cluster).
 UNSCOPED_ACTIONS = {
     "ecr:GetAuthorizationToken",
     "ecs:DescribeTaskDefinition",
-    "ecs:RegisterTaskDefinition",
-    "ec2:CreateNetworkInterface",
-    "ec2:DeleteNetworkInterface",
+    "ecs:ListTasks",
     "ec2:DescribeDhcpOptions",
     "ec2:DescribeNetworkInterfaces",
     "ec2:DescribeSecurityGroups",
     "ec2:DescribeSubnets",
     "ec2:DescribeVpcs",
 }
+ACCOUNT = "arn:aws:ecs:us-east-1:444455556666"
 
 
 @pytest.mark.parametrize("env", PIPELINE_ENVIRONMENTS)
@@ -158,21 +158,22 @@ def test_no_policy_of_the_pipeline_allows_a_wildcard_action(synthesized):
         for statement in document["statement"]:
             assert statement.get("effect", "Allow") == "Allow", key
             assert not any("*" in action for action in statement["actions"]), (key, statement)
-            if "*" in statement.get("resources", []):
-                unscoped = set(statement["actions"]) - UNSCOPED_ACTIONS
-                # ecs:DescribeTasks/ListTasks are "*" only under an ecs:cluster condition.
-                assert not unscoped or statement.get("condition"), (key, statement)
+            if "*" in statement.get("resources", []) and "principals" not in statement:
+                assert set(statement["actions"]) <= UNSCOPED_ACTIONS, (key, statement)
+                assert statement.get("condition"), (key, statement)
 
 
 def test_pipeline_role_is_scoped_to_its_bucket_connection_builds_and_service(synthesized):
     stack, config = synthesized["backend-prod"], load_environment("prod")
-    found = statements(stack, "pipeline/policy")
+    found = statements(stack, "pipeline/role-policy-document")
     bucket = ref(stack, "aws_s3_bucket", "pipeline-artifacts/bucket", "arn")
-    assert found["ReadWriteArtifacts"]["resources"] == [f"{bucket}/*"]
-    assert found["InspectArtifactBucket"]["resources"] == [bucket]
-    assert found["UseArtifactKey"]["resources"] == [ref(stack, "aws_kms_key", "pipeline-artifacts/key/key", "arn")]
+    assert found["ArtifactObjects"]["resources"] == [f"{bucket}/*"]
+    assert found["ArtifactBucket"]["resources"] == [bucket]
+    assert "s3:GetBucketVersioning" in found["ArtifactBucket"]["actions"]
+    assert found["ArtifactKey"]["resources"] == [ref(stack, "aws_kms_key", "pipeline-artifacts/key/key", "arn")]
     assert found["UseSourceConnection"] == {
         "sid": "UseSourceConnection",
+        "effect": "Allow",
         "actions": ["codestar-connections:UseConnection"],
         "resources": [config.pipelines.connection_arn],
     }
@@ -182,23 +183,22 @@ def test_pipeline_role_is_scoped_to_its_bucket_connection_builds_and_service(syn
     ]
     cluster = ref(stack, "aws_ecs_cluster", "api/cluster", "name")
     service = ref(stack, "aws_ecs_service", "api/service", "name")
-    assert found["UpdateService"]["resources"] == [f"arn:aws:ecs:us-east-1:444455556666:service/{cluster}/{service}"]
+    assert found["UpdateService"]["resources"] == [f"{ACCOUNT}:service/{cluster}/{service}"]
     family = ref(stack, "aws_ecs_task_definition", "api/task-definition", "family")
-    assert found["TagOwnTaskDefinitions"]["resources"] == [
-        f"arn:aws:ecs:us-east-1:444455556666:task-definition/{family}:*"
-    ]
-    assert found["WatchDeployment"]["condition"] == [
-        {
-            "test": "ArnEquals",
-            "variable": "ecs:cluster",
-            "values": [f"arn:aws:ecs:us-east-1:444455556666:cluster/{cluster}"],
-        }
+    assert found["RegisterOwnTaskDefinitions"]["actions"] == ["ecs:RegisterTaskDefinition", "ecs:TagResource"]
+    assert found["RegisterOwnTaskDefinitions"]["resources"] == [f"{ACCOUNT}:task-definition/{family}:*"]
+    in_cluster = [{"test": "ArnEquals", "variable": "ecs:cluster", "values": [f"{ACCOUNT}:cluster/{cluster}"]}]
+    assert found["WatchDeploymentTasks"]["resources"] == [f"{ACCOUNT}:task/{cluster}/*"]
+    assert found["WatchDeploymentTasks"]["condition"] == in_cluster
+    assert found["ListDeploymentTasks"]["condition"] == in_cluster
+    assert found["ReadTaskDefinitions"]["condition"] == [
+        {"test": "StringEquals", "variable": "aws:RequestedRegion", "values": ["us-east-1"]}
     ]
 
 
 def test_pass_role_is_limited_to_the_two_task_roles_for_ecs_tasks(synthesized):
     stack = synthesized["backend-prod"]
-    pass_role = statements(stack, "pipeline/policy")["PassTaskRoles"]
+    pass_role = statements(stack, "pipeline/role-policy-document")["PassTaskRoles"]
     assert pass_role["actions"] == ["iam:PassRole"]
     assert pass_role["resources"] == [
         ref(stack, "aws_iam_role", "task-roles/execution-role", "arn"),
@@ -215,15 +215,19 @@ def test_pass_role_is_limited_to_the_two_task_roles_for_ecs_tasks(synthesized):
 
 def test_build_role_pushes_only_to_the_backend_repository_and_pulls_only_the_base_image(synthesized):
     stack = synthesized["backend-prod"]
-    found = statements(stack, "pipeline/build/policy")
+    found = statements(stack, "pipeline/build/role-policy-document")
     assert found["PushBackendImage"]["resources"] == [ref(stack, "aws_ecr_repository", "registry/repository", "arn")]
     assert "ecr:PutImage" in found["PushBackendImage"]["actions"]
     assert found["PullNodeBaseImage"] == {
         "sid": "PullNodeBaseImage",
+        "effect": "Allow",
         "actions": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
         "resources": ["arn:aws:ecr:us-east-1:444455556666:repository/dailydesk-node-base"],
     }
     assert found["EcrLogin"]["resources"] == ["*"] and found["EcrLogin"]["actions"] == ["ecr:GetAuthorizationToken"]
+    assert found["EcrLogin"]["condition"] == [
+        {"test": "StringEquals", "variable": "aws:RequestedRegion", "values": ["us-east-1"]}
+    ]
     assert found["ReadOwnParameters"]["resources"] == [
         parent_output(stack, "parameter_arns", "ecr/node-repository"),
         parent_output(stack, "parameter_arns", "ecr/node-image-tag"),
@@ -235,7 +239,7 @@ def test_build_role_pushes_only_to_the_backend_repository_and_pulls_only_the_bas
 
 def test_migrations_role_reads_exactly_the_rds_parameters(synthesized):
     stack = synthesized["backend-prod"]
-    found = statements(stack, "pipeline/migrations/policy")
+    found = statements(stack, "pipeline/migrations/role-policy-document")
     assert found["ReadOwnParameters"]["actions"] == ["ssm:GetParameters"]
     assert found["ReadOwnParameters"]["resources"] == [
         parent_output(stack, "parameter_arns", name)
@@ -248,20 +252,36 @@ def test_migrations_role_reads_exactly_the_rds_parameters(synthesized):
     assert {"test": "ArnEquals", "variable": "ec2:Subnet", "values": subnets} in found["AttachInOwnSubnets"][
         "condition"
     ]
+    group = ref(stack, "aws_security_group", "pipeline/migrations-sg", "id")
+    assert found["CreateInterfacesInOwnSubnets"]["resources"] == [
+        "arn:aws:ec2:us-east-1:444455556666:network-interface/*",
+        *subnets,
+        f"arn:aws:ec2:us-east-1:444455556666:security-group/{group}",
+    ]
+    vpc = load_environment("prod").network.vpc_id
+    assert found["DeleteInterfacesInOwnVpc"]["condition"] == [
+        {"test": "ArnEquals", "variable": "ec2:Vpc", "values": [f"arn:aws:ec2:us-east-1:444455556666:vpc/{vpc}"]}
+    ]
     assert not any(a.startswith("ecr:") for s in found.values() for a in s["actions"])
 
 
-def test_roles_are_assumable_only_by_their_service_from_this_account(synthesized):
+def test_roles_are_assumable_only_by_their_service_for_their_own_resource_of_this_account(synthesized):
     stack = synthesized["backend-prod"]
-    for path, service in (
-        ("pipeline/assume", "codepipeline.amazonaws.com"),
-        ("pipeline/build/assume", "codebuild.amazonaws.com"),
-        ("pipeline/migrations/assume", "codebuild.amazonaws.com"),
+    builds = "codebuild:us-east-1:444455556666:project/dailydesk-prod-ecs-pipeline"
+    for path, service, source in (
+        (
+            "pipeline/role-trust",
+            "codepipeline.amazonaws.com",
+            "codepipeline:us-east-1:444455556666:dailydesk-prod-ecs-pipeline",
+        ),
+        ("pipeline/build/role-trust", "codebuild.amazonaws.com", f"{builds}-build"),
+        ("pipeline/migrations/role-trust", "codebuild.amazonaws.com", f"{builds}-migrations"),
     ):
         (trust,) = statements(stack, path).values()
         assert trust["principals"] == [{"type": "Service", "identifiers": [service]}]
         assert trust["condition"] == [
-            {"test": "StringEquals", "variable": "aws:SourceAccount", "values": ["444455556666"]}
+            {"test": "StringEquals", "variable": "aws:SourceAccount", "values": ["444455556666"]},
+            {"test": "ArnLike", "variable": "aws:SourceArn", "values": [f"arn:aws:{source}"]},
         ]
 
 

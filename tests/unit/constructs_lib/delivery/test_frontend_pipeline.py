@@ -14,6 +14,8 @@ from tests.unit.constructs_lib.delivery.synth_helpers import (
     pipeline,
     variables,
 )
+from workspace.contracts import FRONTEND_CONTRACT
+from workspace.naming import logical_id
 
 APPS = (
     ("web", "s3/website-bucket-name", "cloudfront/distribution-id"),
@@ -36,7 +38,7 @@ def test_hosting_is_only_referenced_never_created(synthesized, env):
     assert resources(stack, "aws_cloudfront_distribution") == {}
     # The one bucket resource is the pipeline's own artifact store, not a hosting bucket.
     (artifacts,) = resources(stack, "aws_s3_bucket").values()
-    assert artifacts["//"]["metadata"]["path"].endswith("/artifacts/bucket")
+    assert artifacts["//"]["metadata"]["path"].endswith("/pipeline-artifacts/bucket")
     hosting = load_environment(env).hosting
     assert artifacts["bucket"] not in hosting.buckets().values()
     assert len(data_sources(stack, "aws_s3_bucket")) == 3
@@ -82,7 +84,7 @@ def test_stages_run_source_build_deploy_in_order(synthesized, env):
     assert p["stage"][2]["action"][0]["configuration"] == {
         "ProjectName": ref(stack, "aws_codebuild_project", "pipeline/deploy/project", "name")
     }
-    assert p["artifact_store"] == encrypted_artifact_store(stack, "artifacts")
+    assert p["artifact_store"] == encrypted_artifact_store(stack, "pipeline-artifacts")
 
 
 @pytest.mark.parametrize("env", PIPELINE_ENVIRONMENTS)
@@ -94,7 +96,7 @@ def test_build_bakes_in_the_api_url_parameter(synthesized, env):
         "buildspec": terraform_literal(buildspec("frontend-build.yml")),
     }
     assert variables(project) == {"API_URL": ("PARAMETER_STORE", f"/dailydesk/{env}/frontend/env/api-url")}
-    assert statements(stack, "pipeline/build/policy")["ReadOwnParameters"]["resources"] == [
+    assert statements(stack, "pipeline/build/role-policy-document")["ReadOwnParameters"]["resources"] == [
         parent_output(stack, "parameter_arns", "frontend/env/api-url")
     ]
 
@@ -116,23 +118,26 @@ def test_deploy_gets_each_apps_bucket_and_distribution(synthesized, env):
 
 def test_only_the_deploy_role_touches_hosting_and_only_the_named_arns(synthesized):
     stack = synthesized["frontend-prod"]
-    deploy = statements(stack, "pipeline/deploy/policy")
+    deploy = statements(stack, "pipeline/deploy/role-policy-document")
     assert deploy["ListHostingBuckets"] == {
         "sid": "ListHostingBuckets",
+        "effect": "Allow",
         "actions": ["s3:ListBucket"],
         "resources": [bucket_ref(stack, app, "arn") for app, _, _ in APPS],
     }
     assert deploy["WriteHostingObjects"] == {
         "sid": "WriteHostingObjects",
+        "effect": "Allow",
         "actions": ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
         "resources": [bucket_ref(stack, app, "arn") + "/*" for app, _, _ in APPS],
     }
     assert deploy["InvalidateDistributions"] == {
         "sid": "InvalidateDistributions",
+        "effect": "Allow",
         "actions": ["cloudfront:CreateInvalidation", "cloudfront:GetInvalidation"],
         "resources": [distribution_ref(stack, app, "arn") for app, _, _ in APPS],
     }
-    for path in ("pipeline/build/policy", "pipeline/policy"):
+    for path in ("pipeline/build/role-policy-document", "pipeline/role-policy-document"):
         found = statements(stack, path).values()
         assert not any(a.startswith("cloudfront:") or a == "s3:DeleteObject" for s in found for a in s["actions"]), path
         assert not any("data.aws_s3_bucket" in r or "cloudfront" in r for s in found for r in s["resources"]), path
@@ -151,29 +156,50 @@ def test_no_policy_of_the_pipeline_allows_a_wildcard_action_or_resource(synthesi
 
 def test_pipeline_role_is_scoped_to_its_bucket_connection_and_builds(synthesized):
     stack, config = synthesized["frontend-prod"], load_environment("prod")
-    found = statements(stack, "pipeline/policy")
-    bucket = ref(stack, "aws_s3_bucket", "artifacts/bucket", "arn")
-    assert found["ReadWriteArtifacts"]["resources"] == [f"{bucket}/*"]
-    assert found["UseArtifactKey"]["resources"] == [ref(stack, "aws_kms_key", "artifacts/key/key", "arn")]
+    found = statements(stack, "pipeline/role-policy-document")
+    bucket = ref(stack, "aws_s3_bucket", "pipeline-artifacts/bucket", "arn")
+    assert found["ArtifactObjects"]["resources"] == [f"{bucket}/*"]
+    assert found["ArtifactBucket"]["resources"] == [bucket]
+    assert found["ArtifactKey"]["resources"] == [ref(stack, "aws_kms_key", "pipeline-artifacts/key/key", "arn")]
     assert found["UseSourceConnection"]["resources"] == [config.pipelines.connection_arn]
     assert found["RunOwnBuilds"]["resources"] == [
         ref(stack, "aws_codebuild_project", "pipeline/build/project", "arn"),
         ref(stack, "aws_codebuild_project", "pipeline/deploy/project", "arn"),
     ]
-    assert set(found) == {
-        "ReadWriteArtifacts",
-        "InspectArtifactBucket",
-        "UseArtifactKey",
-        "UseSourceConnection",
-        "RunOwnBuilds",
-    }
+    assert set(found) == {"ArtifactObjects", "ArtifactBucket", "ArtifactKey", "UseSourceConnection", "RunOwnBuilds"}
 
 
 @pytest.mark.parametrize("env", PIPELINE_ENVIRONMENTS)
-def test_outputs_name_the_pipeline_and_the_artifact_bucket(synthesized, env):
+def test_outputs_are_the_named_and_described_contract(synthesized, env):
     stack = synthesized[f"frontend-{env}"]
+    assert {name: output["description"] for name, output in stack["output"].items()} == {
+        name: spec.description for name, spec in FRONTEND_CONTRACT.outputs.items()
+    }
     assert stack["output"]["pipeline_name"]["value"] == ref(stack, "aws_codepipeline", "pipeline/pipeline", "name")
-    assert stack["output"]["artifact_bucket"]["value"] == ref(stack, "aws_s3_bucket", "artifacts/bucket", "bucket")
+    assert stack["output"]["pipeline_artifact_bucket"]["value"] == ref(
+        stack, "aws_s3_bucket", "pipeline-artifacts/bucket", "bucket"
+    )
+
+
+def test_the_renamed_artifact_bucket_is_moved_not_replaced(synthesized):
+    """`artifacts` became `pipeline-artifacts`: every resource of it has a moved block from
+    its former address, so no deployed environment replaces its bucket or key."""
+    stack = synthesized["frontend-prod"]
+    moved = {block["to"]: block["from"] for block in stack["moved"]}
+    renamed = {
+        f"{rtype}.{name}": body_["//"]["metadata"]["path"]
+        for rtype, items in stack["resource"].items()
+        for name, body_ in items.items()
+        if "/pipeline-artifacts/" in body_["//"]["metadata"]["path"]
+    }
+    assert len(renamed) == 8 and set(moved) == set(renamed)
+    for address, path in renamed.items():
+        rtype = address.split(".")[0]
+        former = ("artifacts", *path.split("/")[2:])
+        assert moved[address] == f"{rtype}.{logical_id(former)}"
+    assert moved[ref(stack, "aws_s3_bucket", "pipeline-artifacts/bucket", "id")[2:-4]] == (
+        "aws_s3_bucket.artifacts_bucket_A41425E9"
+    )
 
 
 def test_frontend_resource_counts(synthesized):

@@ -13,7 +13,7 @@ from tests.synth import body, ref, statements
 from tests.unit.constructs_lib.delivery.synth_helpers import PIPELINE_ENVIRONMENTS
 
 # (workspace layer, construct path of the bucket construct)
-BUCKETS = (("backend", "pipeline-artifacts"), ("frontend", "artifacts"))
+BUCKETS = (("backend", "pipeline-artifacts"), ("frontend", "pipeline-artifacts"))
 CASES = [(layer, path, env) for layer, path in BUCKETS for env in PIPELINE_ENVIRONMENTS]
 
 
