@@ -45,7 +45,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # One private emulator port per test session, chosen before anything synthesizes, so
     # the `local` provider blocks of every synth in this process point at the session's
     # emulator and a developer's own emulator (port 4566) is left alone.
-    os.environ.setdefault("DAILYDESK_EMULATOR_PORT", str(free_port()))
+    # Each pytest-xdist worker is its own session with its own emulator.
+    if os.environ.get("PYTEST_XDIST_WORKER") or "DAILYDESK_EMULATOR_PORT" not in os.environ:
+        os.environ["DAILYDESK_EMULATOR_PORT"] = str(free_port())
     # The project's Terraform CLI config (provider mirror), also when pytest runs bare.
     from tools import terraformrc
 
