@@ -43,7 +43,7 @@ def cdktf_env(environments: list[str] | None = None) -> dict[str, str]:
 
 def run(
     args: list[str], *, environments: list[str] | None = None, outdir: Path = DEFAULT_OUTDIR, capture: bool = False
-) -> subprocess.CompletedProcess:
+) -> subprocess.CompletedProcess[str]:
     if not CDKTF.exists():
         raise SystemExit("error: node_modules/.bin/cdktf is missing: run `make setup`")
     command = [str(CDKTF), *args, "--output", str(outdir)]

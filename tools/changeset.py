@@ -26,6 +26,7 @@ import sys
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tools import cdktf_cli, terraform
 from tools.paths import DEFAULT_OUTDIR
@@ -84,7 +85,7 @@ class ChangeSet:
     def counts(self) -> dict[str, int]:
         return {action: sum(1 for c in self.changes if c.action == action) for action in ACTION_ORDER}
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "stack": self.stack,
             "status": {EXIT_NO_CHANGES: "no-changes", EXIT_CHANGES: "changes", EXIT_BLOCKED: "blocked"}[self.exit_code],
@@ -98,7 +99,7 @@ class ChangeSet:
 # ------------------------------------------------------------------ reading a plan
 
 
-def construct_paths(synthesized: dict) -> dict[str, str]:
+def construct_paths(synthesized: dict[str, Any]) -> dict[str, str]:
     """`type.name` -> construct path, from the `//` metadata cdktf writes into cdk.tf.json."""
     paths = {}
     for rtype, resources in synthesized.get("resource", {}).items():
@@ -109,13 +110,15 @@ def construct_paths(synthesized: dict) -> dict[str, str]:
     return paths
 
 
-def configured_attributes(plan: dict) -> dict[str, frozenset[str]]:
+def configured_attributes(plan: dict[str, Any]) -> dict[str, frozenset[str]]:
     """`type.name` -> the attributes the configuration sets (root module; cdktf has no modules)."""
     resources = plan.get("configuration", {}).get("root_module", {}).get("resources", [])
     return {r["address"]: frozenset(r.get("expressions", {})) for r in resources if r.get("mode") == "managed"}
 
 
-def _changed_attributes(before: dict, after: dict, after_unknown: dict, configured: frozenset[str]) -> tuple[str, ...]:
+def _changed_attributes(
+    before: dict[str, Any], after: dict[str, Any], after_unknown: dict[str, Any], configured: frozenset[str]
+) -> tuple[str, ...]:
     # A known value that differs is a change. An unknown one ("known after apply") is a
     # change only where the configuration sets it: computed attributes (id, arn, version)
     # are unknown on every update and would drown the real change.
@@ -135,7 +138,7 @@ def _normal(value: object) -> object:
     return None if value in ("", {}, []) else value
 
 
-def _path_text(path: list) -> str:
+def _path_text(path: list[str | int]) -> str:
     text = ""
     for step in path:
         text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
@@ -148,7 +151,7 @@ def _address_without_module(address: str) -> str:
 
 
 def parse_plan(
-    stack: str, plan: dict, *, paths: dict[str, str] | None = None, allowed: Iterable[str] = ()
+    stack: str, plan: dict[str, Any], *, paths: dict[str, str] | None = None, allowed: Iterable[str] = ()
 ) -> ChangeSet:
     """The change set of one `terraform show -json` plan document."""
     paths = paths or {}

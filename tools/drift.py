@@ -119,7 +119,7 @@ def _render_path(path: Path_) -> str:
 ALWAYS_MANAGED = ("tags_all",)
 
 
-def read_drift(plan: dict, workspace: str) -> list[Drift]:
+def read_drift(plan: dict[str, Any], workspace: str) -> list[Drift]:
     """The drifted attributes of a refresh-only plan (`terraform show -json`) that the
     configuration manages."""
     expressions = {

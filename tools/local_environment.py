@@ -23,6 +23,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from config import ConfigError, load_environment
 from config.schema import EnvironmentConfig, LocalState
@@ -42,11 +43,11 @@ def state_file(config: EnvironmentConfig, outdir: Path, layer: str) -> Path:
     return (stack_dir / local_state_path(config, Namer(config.project, config.name), layer, config.state)).resolve()
 
 
-def read_state(path: Path) -> dict:
+def read_state(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
-def managed_resources(state: dict) -> list[dict]:
+def managed_resources(state: dict[str, Any]) -> list[dict[str, Any]]:
     return [r for r in state.get("resources", []) if r.get("mode") == "managed"]
 
 

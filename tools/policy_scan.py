@@ -26,6 +26,7 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -119,7 +120,7 @@ def scan_copy(stack_dirs: Iterable[Path], target: Path) -> list[str]:
     return names
 
 
-def addresses(document: dict) -> dict[str, str]:
+def addresses(document: dict[str, Any]) -> dict[str, str]:
     """Checkov's names for the blocks of a stack -> Terraform addresses.
 
     For Terraform JSON checkov names some blocks `<type>.<name>` and others

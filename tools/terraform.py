@@ -12,6 +12,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tools.paths import TERRAFORM_CLI_CONFIG, TERRAFORM_PLUGIN_CACHE
 
@@ -66,9 +67,10 @@ def init(directory: Path, *, backend: bool = True) -> Result:
     return run(directory, "init", "-no-color", "-input=false", f"-backend={'true' if backend else 'false'}")
 
 
-def validate(directory: Path) -> dict:
+def validate(directory: Path) -> dict[str, Any]:
     """`terraform validate -json` (needs `init`, backend optional): {"valid": bool, "diagnostics": [...]}."""
-    return json.loads(run(directory, "validate", "-json", "-no-color", check=False).output)
+    document: dict[str, Any] = json.loads(run(directory, "validate", "-json", "-no-color", check=False).output)
+    return document
 
 
 def plan(directory: Path, plan_file: str = "tfplan", *extra: str) -> int:
@@ -81,8 +83,9 @@ def plan(directory: Path, plan_file: str = "tfplan", *extra: str) -> int:
     return result.returncode
 
 
-def show_json(directory: Path, plan_file: str = "tfplan") -> dict:
-    return json.loads(run(directory, "show", "-json", plan_file).output)
+def show_json(directory: Path, plan_file: str = "tfplan") -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(run(directory, "show", "-json", plan_file).output)
+    return document
 
 
 def apply(directory: Path, *extra: str) -> Result:

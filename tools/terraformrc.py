@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from tools.paths import TERRAFORM_CLI_CONFIG
@@ -51,9 +52,9 @@ def has_provider(mirror: Path) -> bool:
     return directory.is_dir() and any(directory.glob("terraform-provider-aws*"))
 
 
-def find_mirror(environ: dict[str, str] | None = None) -> Path | None:
-    environ = os.environ if environ is None else environ
-    override = environ.get(MIRROR_VARIABLE)
+def find_mirror(environ: Mapping[str, str] | None = None) -> Path | None:
+    variables: Mapping[str, str] = os.environ if environ is None else environ
+    override = variables.get(MIRROR_VARIABLE)
     if override:
         path = Path(override).expanduser()
         if not has_provider(path):
