@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime
 import json
 import secrets
+from collections.abc import Callable
+from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
@@ -52,7 +54,8 @@ def credentials(config: EnvironmentConfig, endpoint: str) -> dict[str, str]:
     }
 
 
-def _client(service: str, config: EnvironmentConfig, endpoint: str):
+# Any: a boto3 client, and boto3 ships no type stubs (boto3-stubs is not installed).
+def _client(service: str, config: EnvironmentConfig, endpoint: str) -> Any:
     return boto3.client(service, endpoint_url=endpoint, region_name=config.region, **credentials(config, endpoint))
 
 
@@ -64,7 +67,7 @@ def _throwaway() -> str:
     return secrets.token_urlsafe(24)
 
 
-def seed(config: EnvironmentConfig, endpoint: str) -> dict:
+def seed(config: EnvironmentConfig, endpoint: str) -> dict[str, Any]:
     """Create what is missing and return a summary of what exists."""
     return {
         "parameters": _parameters(config, endpoint),
@@ -105,7 +108,7 @@ def _secrets(config: EnvironmentConfig, endpoint: str) -> list[str]:
     return arns
 
 
-def _exists(call, **kwargs) -> bool:
+def _exists(call: Callable[..., object], **kwargs: object) -> bool:
     try:
         call(**kwargs)
         return True
@@ -116,7 +119,7 @@ def _exists(call, **kwargs) -> bool:
         raise
 
 
-def _network(config: EnvironmentConfig, endpoint: str) -> dict:
+def _network(config: EnvironmentConfig, endpoint: str) -> dict[str, str | list[str]]:
     ec2 = _client("ec2", config, endpoint)
     network = config.network
     if not _exists(ec2.describe_vpcs, VpcIds=[network.vpc_id]):
@@ -186,7 +189,7 @@ def _self_signed(domain: str) -> tuple[bytes, bytes]:
     return certificate.public_bytes(serialization.Encoding.PEM), pem_key
 
 
-def _certificate(config: EnvironmentConfig, endpoint: str) -> dict:
+def _certificate(config: EnvironmentConfig, endpoint: str) -> dict[str, str]:
     acm = _client("acm", config, endpoint)
     arn = config.certificate_arn
     if not _exists(acm.describe_certificate, CertificateArn=arn):

@@ -17,9 +17,17 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from tools.paths import REPO_ROOT
+
+if TYPE_CHECKING:
+    from types import FrameType
+    from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+    from _typeshed import OptExcInfo
 
 STATE_DIR = REPO_ROOT / ".emulator"
 DEFAULT_START_TIMEOUT_SECONDS = 60.0
@@ -58,11 +66,12 @@ def pid_file(port: int) -> Path:
     return STATE_DIR / f"{port}.pid"
 
 
-def health(endpoint: str, timeout: float = DEFAULT_PROBE_TIMEOUT_SECONDS) -> dict | None:
+def health(endpoint: str, timeout: float = DEFAULT_PROBE_TIMEOUT_SECONDS) -> dict[str, Any] | None:
     """The emulator's health document (moto version, applied patches), or None."""
     try:
         with urllib.request.urlopen(endpoint + HEALTH_PATH, timeout=timeout) as response:
-            return json.loads(response.read())
+            document: dict[str, Any] = json.loads(response.read())
+            return document
     except (OSError, ValueError, urllib.error.URLError):
         return None
 
@@ -149,7 +158,7 @@ def stop(host: str, port: int, timeout: float = DEFAULT_STOP_TIMEOUT_SECONDS) ->
     path.unlink(missing_ok=True)
 
 
-def _traced(moto_app, environ, start_response):
+def _traced(moto_app: WSGIApplication, environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
     """Run one call and print `action status [error code]` to the emulator log."""
     import io
     import re
@@ -161,7 +170,9 @@ def _traced(moto_app, environ, start_response):
     action = (parse_qs(body.decode(errors="replace")).get("Action") or [environ.get("HTTP_X_AMZ_TARGET", "")])[0]
     status: list[str] = []
 
-    def recording_start_response(code, headers, *args):
+    def recording_start_response(
+        code: str, headers: list[tuple[str, str]], *args: OptExcInfo | None
+    ) -> Callable[[bytes], object]:
         status.append(code)
         return start_response(code, headers, *args)
 
@@ -194,7 +205,7 @@ def serve(host: str, port: int) -> None:
     # DAILYDESK_EMULATOR_TRACE=1 logs each call's action, status and error code (no bodies).
     trace = os.environ.get("DAILYDESK_EMULATOR_TRACE") == "1"
 
-    def app(environ, start_response):
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == HEALTH_PATH:
             start_response("200 OK", [("Content-Type", "application/json")])
@@ -208,7 +219,7 @@ def serve(host: str, port: int) -> None:
 
     server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
 
-    def shutdown(signum, frame):
+    def shutdown(signum: int, frame: FrameType | None) -> NoReturn:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, shutdown)
