@@ -4,6 +4,11 @@ with `@patch`, whose docstring names the API action(s) and the AWS behaviour it 
 
 moto is pinned (Pipfile.lock); `apply_all` refuses another version, so a moto upgrade is a
 deliberate step that re-runs the patch tests rather than a silent change.
+
+A patch replaces a moto class's method or property (or a name a moto module imports
+without exporting it) with `setattr(owner, "name", value)`: the explicit form of a
+monkeypatch, which mypy accepts where it rejects assigning to a method. Ruff's B010
+(prefer the plain assignment) is disabled on those lines for that reason.
 """
 
 from __future__ import annotations

@@ -3,24 +3,30 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from tools.emulator.patches import patch
+
+if TYPE_CHECKING:
+    from moto.applicationautoscaling.models import ApplicationAutoscalingBackend
+    from moto.core.exceptions import JsonRESTError
 
 # Tags live on the backend object, so moto's reset (which rebuilds backends) clears them.
 _TAGS_ATTRIBUTE = "_dailydesk_tags"
 
 
-def _tags(backend) -> dict[str, dict[str, str]]:
+def _tags(backend: ApplicationAutoscalingBackend) -> dict[str, dict[str, str]]:
     if not hasattr(backend, _TAGS_ATTRIBUTE):
         setattr(backend, _TAGS_ATTRIBUTE, {})
-    return getattr(backend, _TAGS_ATTRIBUTE)
+    tags: dict[str, dict[str, str]] = getattr(backend, _TAGS_ATTRIBUTE)
+    return tags
 
 
-def _target_arns(backend) -> set[str]:
+def _target_arns(backend: ApplicationAutoscalingBackend) -> set[str]:
     return {target.arn for by_id in backend.targets.values() for target in by_id.values()}
 
 
-def _not_found(arn: str):
+def _not_found(arn: str) -> JsonRESTError:
     from moto.core.exceptions import JsonRESTError
 
     return JsonRESTError("ResourceNotFoundException", f"No scalable target found for ARN {arn}")
@@ -39,7 +45,7 @@ def scalable_target_tags() -> None:
 
     original_register = ApplicationAutoScalingResponse.register_scalable_target
 
-    def register_scalable_target(self) -> str:
+    def register_scalable_target(self: ApplicationAutoScalingResponse) -> str:
         body = original_register(self)
         tags = self._get_param("Tags") or {}
         if tags:
@@ -48,14 +54,14 @@ def scalable_target_tags() -> None:
             )
         return body
 
-    def list_tags_for_resource(self) -> str:
+    def list_tags_for_resource(self: ApplicationAutoScalingResponse) -> str:
         arn = self._get_param("ResourceARN")
         backend = self.applicationautoscaling_backend
         if arn not in _target_arns(backend):
             raise _not_found(arn)
         return json.dumps({"Tags": _tags(backend).get(arn, {})})
 
-    def tag_resource(self) -> str:
+    def tag_resource(self: ApplicationAutoScalingResponse) -> str:
         arn = self._get_param("ResourceARN")
         backend = self.applicationautoscaling_backend
         if arn not in _target_arns(backend):
@@ -63,7 +69,7 @@ def scalable_target_tags() -> None:
         _tags(backend).setdefault(arn, {}).update(self._get_param("Tags") or {})
         return json.dumps({})
 
-    def untag_resource(self) -> str:
+    def untag_resource(self: ApplicationAutoScalingResponse) -> str:
         arn = self._get_param("ResourceARN")
         backend = self.applicationautoscaling_backend
         if arn not in _target_arns(backend):
@@ -72,7 +78,7 @@ def scalable_target_tags() -> None:
             _tags(backend).get(arn, {}).pop(key, None)
         return json.dumps({})
 
-    ApplicationAutoScalingResponse.register_scalable_target = register_scalable_target
-    ApplicationAutoScalingResponse.list_tags_for_resource = list_tags_for_resource
-    ApplicationAutoScalingResponse.tag_resource = tag_resource
-    ApplicationAutoScalingResponse.untag_resource = untag_resource
+    setattr(ApplicationAutoScalingResponse, "register_scalable_target", register_scalable_target)  # noqa: B010
+    setattr(ApplicationAutoScalingResponse, "list_tags_for_resource", list_tags_for_resource)  # noqa: B010
+    setattr(ApplicationAutoScalingResponse, "tag_resource", tag_resource)  # noqa: B010
+    setattr(ApplicationAutoScalingResponse, "untag_resource", untag_resource)  # noqa: B010

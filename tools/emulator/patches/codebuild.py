@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from tools.emulator.patches import patch
+
+if TYPE_CHECKING:
+    from moto.core.responses import ActionResult
 
 # Source/artifact types whose location CodeBuild takes from elsewhere (the pipeline's
 # artifacts), so AWS neither needs nor stores one.
@@ -22,12 +27,12 @@ def codepipeline_source_without_location() -> None:
     original_source = responses._validate_required_params_source
     original_artifacts = responses._validate_required_params_artifacts
 
-    def validate_source(source: dict) -> None:
+    def validate_source(source: dict[str, Any]) -> None:
         if source.get("type") in _LOCATIONLESS_TYPES and not source.get("location"):
             return
         original_source(source)
 
-    def validate_artifacts(artifacts: dict) -> None:
+    def validate_artifacts(artifacts: dict[str, Any]) -> None:
         if artifacts.get("type") == "CODEPIPELINE" and not artifacts.get("location"):
             return
         original_artifacts(artifacts)
@@ -47,10 +52,10 @@ def delete_project_by_arn() -> None:
 
     original_delete = CodeBuildBackend.delete_project
 
-    def delete_project(self, project_name: str) -> None:
+    def delete_project(self: CodeBuildBackend, project_name: str) -> None:
         original_delete(self, project_name.split(":project/", 1)[-1])
 
-    CodeBuildBackend.delete_project = delete_project
+    setattr(CodeBuildBackend, "delete_project", delete_project)  # noqa: B010
 
 
 @patch("codebuild", "CreateProject", "BatchGetProjects")
@@ -66,11 +71,11 @@ def project_keeps_encryption_key() -> None:
 
     original = CodeBuildResponse.create_project
 
-    def create_project(self):
+    def create_project(self: CodeBuildResponse) -> ActionResult:
         result = original(self)
         key = self._get_param("encryptionKey")
         if key:
             self.codebuild_backend.codebuild_projects[self._get_param("name")].project_metadata["encryptionKey"] = key
         return result
 
-    CodeBuildResponse.create_project = create_project
+    setattr(CodeBuildResponse, "create_project", create_project)  # noqa: B010

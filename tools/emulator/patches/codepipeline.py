@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from tools.emulator.patches import patch
 
+if TYPE_CHECKING:
+    import datetime
 
-def _epoch(moment) -> float:
+
+def _epoch(moment: datetime.datetime) -> float:
     return round(moment.timestamp(), 3)
 
 
@@ -20,10 +25,10 @@ def pipeline_metadata_timestamps() -> None:
     """
     from moto.codepipeline.models import CodePipeline
 
-    def metadata(self) -> dict:
+    def metadata(self: CodePipeline) -> dict[str, str | float]:
         return {"pipelineArn": self._arn, "created": _epoch(self._created), "updated": _epoch(self._updated)}
 
-    CodePipeline.metadata = property(metadata)
+    setattr(CodePipeline, "metadata", property(metadata))  # noqa: B010
 
 
 @patch("codepipeline", "ListPipelineExecutions")
@@ -38,13 +43,13 @@ def pipeline_execution_timestamps() -> None:
 
     original = PipelineExecution.to_summary_dict
 
-    def to_summary_dict(self) -> dict:
+    def to_summary_dict(self: PipelineExecution) -> dict[str, Any]:
         summary = original(self)
         summary["startTime"] = _epoch(self.start_time)
         summary["lastUpdateTime"] = _epoch(self.last_update_time)
         return summary
 
-    PipelineExecution.to_summary_dict = to_summary_dict
+    setattr(PipelineExecution, "to_summary_dict", to_summary_dict)  # noqa: B010
 
 
 @patch("codepipeline", "CreatePipeline", "UpdatePipeline")
@@ -62,7 +67,7 @@ def role_trust_with_service_lists() -> None:
 
     from moto.codepipeline import models
 
-    def statements_one_service_each(document: dict) -> dict:
+    def statements_one_service_each(document: dict[str, Any]) -> dict[str, Any]:
         expanded = []
         for statement in document.get("Statement", []):
             services = (
@@ -76,9 +81,9 @@ def role_trust_with_service_lists() -> None:
                 expanded.append(statement)
         return {**document, "Statement": expanded}
 
-    def loads(text, *args, **kwargs):
+    def loads(text: str | bytes | bytearray, *args: Any, **kwargs: Any) -> Any:
         value = json.loads(text, *args, **kwargs)
         return statements_one_service_each(value) if isinstance(value, dict) and "Statement" in value else value
 
     # moto's trust check reads the role document through its module's `json`.
-    models.json = types.SimpleNamespace(loads=loads, dumps=json.dumps)
+    setattr(models, "json", types.SimpleNamespace(loads=loads, dumps=json.dumps))  # noqa: B010

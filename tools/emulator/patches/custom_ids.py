@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
+from types import ModuleType
 
 from tools.emulator.patches import patch
 
@@ -27,7 +28,7 @@ def _slot(kind: str) -> ContextVar[str | None]:
     return _WANTED.setdefault(kind, ContextVar(f"dailydesk_custom_id_{kind}", default=None))
 
 
-def pop_custom_id(tags):
+def pop_custom_id(tags: object) -> tuple[str | None, object]:
     """(wanted ID or None, the tags without `_custom_id_`) for moto's three tag shapes:
     a list of {Key, Value}, a {key: value} dict, or {resource type: {key: value}}."""
     if isinstance(tags, list):
@@ -55,7 +56,7 @@ def _wanting(kind: str, wanted: str | None) -> Iterator[None]:
 def _id_source(
     kind: str, original: Callable[..., str], shape: Callable[[str], str] = lambda v: v
 ) -> Callable[..., str]:
-    def generate(*args, **kwargs) -> str:
+    def generate(*args: object, **kwargs: object) -> str:
         wanted = _slot(kind).get()
         if wanted:
             _slot(kind).set(None)  # consumed: the next ID of this kind is random again
@@ -68,7 +69,7 @@ def _id_source(
 def _wrap_creator(owner: type, method: str, kind: str, tags_argument: str, position: int | None = None) -> None:
     original = getattr(owner, method)
 
-    def create(self, *args, **kwargs):
+    def create(self: object, *args: object, **kwargs: object) -> object:
         if tags_argument in kwargs:
             wanted, kwargs[tags_argument] = pop_custom_id(kwargs[tags_argument])
         elif position is not None and len(args) > position:
@@ -82,6 +83,12 @@ def _wrap_creator(owner: type, method: str, kind: str, tags_argument: str, posit
     setattr(owner, method, create)
 
 
+def _replace_id_source(module: ModuleType, function: str, kind: str) -> None:
+    # Replaces the ID generator in `module`'s namespace, where the module's code looks it
+    # up. moto imports it there without re-exporting it, hence getattr/setattr.
+    setattr(module, function, _id_source(kind, getattr(module, function)))
+
+
 @patch("ec2", "CreateVpc", "CreateSubnet", "CreateSecurityGroup")
 def ec2_custom_ids() -> None:
     """CreateVpc, CreateSubnet and CreateSecurityGroup give the resource the ID in its
@@ -93,9 +100,9 @@ def ec2_custom_ids() -> None:
     """
     from moto.ec2.models import security_groups, subnets, vpcs
 
-    vpcs.random_vpc_id = _id_source("vpc", vpcs.random_vpc_id)
-    subnets.random_subnet_id = _id_source("subnet", subnets.random_subnet_id)
-    security_groups.random_security_group_id = _id_source("security-group", security_groups.random_security_group_id)
+    _replace_id_source(vpcs, "random_vpc_id", "vpc")
+    _replace_id_source(subnets, "random_subnet_id", "subnet")
+    _replace_id_source(security_groups, "random_security_group_id", "security-group")
     _wrap_creator(vpcs.VPCBackend, "create_vpc", "vpc", "tags")
     _wrap_creator(subnets.SubnetBackend, "create_subnet", "subnet", "tags")
     _wrap_creator(security_groups.SecurityGroupBackend, "create_security_group", "security-group", "tags")
@@ -111,7 +118,8 @@ def acm_custom_arn() -> None:
     """
     from moto.acm import models
 
-    original = models.make_arn_for_certificate
+    # Imported into moto.acm.models without being re-exported, hence getattr/setattr.
+    original: Callable[[str, str], str] = getattr(models, "make_arn_for_certificate")  # noqa: B009
 
     def make_arn(account_id: str, region_name: str) -> str:
         wanted = _slot("acm").get()
@@ -124,7 +132,7 @@ def acm_custom_arn() -> None:
             )
         return original(account_id, region_name)
 
-    models.make_arn_for_certificate = make_arn
+    setattr(models, "make_arn_for_certificate", make_arn)  # noqa: B010
     _wrap_creator(models.AWSCertificateManagerBackend, "import_certificate", "acm", "tags", position=4)
     _wrap_creator(models.AWSCertificateManagerBackend, "request_certificate", "acm", "tags", position=3)
 

@@ -17,7 +17,7 @@ def rule_description_for_group_references() -> None:
     """
     from moto.ec2.models.security_groups import SecurityGroupRule
 
-    def description(self):
+    def description(self: SecurityGroupRule) -> str | None:
         return self.ip_range.get("Description") or (self.source_group or {}).get("Description")
 
-    SecurityGroupRule.description = property(description)
+    setattr(SecurityGroupRule, "description", property(description))  # noqa: B010

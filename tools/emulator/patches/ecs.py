@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tools.emulator.patches import patch
+
+if TYPE_CHECKING:
+    from moto.core.responses import ActionResult
 
 # CreateService request members that AWS echoes back in the Service it describes and that
 # moto's Service model drops.
@@ -31,7 +36,7 @@ def service_keeps_settings() -> None:
 
     original = EC2ContainerServiceResponse.create_service
 
-    def create_service(self):
+    def create_service(self: EC2ContainerServiceResponse) -> ActionResult:
         result = original(self)
         cluster = self.ecs_backend._get_cluster(self._get_param("cluster", "default"))
         service = self.ecs_backend.services[f"{cluster.name}:{self._get_param('serviceName')}"]
@@ -43,4 +48,4 @@ def service_keeps_settings() -> None:
                 setattr(service, xform_name(setting), value)
         return result
 
-    EC2ContainerServiceResponse.create_service = create_service
+    setattr(EC2ContainerServiceResponse, "create_service", create_service)  # noqa: B010

@@ -3,6 +3,8 @@ and cache subnet groups that can be deleted."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from tools.emulator.patches import patch
 
 
@@ -18,12 +20,12 @@ def replication_group_member_count() -> None:
 
     original = ReplicationGroup._set_node_members_clusters_disabled
 
-    def set_members(self, *args, **kwargs):
+    def set_members(self: ReplicationGroup, *args: Any, **kwargs: Any) -> None:
         if not kwargs.get("replicas_per_node_group") and kwargs.get("num_cache_clusters"):
             kwargs["replicas_per_node_group"] = kwargs["num_cache_clusters"] - 1
         return original(self, *args, **kwargs)
 
-    ReplicationGroup._set_node_members_clusters_disabled = set_members
+    setattr(ReplicationGroup, "_set_node_members_clusters_disabled", set_members)  # noqa: B010
 
 
 @patch("elasticache", "CreateReplicationGroup", "DescribeCacheClusters")
@@ -37,11 +39,11 @@ def replication_group_member_clusters() -> None:
     `aws_elasticache_replication_group`; moto had no such clusters (CacheClusterNotFound,
     tainted resource), and a hand-made one read encryption as false, forcing a replacement.
     """
-    from moto.elasticache.models import CacheCluster, ElastiCacheBackend
+    from moto.elasticache.models import CacheCluster, ElastiCacheBackend, ReplicationGroup
 
     original = ElastiCacheBackend.create_replication_group
 
-    def create_replication_group(self, *args, **kwargs):
+    def create_replication_group(self: ElastiCacheBackend, *args: Any, **kwargs: Any) -> ReplicationGroup:
         group = original(self, *args, **kwargs)
         members = [member for node_group in group.node_groups for member in node_group["node_group_members"]]
         for member in members:
@@ -81,17 +83,21 @@ def replication_group_member_clusters() -> None:
                 cache_node_ids_to_remove=None,
                 cache_node_ids_to_reboot=None,
             )
-            # Flags AWS reports on every member; moto's CacheCluster has no field for them.
-            cluster.at_rest_encryption_enabled = group.at_rest_encryption_enabled
+            # Flags AWS reports on every member, taken from the group. moto's CacheCluster has
+            # no field for three of them (new attributes, hence setattr); its own
+            # auth_token_enabled comes from an auth_token not given here.
+            setattr(cluster, "at_rest_encryption_enabled", group.at_rest_encryption_enabled)  # noqa: B010
             cluster.auth_token_enabled = group.auth_token_enabled
-            cluster.transit_encryption_mode = group.transit_encryption_mode
-            cluster.security_groups = [
-                {"SecurityGroupId": sg, "Status": "active"} for sg in group.security_group_ids or []
-            ]
+            setattr(cluster, "transit_encryption_mode", group.transit_encryption_mode)  # noqa: B010
+            setattr(  # noqa: B010
+                cluster,
+                "security_groups",
+                [{"SecurityGroupId": sg, "Status": "active"} for sg in group.security_group_ids or []],
+            )
             self.cache_clusters[cluster.cache_cluster_id] = cluster
         return group
 
-    ElastiCacheBackend.create_replication_group = create_replication_group
+    setattr(ElastiCacheBackend, "create_replication_group", create_replication_group)  # noqa: B010
 
 
 @patch("elasticache", "DeleteReplicationGroup")
@@ -102,11 +108,13 @@ def replication_group_deletion_completes() -> None:
     moto left the group `deleting` for ever, so `terraform destroy` waited until its
     timeout and the next deploy hit ReplicationGroupAlreadyExists.
     """
-    from moto.elasticache.models import ElastiCacheBackend
+    from moto.elasticache.models import ElastiCacheBackend, ReplicationGroup
 
     original = ElastiCacheBackend.delete_replication_group
 
-    def delete_replication_group(self, replication_group_id, retain_primary_cluster):
+    def delete_replication_group(
+        self: ElastiCacheBackend, replication_group_id: str, retain_primary_cluster: bool | None
+    ) -> ReplicationGroup:
         members = (
             list(self.replication_groups[replication_group_id].member_clusters)
             if replication_group_id in self.replication_groups
@@ -119,7 +127,7 @@ def replication_group_deletion_completes() -> None:
         self.tagging_service.delete_all_tags_for_resource(group.arn)
         return group
 
-    ElastiCacheBackend.delete_replication_group = delete_replication_group
+    setattr(ElastiCacheBackend, "delete_replication_group", delete_replication_group)  # noqa: B010
 
 
 @patch("elasticache", "DeleteCacheSubnetGroup")
@@ -139,10 +147,10 @@ def delete_cache_subnet_group() -> None:
     class CacheSubnetGroupInUse(ElastiCacheException):
         code = "CacheSubnetGroupInUse"
 
-        def __init__(self, name: str):
+        def __init__(self, name: str) -> None:
             super().__init__(f"Cache subnet group {name} is currently in use by a cache cluster.")
 
-    def backend_delete(self, name: str) -> None:
+    def backend_delete(self: ElastiCacheBackend, name: str) -> None:
         if name not in self.cache_subnet_groups:
             raise CacheSubnetGroupNotFound(name)
         users = [*self.replication_groups.values(), *self.cache_clusters.values()]
@@ -151,9 +159,11 @@ def delete_cache_subnet_group() -> None:
         group = self.cache_subnet_groups.pop(name)
         self.tagging_service.delete_all_tags_for_resource(group.arn)
 
-    def delete_cache_subnet_group(self):
-        self.elasticache_backend.delete_cache_subnet_group(self._get_param("CacheSubnetGroupName"))
+    def delete_cache_subnet_group(self: ElastiCacheResponse) -> EmptyResult:
+        # backend_delete is the backend's delete_cache_subnet_group (set below), called
+        # directly: moto's class does not declare that method.
+        backend_delete(self.elasticache_backend, self._get_param("CacheSubnetGroupName"))
         return EmptyResult()
 
-    ElastiCacheBackend.delete_cache_subnet_group = backend_delete
-    ElastiCacheResponse.delete_cache_subnet_group = delete_cache_subnet_group
+    setattr(ElastiCacheBackend, "delete_cache_subnet_group", backend_delete)  # noqa: B010
+    setattr(ElastiCacheResponse, "delete_cache_subnet_group", delete_cache_subnet_group)  # noqa: B010
