@@ -78,7 +78,7 @@ def scalable_target_tags() -> None:
             _tags(backend).get(arn, {}).pop(key, None)
         return json.dumps({})
 
-    setattr(ApplicationAutoScalingResponse, "register_scalable_target", register_scalable_target)  # noqa: B010
-    setattr(ApplicationAutoScalingResponse, "list_tags_for_resource", list_tags_for_resource)  # noqa: B010
-    setattr(ApplicationAutoScalingResponse, "tag_resource", tag_resource)  # noqa: B010
-    setattr(ApplicationAutoScalingResponse, "untag_resource", untag_resource)  # noqa: B010
+    setattr(ApplicationAutoScalingResponse, "register_scalable_target", register_scalable_target)
+    setattr(ApplicationAutoScalingResponse, "list_tags_for_resource", list_tags_for_resource)
+    setattr(ApplicationAutoScalingResponse, "tag_resource", tag_resource)
+    setattr(ApplicationAutoScalingResponse, "untag_resource", untag_resource)

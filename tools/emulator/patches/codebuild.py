@@ -55,7 +55,7 @@ def delete_project_by_arn() -> None:
     def delete_project(self: CodeBuildBackend, project_name: str) -> None:
         original_delete(self, project_name.split(":project/", 1)[-1])
 
-    setattr(CodeBuildBackend, "delete_project", delete_project)  # noqa: B010
+    setattr(CodeBuildBackend, "delete_project", delete_project)
 
 
 @patch("codebuild", "CreateProject", "BatchGetProjects")
@@ -78,4 +78,4 @@ def project_keeps_encryption_key() -> None:
             self.codebuild_backend.codebuild_projects[self._get_param("name")].project_metadata["encryptionKey"] = key
         return result
 
-    setattr(CodeBuildResponse, "create_project", create_project)  # noqa: B010
+    setattr(CodeBuildResponse, "create_project", create_project)

@@ -28,7 +28,7 @@ def pipeline_metadata_timestamps() -> None:
     def metadata(self: CodePipeline) -> dict[str, str | float]:
         return {"pipelineArn": self._arn, "created": _epoch(self._created), "updated": _epoch(self._updated)}
 
-    setattr(CodePipeline, "metadata", property(metadata))  # noqa: B010
+    setattr(CodePipeline, "metadata", property(metadata))
 
 
 @patch("codepipeline", "ListPipelineExecutions")
@@ -49,7 +49,7 @@ def pipeline_execution_timestamps() -> None:
         summary["lastUpdateTime"] = _epoch(self.last_update_time)
         return summary
 
-    setattr(PipelineExecution, "to_summary_dict", to_summary_dict)  # noqa: B010
+    setattr(PipelineExecution, "to_summary_dict", to_summary_dict)
 
 
 @patch("codepipeline", "CreatePipeline", "UpdatePipeline")
@@ -86,4 +86,4 @@ def role_trust_with_service_lists() -> None:
         return statements_one_service_each(value) if isinstance(value, dict) and "Statement" in value else value
 
     # moto's trust check reads the role document through its module's `json`.
-    setattr(models, "json", types.SimpleNamespace(loads=loads, dumps=json.dumps))  # noqa: B010
+    setattr(models, "json", types.SimpleNamespace(loads=loads, dumps=json.dumps))

@@ -119,7 +119,7 @@ def acm_custom_arn() -> None:
     from moto.acm import models
 
     # Imported into moto.acm.models without being re-exported, hence getattr/setattr.
-    original: Callable[[str, str], str] = getattr(models, "make_arn_for_certificate")  # noqa: B009
+    original: Callable[[str, str], str] = getattr(models, "make_arn_for_certificate")
 
     def make_arn(account_id: str, region_name: str) -> str:
         wanted = _slot("acm").get()
@@ -132,7 +132,7 @@ def acm_custom_arn() -> None:
             )
         return original(account_id, region_name)
 
-    setattr(models, "make_arn_for_certificate", make_arn)  # noqa: B010
+    setattr(models, "make_arn_for_certificate", make_arn)
     _wrap_creator(models.AWSCertificateManagerBackend, "import_certificate", "acm", "tags", position=4)
     _wrap_creator(models.AWSCertificateManagerBackend, "request_certificate", "acm", "tags", position=3)
 

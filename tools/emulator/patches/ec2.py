@@ -20,4 +20,4 @@ def rule_description_for_group_references() -> None:
     def description(self: SecurityGroupRule) -> str | None:
         return self.ip_range.get("Description") or (self.source_group or {}).get("Description")
 
-    setattr(SecurityGroupRule, "description", property(description))  # noqa: B010
+    setattr(SecurityGroupRule, "description", property(description))

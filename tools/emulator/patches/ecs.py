@@ -48,4 +48,4 @@ def service_keeps_settings() -> None:
                 setattr(service, xform_name(setting), value)
         return result
 
-    setattr(EC2ContainerServiceResponse, "create_service", create_service)  # noqa: B010
+    setattr(EC2ContainerServiceResponse, "create_service", create_service)

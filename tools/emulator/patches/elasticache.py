@@ -25,7 +25,7 @@ def replication_group_member_count() -> None:
             kwargs["replicas_per_node_group"] = kwargs["num_cache_clusters"] - 1
         return original(self, *args, **kwargs)
 
-    setattr(ReplicationGroup, "_set_node_members_clusters_disabled", set_members)  # noqa: B010
+    setattr(ReplicationGroup, "_set_node_members_clusters_disabled", set_members)
 
 
 @patch("elasticache", "CreateReplicationGroup", "DescribeCacheClusters")
@@ -86,10 +86,10 @@ def replication_group_member_clusters() -> None:
             # Flags AWS reports on every member, taken from the group. moto's CacheCluster has
             # no field for three of them (new attributes, hence setattr); its own
             # auth_token_enabled comes from an auth_token not given here.
-            setattr(cluster, "at_rest_encryption_enabled", group.at_rest_encryption_enabled)  # noqa: B010
+            setattr(cluster, "at_rest_encryption_enabled", group.at_rest_encryption_enabled)
             cluster.auth_token_enabled = group.auth_token_enabled
-            setattr(cluster, "transit_encryption_mode", group.transit_encryption_mode)  # noqa: B010
-            setattr(  # noqa: B010
+            setattr(cluster, "transit_encryption_mode", group.transit_encryption_mode)
+            setattr(
                 cluster,
                 "security_groups",
                 [{"SecurityGroupId": sg, "Status": "active"} for sg in group.security_group_ids or []],
@@ -97,7 +97,7 @@ def replication_group_member_clusters() -> None:
             self.cache_clusters[cluster.cache_cluster_id] = cluster
         return group
 
-    setattr(ElastiCacheBackend, "create_replication_group", create_replication_group)  # noqa: B010
+    setattr(ElastiCacheBackend, "create_replication_group", create_replication_group)
 
 
 @patch("elasticache", "DeleteReplicationGroup")
@@ -127,7 +127,7 @@ def replication_group_deletion_completes() -> None:
         self.tagging_service.delete_all_tags_for_resource(group.arn)
         return group
 
-    setattr(ElastiCacheBackend, "delete_replication_group", delete_replication_group)  # noqa: B010
+    setattr(ElastiCacheBackend, "delete_replication_group", delete_replication_group)
 
 
 @patch("elasticache", "DeleteCacheSubnetGroup")
@@ -165,5 +165,5 @@ def delete_cache_subnet_group() -> None:
         backend_delete(self.elasticache_backend, self._get_param("CacheSubnetGroupName"))
         return EmptyResult()
 
-    setattr(ElastiCacheBackend, "delete_cache_subnet_group", backend_delete)  # noqa: B010
-    setattr(ElastiCacheResponse, "delete_cache_subnet_group", delete_cache_subnet_group)  # noqa: B010
+    setattr(ElastiCacheBackend, "delete_cache_subnet_group", backend_delete)
+    setattr(ElastiCacheResponse, "delete_cache_subnet_group", delete_cache_subnet_group)
