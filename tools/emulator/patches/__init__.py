@@ -8,7 +8,7 @@ deliberate step that re-runs the patch tests rather than a silent change.
 A patch replaces a moto class's method or property (or a name a moto module imports
 without exporting it) with `setattr(owner, "name", value)`: the explicit form of a
 monkeypatch, which mypy accepts where it rejects assigning to a method. Ruff's B010
-(prefer the plain assignment) is disabled on those lines for that reason.
+(prefer the plain assignment) is off for this package in pyproject.toml for that reason.
 """
 
 from __future__ import annotations
