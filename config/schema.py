@@ -408,6 +408,65 @@ class Protection(Model):
     prevent_destroy: bool = True
 
 
+# CloudWatch's limit on an alarm's evaluation range (period x evaluation periods): one day
+# for periods under an hour, seven days otherwise (PutMetricAlarm).
+ALARM_RANGE_SHORT_PERIODS = 86_400
+ALARM_RANGE_LONG_PERIODS = 604_800
+
+
+class AlarmRule(Model):
+    """When one alarm fires: its statistic is above `threshold` in `datapoints_to_alarm` of
+    the last `evaluation_periods` periods of `period_seconds` each."""
+
+    period_seconds: int = Field(ge=60, le=86_400)
+    evaluation_periods: int = Field(ge=1)
+    datapoints_to_alarm: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _evaluation(self) -> AlarmRule:
+        # The AWS metrics alarmed on have one-minute resolution: a shorter or an uneven
+        # period would leave the alarm in INSUFFICIENT_DATA.
+        if self.period_seconds % 60:
+            raise ValueError(f"period_seconds {self.period_seconds} is not a multiple of 60")
+        if self.datapoints_to_alarm > self.evaluation_periods:
+            raise ValueError(
+                f"datapoints_to_alarm ({self.datapoints_to_alarm}) exceeds evaluation_periods "
+                f"({self.evaluation_periods})"
+            )
+        limit = ALARM_RANGE_SHORT_PERIODS if self.period_seconds < 3600 else ALARM_RANGE_LONG_PERIODS
+        total = self.period_seconds * self.evaluation_periods
+        if total > limit:
+            raise ValueError(
+                f"period_seconds x evaluation_periods is {total} s; CloudWatch evaluates at most {limit} s "
+                f"with a period of {self.period_seconds} s"
+            )
+        return self
+
+
+class PercentAlarm(AlarmRule):
+    """An alarm on a percentage (utilization, error rate)."""
+
+    threshold: float = Field(ge=0, lt=100)
+
+
+class CountAlarm(AlarmRule):
+    """An alarm on a count (messages, hosts, evictions); 0 means "any"."""
+
+    threshold: int = Field(ge=0, le=1_000_000)
+
+
+class Alarms(Model):
+    """The backend's CloudWatch alarms (what each watches: docs/architecture.md, "Alarms")."""
+
+    dead_letter_queue: CountAlarm
+    http_5xx_rate: PercentAlarm
+    unhealthy_targets: CountAlarm
+    service_cpu: PercentAlarm
+    service_memory: PercentAlarm
+    redis_memory: PercentAlarm
+    redis_evictions: CountAlarm
+
+
 class CronJob(Model):
     """One EventBridge schedule that calls the API with the key of one secret."""
 
@@ -445,6 +504,7 @@ class EnvironmentConfig(Model):
     load_balancer: LoadBalancer
     pipelines: Pipelines
     protection: Protection = Protection()
+    alarms: Alarms
     jobs: tuple[CronJob, ...] = Field(min_length=1)
 
     @model_validator(mode="after")

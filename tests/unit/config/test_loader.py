@@ -123,6 +123,58 @@ def test_every_real_environment_file_is_valid():
             "pipelines.connection_arn belongs to 111111111111/us-east-1",
         ),
         ("prod", "name", "staging", "name", "must be 'prod'"),
+        (
+            "prod",
+            "alarms.service_cpu.datapoints_to_alarm",
+            5,
+            "alarms.service_cpu",
+            "datapoints_to_alarm (5) exceeds evaluation_periods (3)",
+        ),
+        ("prod", "alarms.http_5xx_rate.threshold", 150, "alarms.http_5xx_rate.threshold", "less than 100"),
+        (
+            "staging",
+            "alarms.service_memory.threshold",
+            -5,
+            "alarms.service_memory.threshold",
+            "greater than or equal to 0",
+        ),
+        ("prod", "alarms.dead_letter_queue.threshold", 0.5, "alarms.dead_letter_queue.threshold", "valid integer"),
+        (
+            "dev",
+            "alarms.unhealthy_targets.period_seconds",
+            90,
+            "alarms.unhealthy_targets",
+            "90 is not a multiple of 60",
+        ),
+        (
+            "prod",
+            "alarms.redis_memory.period_seconds",
+            30,
+            "alarms.redis_memory.period_seconds",
+            "greater than or equal to 60",
+        ),
+        (
+            "prod",
+            "alarms.redis_memory.evaluation_periods",
+            300,
+            "alarms.redis_memory",
+            "period_seconds x evaluation_periods is 90000 s; CloudWatch evaluates at most 86400 s",
+        ),
+        (
+            "local",
+            "alarms.redis_evictions.evaluation_periods",
+            0,
+            "alarms.redis_evictions.evaluation_periods",
+            "greater than or equal to 1",
+        ),
+        (
+            "prod",
+            "alarms.service_cpu.statistic",
+            "p99",
+            "alarms.service_cpu.statistic",
+            "Extra inputs are not permitted",
+        ),
+        ("prod", "alarms.cpu_high", {"threshold": 1}, "alarms.cpu_high", "Extra inputs are not permitted"),
     ],
 )
 def test_bad_value_is_reported_with_file_and_field(tmp_path, env, path, value, field, fragment):  # noqa: PLR0917 (parametrised)
@@ -154,6 +206,30 @@ def test_bad_schedule_names_the_job(tmp_path, schedule, fragment):
         load_edited(tmp_path, "prod", edit)
     assert "prod.toml: jobs[0].schedule" in str(caught.value)
     assert fragment in str(caught.value)
+
+
+def test_an_environment_overrides_one_alarm_setting_and_keeps_the_other_defaults(tmp_path):
+    default = load_environment("prod").alarms
+    config = load_edited(tmp_path, "prod", set_path("alarms.service_cpu.threshold", 75))
+    assert config.alarms.service_cpu.threshold == 75
+    assert config.alarms.service_cpu.evaluation_periods == default.service_cpu.evaluation_periods
+    assert config.alarms.model_copy(update={"service_cpu": default.service_cpu}) == default
+
+
+def test_hour_long_alarm_periods_may_evaluate_up_to_seven_days(tmp_path):
+    def edit(periods: int):
+        def apply(data: dict) -> None:
+            data["alarms"] = {"redis_memory": {"period_seconds": 3600, "evaluation_periods": periods}}
+
+        return apply
+
+    (tmp_path / "week").mkdir()
+    (tmp_path / "longer").mkdir()
+    assert load_edited(tmp_path / "week", "prod", edit(168)).alarms.redis_memory.evaluation_periods == 168
+    with pytest.raises(ConfigError) as caught:
+        load_edited(tmp_path / "longer", "prod", edit(169))
+    assert "prod.toml: alarms.redis_memory: period_seconds x evaluation_periods is 608400 s" in str(caught.value)
+    assert "at most 604800 s with a period of 3600 s" in str(caught.value)
 
 
 def test_unknown_environment_is_named():
