@@ -13,13 +13,9 @@ from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
 from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget
-from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocument
-from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
-from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
 from constructs import Construct
 
-from constructs_lib.shared.encryption_key import EncryptionKey, EncryptionKeyProps
-from constructs_lib.shared.iam import statement
+from constructs_lib.shared.encrypted_topic import EncryptedTopic, EncryptedTopicProps
 
 EVENTS_PRINCIPAL = "events.amazonaws.com"
 # Every run's start, success, failure, cancellation and supersession.
@@ -38,47 +34,30 @@ class DeploymentTopicProps:
     publisher_rule_arns: tuple[str, ...]
 
 
-class DeploymentTopic(Construct):
-    """Creates the SNS topic (`topic`), encrypted with its own KMS key (`key`) that
-    EventBridge may use, and a topic policy that lets EventBridge publish only on behalf of
-    `publisher_rule_arns` (`aws:SourceArn`). Subscriptions are added by hand (e-mail, chat).
+class DeploymentTopic(EncryptedTopic):
+    """An `EncryptedTopic`: the SNS topic (`topic`, protected from destroy), encrypted with
+    its own KMS key (`key`) that EventBridge may use (EventBridge sends no source keys to
+    KMS, so that statement has no condition), and a topic policy that lets EventBridge
+    publish only on behalf of `publisher_rule_arns` (`aws:SourceArn`).
     """
 
     def __init__(self, scope: Construct, id: str, *, props: DeploymentTopicProps) -> None:
-        super().__init__(scope, id)
         if not props.publisher_rule_arns:
             raise ValueError("a deployment topic needs at least one publishing rule")
-        self.key = EncryptionKey(
-            self,
-            "key",
-            props=EncryptionKeyProps(
-                alias=props.key_alias,
-                description=f"Encrypts the SNS topic {props.topic_name}",
+        super().__init__(
+            scope,
+            id,
+            props=EncryptedTopicProps(
+                topic_name=props.topic_name,
+                key_alias=props.key_alias,
                 account_id=props.account_id,
                 partition=props.partition,
                 prevent_destroy=props.prevent_destroy,
-                service_principals=(EVENTS_PRINCIPAL,),
+                publisher=EVENTS_PRINCIPAL,
+                publish_sid="PipelineRulesPublish",
+                publish_conditions=(("ArnEquals", "aws:SourceArn", props.publisher_rule_arns),),
             ),
         )
-        self.topic = SnsTopic(self, "topic", name=props.topic_name, kms_master_key_id=self.key.arn)
-        self.policy_document = DataAwsIamPolicyDocument(
-            self,
-            "policy-document",
-            statement=[
-                statement(
-                    "PipelineRulesPublish",
-                    ["sns:Publish"],
-                    [self.topic.arn],
-                    principals=[("Service", [EVENTS_PRINCIPAL])],
-                    conditions=[("ArnEquals", "aws:SourceArn", list(props.publisher_rule_arns))],
-                )
-            ],
-        )
-        self.policy = SnsTopicPolicy(self, "policy", arn=self.topic.arn, policy=self.policy_document.json)
-
-    @property
-    def arn(self) -> str:
-        return self.topic.arn
 
 
 @dataclass(frozen=True)

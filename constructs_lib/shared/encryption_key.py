@@ -9,7 +9,7 @@ from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
-from constructs_lib.shared.iam import statement
+from constructs_lib.shared.iam import Condition, statement
 from constructs_lib.shared.lifecycle import lifecycle
 
 DEFAULT_DELETION_WINDOW_DAYS = 30
@@ -39,6 +39,9 @@ class EncryptionKeyProps:
     prevent_destroy: bool
     # AWS service principals (e.g. "events.amazonaws.com") that encrypt with the key themselves.
     service_principals: tuple[str, ...] = ()
+    # On whose behalf they may (e.g. `iam.source_conditions`); empty where the service sends
+    # no source keys to KMS, as EventBridge does not.
+    service_conditions: tuple[Condition, ...] = ()
     deletion_window_in_days: int = DEFAULT_DELETION_WINDOW_DAYS
 
 
@@ -47,7 +50,7 @@ class EncryptionKey(Construct):
 
     The key policy lets the account delegate use of the key to IAM policies (so a role can
     use it only when its own policy names the key) and lets the listed service principals
-    encrypt and decrypt.
+    encrypt and decrypt, under `service_conditions` when given.
     """
 
     def __init__(self, scope: Construct, id: str, *, props: EncryptionKeyProps) -> None:
@@ -64,7 +67,11 @@ class EncryptionKey(Construct):
         if props.service_principals:
             statements.append(
                 statement(
-                    "ServicesEncrypt", SERVICE_KEY_ACTIONS, ["*"], principals=[("Service", props.service_principals)]
+                    "ServicesEncrypt",
+                    SERVICE_KEY_ACTIONS,
+                    ["*"],
+                    principals=[("Service", props.service_principals)],
+                    conditions=props.service_conditions,
                 )
             )
         self.policy = DataAwsIamPolicyDocument(self, "policy", statement=statements)

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from config import load_environment
 from tests.synth import body, parent_output, ref, statements
 from tests.unit.constructs_lib.delivery.synth_helpers import PIPELINE_ENVIRONMENTS
 
@@ -21,12 +22,14 @@ def test_topic_is_named_by_the_parent_and_encrypted_with_its_own_key(synthesized
     assert topic["name"] == parent_output(stack, "deployment_topic_name")
     assert topic["kms_master_key_id"] == ref(stack, "aws_kms_key", "deployment-topic/key/key", "arn")
     assert body(stack, "aws_kms_key", "deployment-topic/key/key")["enable_key_rotation"] is True
+    assert topic["lifecycle"] == {"prevent_destroy": load_environment(env).protection.prevent_destroy}
 
 
 @pytest.mark.parametrize("env", PIPELINE_ENVIRONMENTS)
 def test_key_lets_eventbridge_encrypt_and_nothing_else(synthesized, env):
     stack = synthesized[f"backend-{env}"]
     found = statements(stack, "deployment-topic/key/policy")
+    assert "condition" not in found["ServicesEncrypt"]
     assert found["ServicesEncrypt"]["principals"] == [{"type": "Service", "identifiers": ["events.amazonaws.com"]}]
     assert found["ServicesEncrypt"]["actions"] == ["kms:Decrypt", "kms:GenerateDataKey"]
     account = found["AccountAdministersKey"]
