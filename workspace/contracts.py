@@ -56,6 +56,13 @@ BACKEND_CONTRACT = Contract(
         "dead_letter_queue_urls": OutputSpec("Map: cron job name -> URL of its dead-letter queue (failed calls)."),
         "pipeline_name": OutputSpec("Name of the ecs-pipeline CodePipeline (source, build, migrations, deploy)."),
         "pipeline_artifact_bucket": OutputSpec("S3 bucket holding the ecs-pipeline's artifacts."),
+        "alarm_names": OutputSpec(
+            "Map: alarm purpose (workspace/alarms.py, e.g. dead-letter-queue/reset-queue, redis-memory/001) -> "
+            "CloudWatch alarm name."
+        ),
+        "operations_topic_arn": OutputSpec(
+            "ARN of the operations SNS topic every alarm notifies (on ALARM and on OK); subscribe to it by hand."
+        ),
     },
 )
 

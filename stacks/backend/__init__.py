@@ -2,8 +2,9 @@
 
 Reads like the architecture diagram, one step per module: `api` (internet -> ALB ->
 Fargate service -> Redis / RDS), `jobs` (EventBridge -> API), `delivery` (the pipeline
-deploys onto the service). Names and ARNs of shared things come from the parent's outputs,
-sizes and settings from the environment config.
+deploys onto the service), `operations` (alarms on all of these -> the operations topic).
+Names and ARNs of shared things come from the parent's outputs, sizes, settings and alarm
+thresholds from the environment config.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from config.schema import EnvironmentConfig
 from stacks.backend.api import compose_api
 from stacks.backend.delivery import compose_delivery
 from stacks.backend.jobs import compose_jobs
+from stacks.backend.operations import compose_operations
 from stacks.base import WorkspaceStack
 from workspace import layers
 from workspace.contracts import BACKEND_CONTRACT
@@ -29,10 +31,11 @@ class BackendStack(WorkspaceStack):
         self.api = compose_api(self, self.parent)
         self.jobs = compose_jobs(self, self.parent, self.api)
         self.delivery = compose_delivery(self, self.parent, self.api)
+        self.operations = compose_operations(self, self.api, self.jobs)
         self._publish()
 
     def _publish(self) -> None:
-        api, jobs, delivery = self.api, self.jobs.calls, self.delivery
+        api, jobs, delivery, operations = self.api, self.jobs.calls, self.delivery, self.operations
         publish(
             self,
             BACKEND_CONTRACT,
@@ -46,5 +49,7 @@ class BackendStack(WorkspaceStack):
                 "dead_letter_queue_urls": {name: job.dead_letter_queue.url for name, job in jobs.items()},
                 "pipeline_name": delivery.pipeline.pipeline.name,
                 "pipeline_artifact_bucket": delivery.artifacts.bucket.bucket,
+                "alarm_names": {purpose: alarm.alarm_name for purpose, alarm in operations.alarms.alarms.items()},
+                "operations_topic_arn": operations.topic.arn,
             },
         )
