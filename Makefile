@@ -14,7 +14,7 @@ ALLOW_ARGS = $(foreach address,$(ALLOW),--allow $(address))
 ENV ?= local
 LOCAL_STACKS := parent-local backend-local frontend-local
 
-.PHONY: help setup synth diff deploy changeset test test-fast lint snapshots deploy-local destroy-local emulator-start emulator-stop preflight drift policy-scan
+.PHONY: help setup synth diff deploy changeset test test-fast lint snapshots deploy-local destroy-local emulator-start emulator-stop preflight drift policy-scan alarms
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -78,6 +78,9 @@ preflight: setup ## check the pre-existing world of one environment: make prefli
 
 drift: setup ## refresh-only plan of every workspace of one environment: make drift ENV=prod (exit 2 = drift)
 	@$(ENV_SH); $(PY) -m tools.drift --env $(ENV)
+
+alarms: setup ## the backend's alarms as CloudWatch has them (state, threshold): make alarms ENV=prod
+	@$(ENV_SH); $(PY) -m tools.alarms --env $(ENV)
 
 policy-scan: synth ## checkov on the synthesized JSON of all 12 stacks; exceptions in policy/checkov-skips.yaml
 	@$(ENV_SH); $(PY) -m tools.policy_scan

@@ -42,6 +42,11 @@ class Namer:
         digest = hashlib.sha256(full.encode()).hexdigest()[:6]
         return f"{full[: max_len - 7].rstrip('-')}-{digest}"
 
+    @property
+    def prefix(self) -> str:
+        """What every name made by `name` starts with (`<project>-<env>-`), to find them again."""
+        return f"{self.project}-{self.environment}-".lower()
+
     def path(self, *parts: str) -> str:
         """A slash-separated name such as a log group: `/dailydesk/prod/backend`."""
         return "/" + "/".join([self.project, self.environment, *parts])

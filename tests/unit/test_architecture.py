@@ -101,7 +101,16 @@ def test_no_import_cycles():
 
 @pytest.mark.parametrize(
     "module",
-    ["tools.changeset", "tools.preflight", "tools.drift", "tools.stacks", "workspace.layers", "workspace.catalogue"],
+    [
+        "tools.alarms",
+        "tools.changeset",
+        "tools.preflight",
+        "tools.drift",
+        "tools.stacks",
+        "workspace.alarms",
+        "workspace.layers",
+        "workspace.catalogue",
+    ],
 )
 def test_tools_that_read_data_never_start_jsii(module):
     """(The provider shortcut's placeholder package `cdktf_cdktf_provider_aws` is no jsii.)"""

@@ -21,6 +21,13 @@ def test_long_names_are_cut_with_a_hash_and_stay_distinct():
         assert not first.endswith("-") and "--" not in first
 
 
+def test_every_name_starts_with_the_prefix():
+    namer = Namer("dailydesk", "prod")
+    assert namer.prefix == "dailydesk-prod-"
+    assert namer.name("redis-memory", "001").startswith(namer.prefix)
+    assert namer.name("x" * 80).startswith(namer.prefix)
+
+
 def test_names_are_lower_case_and_dash_separated():
     assert Namer("dailydesk", "dev").name("Task Role_x") == "dailydesk-dev-task-role-x"
 
