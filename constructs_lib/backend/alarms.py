@@ -139,16 +139,15 @@ class BackendAlarms(Construct):
             p.service_memory,
             Metric(ECS_NAMESPACE, "MemoryUtilization", "Average", service),
         )
-        for node in redis_node_ids(p.redis_replication_group_id, p.redis_node_count):
-            number = node[-3:]
+        for number, node in enumerate(redis_node_ids(p.redis_replication_group_id, p.redis_node_count), start=1):
             dimensions = (("CacheClusterId", node),)
             self._single(
-                kinds.REDIS_MEMORY.purpose(number),
+                kinds.REDIS_MEMORY.purpose(f"{number:03d}"),
                 p.redis_memory,
                 Metric(ELASTICACHE_NAMESPACE, "DatabaseMemoryUsagePercentage", "Maximum", dimensions),
             )
             self._single(
-                kinds.REDIS_EVICTIONS.purpose(number),
+                kinds.REDIS_EVICTIONS.purpose(f"{number:03d}"),
                 p.redis_evictions,
                 Metric(ELASTICACHE_NAMESPACE, "Evictions", "Sum", dimensions),
             )
