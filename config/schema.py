@@ -14,6 +14,7 @@ from typing import Annotated, ClassVar, Literal, get_args
 from urllib.parse import urlparse
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 PROJECT = "dailydesk"
 # The environments: one file each in config/environments/, the one list of them.
@@ -54,6 +55,10 @@ def _http_url(value: str) -> str:
 
 
 NonEmpty = Annotated[str, StringConstraints(min_length=1)]
+# A certificate name: a host name, or a wildcard `*.` in front of one (the leftmost label only).
+CertificateName = Annotated[
+    str, _pattern(r"(\*\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}", "certificate name (host or *.host)")
+]
 AccountId = Annotated[str, _pattern(r"\d{12}", "12-digit AWS account ID")]
 Region = Annotated[str, _pattern(r"[a-z]{2}(-gov)?-[a-z]+-\d", "AWS region (e.g. us-east-1)")]
 HttpsUrl = Annotated[str, AfterValidator(_https_url)]
@@ -477,14 +482,48 @@ class CronJob(Model):
     secret: Literal["technician-scheduler", "send-review-to-customer"]
 
 
+def certificate_covers(name: str, host: str) -> bool:
+    """Whether a certificate name serves `host`, as TLS clients match it (RFC 6125).
+
+    A plain name covers exactly that host. A wildcard `*.a.b` covers one label in the
+    wildcard's place: `x.a.b`, but neither `a.b` nor `y.x.a.b`.
+    """
+    name, host = name.lower().rstrip("."), host.lower().rstrip(".")
+    if not name.startswith("*."):
+        return name == host
+    label, dot, rest = host.partition(".")
+    return bool(label) and bool(dot) and rest == name[2:]
+
+
+def uncovered_hosts(names: tuple[str, ...] | list[str], hosts: dict[str, str]) -> dict[str, str]:
+    """The entries of `hosts` (field -> host) that no name in `names` covers."""
+    return {field: host for field, host in hosts.items() if not any(certificate_covers(n, host) for n in names)}
+
+
+class Certificate(Model):
+    """The ACM certificate of the environment's HTTPS endpoints, created by hand.
+
+    `names` are the names the certificate was issued for (its domain name and subject
+    alternative names); every URL the environment serves must be covered by one of them.
+    """
+
+    arn: AcmArn
+    names: tuple[CertificateName, ...]
+
+    @model_validator(mode="after")
+    def _named(self) -> Certificate:
+        if not self.names:
+            raise ValueError("names must list the certificate's names (its domain name and alternative names)")
+        return self
+
+
 class EnvironmentConfig(Model):
     """One environment: everything the three workspaces need, validated at synth time."""
 
     name: EnvironmentName
     account_id: AccountId
     region: Region
-    domain: Annotated[str, _pattern(r"([a-z0-9-]+\.)+[a-z]{2,}", "domain name")]
-    certificate_arn: AcmArn
+    certificate: Certificate
     tags: dict[Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.:/=+@-]{0,127}$")], NonEmpty] = {}
     state: StateConfig
     emulator: Emulator | None = None
@@ -510,7 +549,7 @@ class EnvironmentConfig(Model):
     @model_validator(mode="after")
     def _cross_checks(self) -> EnvironmentConfig:
         for arn, what in (
-            (self.certificate_arn, "certificate_arn"),
+            (self.certificate.arn, "certificate.arn"),
             (self.pipelines.connection_arn, "pipelines.connection_arn"),
         ):
             account, region = arn.split(":")[4], arn.split(":")[3]
@@ -529,10 +568,45 @@ class EnvironmentConfig(Model):
             raise ValueError(f"job names must be unique: {names}")
         return self
 
+    @model_validator(mode="after")
+    def _certificate_serves_the_urls(self) -> EnvironmentConfig:
+        # One error per URL, at the URL's own field, so the loader names file and field.
+        names = ", ".join(self.certificate.names)
+        errors = [
+            InitErrorDetails(
+                type=PydanticCustomError(
+                    "certificate_coverage",
+                    "host {host} is not covered by the certificate (certificate.names: {names}); "
+                    "a wildcard covers exactly one label",
+                    {"host": host, "names": names},
+                ),
+                loc=tuple(field.split(".")),
+                input=host,
+            )
+            for field, host in uncovered_hosts(self.certificate.names, self.served_hosts).items()
+        ]
+        if errors:
+            raise ValidationError.from_exception_data(type(self).__name__, errors)
+        return self
+
     # ----------------------------------------------------------------- derived values
     @property
     def project(self) -> str:
         return PROJECT
+
+    @property
+    def served_hosts(self) -> dict[str, str]:
+        """Field -> host of every URL served with `certificate`: the API on the load
+        balancer (`urls.backend`, `urls.frontend_api`), the apps on CloudFront
+        (`urls.frontend`, `urls.online_booking`)."""
+        urls = self.urls
+        served = {
+            "urls.backend": urls.backend,
+            "urls.frontend_api": urls.frontend_api,
+            "urls.frontend": urls.frontend,
+            "urls.online_booking": urls.online_booking,
+        }
+        return {field: urlparse(url).hostname or "" for field, url in served.items()}
 
     @property
     def parameter_prefix(self) -> str:

@@ -9,7 +9,7 @@ per item (item, kind, status, what to do). Exit 0 when every row is `ready`, 1 w
 something is missing or unusable, 2 when the check itself could not run.
 
 The table is derived from the same catalogue and config the stacks use (the catalogue's
-`Manual` parameters and secrets, `network`, `rds.security_group_id`, `certificate_arn`,
+`Manual` parameters and secrets, `network`, `rds.security_group_id`, `certificate`,
 every bucket and distribution of `hosting`, `pipelines.connection_arn`): there is no
 second list.
 
@@ -27,12 +27,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from config import ConfigError, load_environment
-from config.schema import Emulator, EnvironmentConfig
+from config.schema import Emulator, EnvironmentConfig, uncovered_hosts
 from tools.table import table
 from workspace import catalogue
 from workspace.naming import Namer
@@ -282,16 +282,14 @@ def _rds_security_group(config: EnvironmentConfig) -> Requirement:
     return Requirement(item, kind, _guarded(item, kind, check, fix))
 
 
-def covers(names: Iterable[str], domain: str) -> bool:
-    """Whether a certificate with these names serves `domain`'s hosts (`*.domain` or `domain`)."""
-    return any(name in (domain, f"*.{domain}") for name in names)
-
-
 def _certificate(config: EnvironmentConfig) -> Requirement:
-    item, kind = config.certificate_arn, "ACM certificate"
+    item, kind = config.certificate.arn, "ACM certificate"
+    wanted = config.certificate.names
+    alternatives = "".join(f" '{name}'" for name in wanted[1:])
     request = (
-        f"request it (aws acm request-certificate --domain-name '*.{config.domain}' --validation-method DNS) "
-        "and set certificate_arn in the environment file"
+        f"request it (aws acm request-certificate --domain-name '{wanted[0]}'"
+        + (f" --subject-alternative-names{alternatives}" if alternatives else "")
+        + " --validation-method DNS) and set certificate.arn in the environment file"
     )
 
     def check(clients: Clients) -> Row:
@@ -307,12 +305,12 @@ def _certificate(config: EnvironmentConfig) -> Requirement:
                 if status == "PENDING_VALIDATION"
                 else request,
             )
-        names = {certificate.get("DomainName", ""), *certificate.get("SubjectAlternativeNames", [])}
-        if not covers(names, config.domain):
-            return Row(
-                item, kind, UNUSABLE, f"covers {', '.join(sorted(n for n in names if n))}, not {config.domain}", request
-            )
-        return Row(item, kind, READY, f"ISSUED for {certificate.get('DomainName')}")
+        names = sorted({certificate.get("DomainName", ""), *certificate.get("SubjectAlternativeNames", [])} - {""})
+        uncovered = uncovered_hosts(names, config.served_hosts)
+        if uncovered:
+            hosts = ", ".join(sorted(set(uncovered.values())))
+            return Row(item, kind, UNUSABLE, f"issued for {', '.join(names)}: does not cover {hosts}", request)
+        return Row(item, kind, READY, f"ISSUED for {', '.join(names)}")
 
     return Requirement(item, kind, _guarded(item, kind, check, request))
 

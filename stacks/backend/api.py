@@ -142,7 +142,7 @@ def _load_balancer(stack: WorkspaceStack, network: ServiceNetwork) -> LoadBalanc
             vpc_id=config.network.vpc_id,
             public_subnet_ids=config.network.public_subnet_ids,
             security_group_id=network.alb.id,
-            certificate_arn=config.certificate_arn,
+            certificate_arn=config.certificate.arn,
             target_port=config.fargate.container_port,
             health_check_path=config.fargate.health_check_path,
             deletion_protection=config.load_balancer.deletion_protection,

@@ -4,7 +4,6 @@ ever reaches the output; a failed preflight stops deploy-local before anything i
 
 from __future__ import annotations
 
-import datetime
 import json
 import tempfile
 import urllib.request
@@ -16,6 +15,7 @@ import pytest
 from config import load_environment
 from config.schema import Emulator, EnvironmentConfig
 from tools import local_environment, preflight
+from tools.emulator.seed import self_signed
 from workspace import catalogue
 from workspace.naming import Namer
 
@@ -37,34 +37,6 @@ def reset(endpoint: str) -> None:
 
 def client(endpoint: str, service: str):
     return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1", **Emulator.boto3_credentials())
-
-
-def self_signed(domain: str) -> tuple[bytes, bytes]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import NameOID
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"*.{domain}")])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=30))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(f"*.{domain}"), x509.DNSName(domain)]), False)
-        .sign(key, hashes.SHA256())
-    )
-    return (
-        certificate.public_bytes(serialization.Encoding.PEM),
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
-        ),
-    )
 
 
 class Connections:
@@ -96,7 +68,7 @@ def seed_world(endpoint: str, base: EnvironmentConfig) -> EnvironmentConfig:
     vpc = ec2.create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
     subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.40.{i}.0/24")["Subnet"]["SubnetId"] for i in range(4)]
     group = ec2.create_security_group(GroupName="rds", Description="rds", VpcId=vpc)["GroupId"]
-    certificate, key = self_signed(base.domain)
+    certificate, key = self_signed(base.certificate.names)
     certificate_arn = client(endpoint, "acm").import_certificate(Certificate=certificate, PrivateKey=key)[
         "CertificateArn"
     ]
@@ -135,7 +107,7 @@ def seed_world(endpoint: str, base: EnvironmentConfig) -> EnvironmentConfig:
                 }
             ),
             "rds": base.rds.model_copy(update={"security_group_id": group}),
-            "certificate_arn": certificate_arn,
+            "certificate": base.certificate.model_copy(update={"arn": certificate_arn}),
             "hosting": base.hosting.model_copy(update={"apps": apps}),
         }
     )
@@ -230,20 +202,29 @@ def test_missing_secret_and_secret_without_its_key(world, capsys):
     assert "put-secret-value" in unusable["fix"]
 
 
-def test_certificate_not_issued_or_not_covering_the_domain(world, capsys):
+def with_certificate(world: EnvironmentConfig, arn: str) -> EnvironmentConfig:
+    return world.model_copy(update={"certificate": world.certificate.model_copy(update={"arn": arn})})
+
+
+def test_certificate_not_issued_or_not_covering_every_host(world, capsys):
     acm = client(world.emulator.endpoint, "acm")
-    pending = acm.request_certificate(DomainName=f"*.{world.domain}")["CertificateArn"]
-    code, _, rows = check(world.model_copy(update={"certificate_arn": pending}), capsys)
+    pending = acm.request_certificate(DomainName=world.certificate.names[0])["CertificateArn"]
+    code, _, rows = check(with_certificate(world, pending), capsys)
     assert code == 1
     assert rows[pending]["status"] == "unusable"
     assert rows[pending]["detail"] == "status PENDING_VALIDATION"
     assert "DNS validation" in rows[pending]["fix"]
 
-    certificate, key = self_signed("example.org")
-    other = acm.import_certificate(Certificate=certificate, PrivateKey=key)["CertificateArn"]
-    _, _, rows = check(world.model_copy(update={"certificate_arn": other}), capsys)
-    assert rows[other]["status"] == "unusable"
-    assert rows[other]["detail"] == "covers *.example.org, example.org, not dailydesk.com"
+    # The parent domain's wildcard does not reach local's hosts, two labels below it.
+    certificate, key = self_signed(("*.dailydesk.com", "dailydesk.com"))
+    parent = acm.import_certificate(Certificate=certificate, PrivateKey=key)["CertificateArn"]
+    _, _, rows = check(with_certificate(world, parent), capsys)
+    assert rows[parent]["status"] == "unusable"
+    assert rows[parent]["detail"] == (
+        "issued for *.dailydesk.com, dailydesk.com: "
+        "does not cover api.local.dailydesk.com, app.local.dailydesk.com, booking.local.dailydesk.com"
+    )
+    assert "--domain-name '*.local.dailydesk.com'" in rows[parent]["fix"]
 
 
 def test_connection_pending_or_missing(world, capsys):

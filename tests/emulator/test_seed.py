@@ -55,11 +55,12 @@ def test_network_with_exact_ids(seeded, emulator_endpoint):
 
 def test_certificate_buckets_and_distributions(seeded, emulator_endpoint):
     config, _, _ = seeded
-    certificate = aws("acm", emulator_endpoint).describe_certificate(CertificateArn=config.certificate_arn)[
+    certificate = aws("acm", emulator_endpoint).describe_certificate(CertificateArn=config.certificate.arn)[
         "Certificate"
     ]
     assert certificate["Status"] == "ISSUED"
-    assert certificate["DomainName"] == f"*.{config.domain}" and config.domain in certificate["SubjectAlternativeNames"]
+    assert certificate["DomainName"] == config.certificate.names[0]
+    assert set(certificate["SubjectAlternativeNames"]) == set(config.certificate.names)
     hosting = config.hosting
     buckets = {b["Name"] for b in aws("s3", emulator_endpoint).list_buckets()["Buckets"]}
     assert set(hosting.buckets().values()) <= buckets

@@ -1,7 +1,7 @@
 """Seed the emulator with the world the spec says is not ours: the resources every
 environment references but never creates (manual SSM parameters, Secrets Manager
-secrets, the VPC and its subnets, the RDS security group, the wildcard certificate, the
-hosting buckets and their CloudFront distributions).
+secrets, the VPC and its subnets, the RDS security group, the certificate with the configured
+names, the hosting buckets and their CloudFront distributions).
 
 Idempotent: what exists is left as it is. Talks to the emulator only (endpoint_url,
 throwaway credentials); the exact IDs from the environment file come from the
@@ -163,14 +163,16 @@ def _network(config: EnvironmentConfig, endpoint: str) -> dict[str, str | list[s
     return {"vpc_id": network.vpc_id, "subnet_ids": [s for s, _ in subnets], "rds_security_group_id": group_id}
 
 
-def _self_signed(domain: str) -> tuple[bytes, bytes]:
+def self_signed(names: tuple[str, ...]) -> tuple[bytes, bytes]:
+    """A certificate for `names`: the first is the subject, all of them the alternative
+    names (ACM reads DomainName and SubjectAlternativeNames from these)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
     from cryptography.x509.oid import NameOID
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"*.{domain}")])
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])])
     now = datetime.datetime.now(datetime.UTC)
     certificate = (
         x509.CertificateBuilder()
@@ -180,7 +182,7 @@ def _self_signed(domain: str) -> tuple[bytes, bytes]:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(days=1))
         .not_valid_after(now + datetime.timedelta(days=DEFAULT_CERTIFICATE_DAYS))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(f"*.{domain}"), x509.DNSName(domain)]), critical=False)
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
         .sign(key, hashes.SHA256())
     )
     pem_key = key.private_bytes(
@@ -191,13 +193,17 @@ def _self_signed(domain: str) -> tuple[bytes, bytes]:
 
 def _certificate(config: EnvironmentConfig, endpoint: str) -> dict[str, str]:
     acm = _client("acm", config, endpoint)
-    arn = config.certificate_arn
+    arn = config.certificate.arn
     if not _exists(acm.describe_certificate, CertificateArn=arn):
         # Imported, so it is ISSUED at once (a requested one waits for validation).
-        certificate, key = _self_signed(config.domain)
+        certificate, key = self_signed(config.certificate.names)
         acm.import_certificate(Certificate=certificate, PrivateKey=key, Tags=[_custom_id(arn)])
     described = acm.describe_certificate(CertificateArn=arn)["Certificate"]
-    return {"arn": arn, "domain": described["DomainName"], "status": described["Status"]}
+    return {
+        "arn": arn,
+        "names": list(dict.fromkeys([described["DomainName"], *described.get("SubjectAlternativeNames", [])])),
+        "status": described["Status"],
+    }
 
 
 def _buckets(config: EnvironmentConfig, endpoint: str) -> list[str]:

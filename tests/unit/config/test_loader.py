@@ -86,11 +86,20 @@ def test_every_real_environment_file_is_valid():
         ("prod", "urls.backend", "api.dailydesk.com", "urls.backend", "not an https:// URL"),
         (
             "prod",
-            "certificate_arn",
+            "certificate.arn",
             "arn:aws:acm:us-east-1:444455556666:cert/x",
-            "certificate_arn",
+            "certificate.arn",
             "ACM certificate ARN",
         ),
+        (
+            "prod",
+            "certificate.arn",
+            "arn:aws:acm:eu-west-1:444455556666:certificate/6f1d3c2a-8b4e-4f7a-9c1d-2e3f4a5b6c7d",
+            "(top level)",
+            "certificate.arn belongs to 444455556666/eu-west-1",
+        ),
+        ("prod", "certificate.names", [], "certificate", "names must list the certificate's names"),
+        ("prod", "certificate.names", ["*.*.dailydesk.com"], "certificate.names[0]", "certificate name"),
         ("prod", "network.vpc_id", "vpc-XYZ", "network.vpc_id", "VPC ID"),
         ("prod", "rds.security_group_id", "sg-123", "rds.security_group_id", "security group ID"),
         (

@@ -28,7 +28,7 @@ def test_table_is_derived_from_the_catalogue_and_the_config(name):
         *((s, "subnet (public)") for s in config.network.public_subnet_ids),
         *((s, "subnet (private)") for s in config.network.private_subnet_ids),
         (config.rds.security_group_id, "security group (RDS)"),
-        (config.certificate_arn, "ACM certificate"),
+        (config.certificate.arn, "ACM certificate"),
         (config.pipelines.connection_arn, "CodeStar connection"),
         *((v, f"S3 bucket ({k})") for k, v in config.hosting.buckets().items()),
         *((v, f"CloudFront distribution ({k})") for k, v in config.hosting.distributions().items()),
@@ -115,17 +115,46 @@ def test_secret_rows_read_no_value_by_default(prod):
     assert row_for(prod, {"secretsmanager": stale}, "technician-scheduler").detail == "has no current version"
 
 
-def test_certificate_rows(prod):
-    arn = prod.certificate_arn
-    issued = {"Certificate": {"Status": "ISSUED", "DomainName": "*.dailydesk.com", "SubjectAlternativeNames": []}}
-    assert row_for(prod, {"acm": Fake(describe_certificate=issued)}, arn).status == "ready"
-    other = {"Certificate": {"Status": "ISSUED", "DomainName": "*.example.org"}}
-    assert (
-        row_for(prod, {"acm": Fake(describe_certificate=other)}, arn).detail
-        == "covers *.example.org, not dailydesk.com"
+def issued(domain_name: str, *alternatives: str) -> Fake:
+    return Fake(
+        describe_certificate={
+            "Certificate": {
+                "Status": "ISSUED",
+                "DomainName": domain_name,
+                "SubjectAlternativeNames": [domain_name, *alternatives],
+            }
+        }
     )
+
+
+def test_certificate_rows(prod):
+    arn = prod.certificate.arn
+    ready = row_for(prod, {"acm": issued("*.dailydesk.com")}, arn)
+    assert (ready.status, ready.detail) == ("ready", "ISSUED for *.dailydesk.com")
+    other = row_for(prod, {"acm": issued("*.example.org")}, arn)
+    assert (other.status, other.detail) == (
+        "unusable",
+        "issued for *.example.org: does not cover api.dailydesk.com, app.dailydesk.com, booking.dailydesk.com",
+    )
+    assert other.fix.startswith("request it (aws acm request-certificate --domain-name '*.dailydesk.com' ")
     expired = {"Certificate": {"Status": "EXPIRED", "DomainName": "*.dailydesk.com"}}
     assert row_for(prod, {"acm": Fake(describe_certificate=expired)}, arn).detail == "status EXPIRED"
+
+
+def test_certificate_must_cover_every_served_host_not_just_the_domain():
+    staging = load_environment("staging")
+    arn = staging.certificate.arn
+    # The apex and its one-label wildcard: none of staging's hosts is one label below the apex.
+    apex = row_for(staging, {"acm": issued("*.dailydesk.com", "dailydesk.com")}, arn)
+    assert apex.status == "unusable"
+    assert apex.detail == (
+        "issued for *.dailydesk.com, dailydesk.com: "
+        "does not cover api.staging.dailydesk.com, app.staging.dailydesk.com, booking.staging.dailydesk.com"
+    )
+    # Hosts named one by one in the alternative names: only the missing one is named.
+    partial = row_for(staging, {"acm": issued("api.staging.dailydesk.com", "app.staging.dailydesk.com")}, arn)
+    assert partial.detail.endswith(": does not cover booking.staging.dailydesk.com")
+    assert row_for(staging, {"acm": issued("*.staging.dailydesk.com")}, arn).status == "ready"
 
 
 def test_connection_rows(prod):

@@ -41,7 +41,7 @@ def test_https_listener_uses_the_certificate_and_tls13_policy(synthesized, env):
     https = body(stack, "aws_lb_listener", "load-balancer/https")
     assert (https["port"], https["protocol"]) == (443, "HTTPS")
     assert https["ssl_policy"] == DEFAULT_SSL_POLICY == "ELBSecurityPolicy-TLS13-1-2-2021-06"
-    assert https["certificate_arn"] == config.certificate_arn
+    assert https["certificate_arn"] == config.certificate.arn
     assert https["default_action"] == [
         {"type": "forward", "target_group_arn": ref(stack, "aws_lb_target_group", "load-balancer/target-group", "arn")}
     ]
