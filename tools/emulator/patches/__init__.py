@@ -27,6 +27,7 @@ SERVICE_MODULES = (
     "codebuild",
     "ecs",
     "ec2",
+    "events",
 )
 
 
