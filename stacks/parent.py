@@ -36,7 +36,7 @@ class ParentStack(WorkspaceStack):
                     )
                     for entry in catalogue.cdk_parameters()
                 ),
-                key_alias=namer.name("parameters"),
+                key_alias=catalogue.parameters_key_alias(namer),
                 key_description=f"Encrypts the SecureString parameters under {config.parameter_prefix}",
                 prevent_destroy=config.protection.prevent_destroy,
             ),

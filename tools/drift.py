@@ -3,10 +3,18 @@
     python -m tools.drift --env prod          # make drift ENV=prod
 
 For each workspace of the environment (parent, backend, frontend): `terraform plan
--refresh-only -detailed-exitcode`, read back with `terraform show -json`, and one row per
-drifted attribute: workspace, address, attribute, in state -> in AWS. Nothing is changed:
-a refresh-only plan is saved to a file and never applied. Exit 0 when nothing drifted,
-2 when something did, 1 when a workspace could not be checked.
+-refresh-only -detailed-exitcode -lock=false`, read back with `terraform show -json`, and
+one row per drifted attribute: workspace, address, attribute, in state -> in AWS. Nothing
+is changed: a refresh-only plan is saved to a file and never applied, and it takes no
+state lock (it writes no state), so the read-only plan role can run it. Exit 0 when
+nothing drifted, 2 when something did, 1 when a workspace could not be checked.
+
+With the backend: the API key of each EventBridge connection, which Terraform never
+holds, is compared with its secret (`tools.api_keys.check`, values compared in memory,
+never shown). A connection whose key differs from its secret, or whose secret is gone,
+is a row like any other (attribute `auth_parameters[0].api_key[0].value`). A key that
+could not be compared (e.g. the plan role may not read secret values) is named on stderr
+and changes no exit code; neither does a connection not deployed yet.
 
 To put AWS back as the code says, deploy the workspace (`make deploy STACK=…`); to accept
 the change instead, change the code or config and deploy.
@@ -23,10 +31,11 @@ from typing import Any
 
 from config import ConfigError, load_environment
 from config.schema import EnvironmentConfig
-from tools import cdktf_cli, terraform
+from tools import api_keys, cdktf_cli, terraform
 from tools.paths import DEFAULT_OUTDIR
 from tools.table import table
 from workspace import layers as workspace_layers
+from workspace.catalogue import CONNECTION_API_KEY_ATTRIBUTE
 from workspace.naming import Namer
 
 PLAN_FILE = "drift.tfplan"
@@ -147,9 +156,52 @@ def read_drift(plan: dict[str, Any], workspace: str) -> list[Drift]:
 def detect(stack_dir: Path, workspace: str) -> list[Drift]:
     """Refresh-only plan of one synthesized workspace; its drifted attributes."""
     terraform.init(stack_dir)
-    if terraform.plan(stack_dir, PLAN_FILE, "-refresh-only") == terraform.NO_CHANGES:
+    if terraform.plan(stack_dir, PLAN_FILE, "-refresh-only", "-lock=false") == terraform.NO_CHANGES:
         return []
     return read_drift(terraform.show_json(stack_dir, PLAN_FILE), workspace)
+
+
+CONNECTION_TYPE = "aws_cloudwatch_event_connection"
+# Not drift of the key: a deleted connection is the refresh's own row, an undeployed one
+# has no key yet; an unreadable key is reported, not judged.
+NOT_KEY_DRIFT = (api_keys.IN_SYNC, api_keys.CONNECTION_MISSING, api_keys.ERROR)
+
+
+def connection_addresses(stack_dir: Path) -> dict[str, str]:
+    """Connection name -> Terraform address in a synthesized backend stack."""
+    path = stack_dir / "cdk.tf.json"
+    if not path.exists():
+        return {}
+    document = json.loads(path.read_text())
+    return {
+        body["name"]: f"{CONNECTION_TYPE}.{logical_id}"
+        for logical_id, body in document.get("resource", {}).get(CONNECTION_TYPE, {}).items()
+    }
+
+
+def key_drift(rows: list[api_keys.Row], workspace: str, addresses: dict[str, str]) -> list[Drift]:
+    """Drift rows for the connections whose key does not match their secret (or whose
+    secret is gone): what the key should be -> what the connection holds, never a value."""
+    return [
+        Drift(
+            workspace,
+            addresses.get(row.connection, row.connection),
+            CONNECTION_API_KEY_ATTRIBUTE,
+            f"key of secret {row.secret}",
+            row.detail if row.status == api_keys.DIFFERS else row.status,
+        )
+        for row in rows
+        if row.status not in NOT_KEY_DRIFT
+    ]
+
+
+def check_api_keys(config: EnvironmentConfig, stack_dir: Path, workspace: str) -> list[Drift]:
+    print(f"comparing the API keys of {workspace}'s connections with their secrets …", file=sys.stderr, flush=True)
+    rows = api_keys.check(config)
+    for row in rows:
+        if row.status == api_keys.ERROR:
+            print(f"  {row.connection}: key not compared ({row.detail})", file=sys.stderr)
+    return key_drift(rows, workspace, connection_addresses(stack_dir))
 
 
 def render(rows: list[Drift]) -> str:
@@ -180,6 +232,9 @@ def run(
     with ThreadPoolExecutor(max_workers=len(layers) or 1) as pool:
         results = list(pool.map(refresh, layers))
     rows = [row for result in results if result for row in result]
+    if workspace_layers.BACKEND.name in layers:
+        backend = namer.stack(workspace_layers.BACKEND.name)
+        rows += check_api_keys(config, outdir / "stacks" / backend, backend)
     failed = any(result is None for result in results)
     return (ERROR if failed else DRIFT if rows else NO_DRIFT), rows
 

@@ -16,10 +16,11 @@ second list.
 Values are never read by default: parameters are checked with `DescribeParameters` and
 secrets with `DescribeSecret` (existence, deletion, a current version) — metadata only,
 so the preflight's role needs no `ssm:GetParameter*` or `secretsmanager:GetSecretValue`.
-Whether a secret holds the JSON key the EventBridge connection reads can only be answered
+Whether a secret holds the JSON key the EventBridge connection needs can only be answered
 from its value: `--read-secret-keys` opts into that check, which parses the value in
-memory (`_json_keys`) and keeps only the key *names*. Without it, a missing key still
-stops before anything changes: the backend's plan reads the key and fails on it.
+memory (`_json_keys`) and keeps only the key *names* (the deploy role may read the two
+secrets; the plan role may not). Without it, a missing key is found by
+`tools.api_keys sync` after the backend's apply, which then fails naming the secret.
 """
 
 from __future__ import annotations

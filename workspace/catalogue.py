@@ -8,7 +8,8 @@ reading the table never starts the jsii runtime.
 entries are created by hand; they are declared here (name, description, sensitive) and
 referenced by ARN only: never created, never read by a data source, so their values never
 enter a plan or a state file. The spec's two Secrets Manager secrets are referenced the
-same way.
+same way (a metadata lookup for the ARN, never their value); `tools.api_keys` copies each
+key into its EventBridge connection after a deploy.
 """
 
 from __future__ import annotations
@@ -47,6 +48,14 @@ class Parameter:
         return self.name.replace("/", "_").replace("-", "_")
 
 
+# What an EventBridge connection is created with instead of its API key: Terraform never
+# holds the key; `tools.api_keys.sync` puts it into the connection after each deploy.
+CONNECTION_PLACEHOLDER_PREFIX = "set-by-deploy:"
+# The attribute of `aws_cloudwatch_event_connection` that holds the key: Terraform ignores
+# its changes, the drift report compares it with the secret.
+CONNECTION_API_KEY_ATTRIBUTE = "auth_parameters[0].api_key[0].value"
+
+
 @dataclass(frozen=True)
 class Secret:
     """A Secrets Manager secret created by hand; `key` is the JSON key holding the API key."""
@@ -58,6 +67,11 @@ class Secret:
     def arn_pattern(self, config: EnvironmentConfig) -> str:
         # Secrets Manager appends a random 6-character suffix to every secret ARN.
         return f"arn:{config.partition}:secretsmanager:{config.region}:{config.account_id}:secret:{self.name}-??????"
+
+    @property
+    def placeholder(self) -> str:
+        """The non-secret value the connection of this secret is created with."""
+        return f"{CONNECTION_PLACEHOLDER_PREFIX}{self.name}"
 
 
 # ----------------------------------------------------------- names other workspaces use
@@ -91,6 +105,28 @@ def deployment_topic_arn(config: EnvironmentConfig, namer: Namer) -> str:
 BACKEND_PIPELINE = "ecs-pipeline"
 FRONTEND_PIPELINE = "frontend-ci-pipeline"
 PIPELINES = (BACKEND_PIPELINE, FRONTEND_PIPELINE)
+
+
+def parameters_key_alias(namer: Namer) -> str:
+    """The alias name (after `alias/`) of the KMS key of the parent's SecureStrings."""
+    return namer.name("parameters")
+
+
+def api_key_connections(config: EnvironmentConfig, namer: Namer) -> dict[str, str]:
+    """Secret name -> name of its EventBridge connection, for every secret a job uses.
+
+    The backend creates these connections; `tools.api_keys` puts the keys into them.
+    """
+    return {secret: namer.name(secret) for secret in sorted({job.secret for job in config.jobs})}
+
+
+def connection_secret_arn_pattern(config: EnvironmentConfig, connection_name: str) -> str:
+    """ARN pattern of the secret EventBridge keeps a connection's authorization in
+    (`events!connection/<name>/<id>`, created and owned by EventBridge)."""
+    return (
+        f"arn:{config.partition}:secretsmanager:{config.region}:{config.account_id}:"
+        f"secret:events!connection/{connection_name}/*"
+    )
 
 
 def pipeline_notification_rule_name(namer: Namer, pipeline: str) -> str:

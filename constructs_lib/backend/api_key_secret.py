@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf import Fn, Token
-from cdktf_cdktf_provider_aws.data_aws_secretsmanager_secret_version import DataAwsSecretsmanagerSecretVersion
+from cdktf_cdktf_provider_aws.data_aws_secretsmanager_secret import DataAwsSecretsmanagerSecret
 from constructs import Construct
 
 
@@ -16,18 +15,17 @@ class ApiKeySecretProps:
 
 
 class ApiKeySecret(Construct):
-    """Reads the current version of an existing secret (never creates it).
+    """Looks up an existing secret's metadata (DescribeSecret: never its value, never
+    creates it).
 
-    The value enters this workspace's state (the EventBridge connection needs it), so the
-    state is sensitive. Exposes `arn` (the full secret ARN), `header` (the JSON key, used as
-    the HTTP header name), `value` (the key itself) and `value_from` (ECS `secrets` reference
-    to that JSON key).
+    Exposes `arn` (the full secret ARN), `header` (the JSON key, used as the HTTP header
+    name) and `value_from` (the ECS `secrets` reference to that JSON key, resolved by the
+    ECS agent when a task starts). The key itself never enters a plan or the state.
     """
 
     def __init__(self, scope: Construct, id: str, *, props: ApiKeySecretProps) -> None:
         super().__init__(scope, id)
-        self.version = DataAwsSecretsmanagerSecretVersion(self, "version", secret_id=props.secret_name)
-        self.arn = self.version.arn
+        self.secret = DataAwsSecretsmanagerSecret(self, "secret", name=props.secret_name)
+        self.arn = self.secret.arn
         self.header = props.key
-        self.value = Token.as_string(Fn.lookup(Fn.jsondecode(self.version.secret_string), props.key))
-        self.value_from = f"{self.version.arn}:{props.key}::"
+        self.value_from = f"{self.secret.arn}:{props.key}::"

@@ -1,14 +1,16 @@
 """Cron jobs that call the API: EventBridge connections, API destinations, rules, targets.
 
-A connection stores its API key (EventBridge keeps it in a secret of its own, and
-Terraform keeps it in this workspace's state): the backend state is sensitive and must
-live in an encrypted backend. See docs/architecture.md, "Backend".
+A connection authorizes with an API key that EventBridge keeps in a secret of its own.
+Terraform creates the connection with a placeholder and never learns the key
+(`tools.api_keys` copies it from the hand-made secret after each deploy), so no key is in
+a plan or the state. See docs/architecture.md, "Cron jobs".
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.cloudwatch_event_api_destination import CloudwatchEventApiDestination
 from cdktf_cdktf_provider_aws.cloudwatch_event_connection import (
     CloudwatchEventConnection,
@@ -26,8 +28,8 @@ from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
 from constructs import Construct
 
-from constructs_lib.backend.api_key_secret import ApiKeySecret
 from constructs_lib.shared.iam import allow, service_role, statement
+from workspace.catalogue import CONNECTION_API_KEY_ATTRIBUTE
 from workspace.naming import MAX_IAM_ROLE_NAME, Namer
 
 EVENTS_SERVICE = "events.amazonaws.com"
@@ -42,13 +44,20 @@ DEFAULT_INVOCATION_RATE_PER_SECOND = 1
 @dataclass(frozen=True)
 class ApiKeyConnectionProps:
     name: str
-    secret: ApiKeySecret
+    header: str
+    placeholder: str
     description: str
 
 
 class ApiKeyConnection(Construct):
-    """Creates an EventBridge connection with API-key authorization: header = the secret's
-    JSON key, value = the key itself (read from the secret). Exposes `connection`."""
+    """Creates an EventBridge connection with API-key authorization: header = `header`,
+    value = `placeholder`, a non-secret text the deploy replaces with the real key.
+
+    Terraform ignores changes of the value (`CONNECTION_API_KEY_ATTRIBUTE`), so a later change of the
+    placeholder never sends it over the real key. Any other update of the connection sends
+    the placeholder again (the provider sends every auth parameter), which is why the key is
+    copied after every apply. Exposes `connection`.
+    """
 
     def __init__(self, scope: Construct, id: str, *, props: ApiKeyConnectionProps) -> None:
         super().__init__(scope, id)
@@ -59,8 +68,9 @@ class ApiKeyConnection(Construct):
             description=props.description,
             authorization_type="API_KEY",
             auth_parameters=CloudwatchEventConnectionAuthParameters(
-                api_key=CloudwatchEventConnectionAuthParametersApiKey(key=props.secret.header, value=props.secret.value)
+                api_key=CloudwatchEventConnectionAuthParametersApiKey(key=props.header, value=props.placeholder)
             ),
+            lifecycle=TerraformResourceLifecycle(ignore_changes=[CONNECTION_API_KEY_ATTRIBUTE]),
         )
 
 

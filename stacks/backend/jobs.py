@@ -12,7 +12,7 @@ from constructs_lib.backend.scheduled_api_call import (
 )
 from stacks.backend.api import Api
 from stacks.base import WorkspaceStack
-from workspace.catalogue import SECRETS_BY_NAME
+from workspace.catalogue import SECRETS_BY_NAME, api_key_connections
 from workspace.outputs import ParentOutputs
 
 
@@ -29,12 +29,13 @@ def compose_jobs(stack: WorkspaceStack, parent: ParentOutputs, api: Api) -> Jobs
             stack,
             f"connection-{name}",
             props=ApiKeyConnectionProps(
-                name=namer.name(name),
-                secret=api.api_keys[name],
+                name=connection_name,
+                header=api.api_keys[name].header,
+                placeholder=SECRETS_BY_NAME[name].placeholder,
                 description=f"API key of the {name} secret, sent as {SECRETS_BY_NAME[name].key}",
             ),
         )
-        for name in sorted({job.secret for job in config.jobs})
+        for name, connection_name in api_key_connections(config, namer).items()
     }
     backend_url = parent.parameter_value("backend-url")
     calls = {

@@ -1,22 +1,32 @@
 """The main job end to end against the emulator, as `make deploy-local` runs it.
 
 One deployment serves the tests in file order (each deploy costs minutes of fixed
-provider waits): deploy the three `local` workspaces; every second plan is empty; the
-parameters hold their config values and the state holds no manual value; drift made
-behind Terraform's back is named exactly and cleared by a deploy; destroy leaves none of
-our resources. Then the whole cycle again on the same emulator, nothing restarted.
+provider waits): deploy the three `local` workspaces and put the API keys into their
+connections (as the deploy does after each backend apply); every second plan is empty;
+the parameters hold their config values; no secret value is in any file the project wrote
+or anything it printed; the connections hold their secrets' keys, also after a rotation;
+drift made behind Terraform's back (and a rotated key) is named exactly and cleared by a
+deploy; destroy leaves none of our resources. Then the whole cycle again on the same
+emulator, nothing restarted.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import os
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
 
 import boto3
 import pytest
 
 from config import load_environment
 from config.schema import Emulator
-from tools import drift, local_environment, terraform
+from tools import api_keys, drift, local_environment, terraform
 from workspace import catalogue
 from workspace.naming import Namer
 
@@ -117,12 +127,39 @@ def address(outdir, layer: str, resource_type: str, path_suffix: str) -> str:
     return f"{resource_type}.{matches[0]}"
 
 
+@contextlib.contextmanager
+def printed_into(path: Path) -> Iterator[None]:
+    """Everything printed meanwhile, by Python or by a subprocess (cdktf, Terraform), also
+    goes to `path` (file descriptors 1 and 2 and sys.stdout/err, which pytest replaces)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with path.open("wb") as sink, io.TextIOWrapper(open(sink.fileno(), "wb", closefd=False)) as text:
+        os.dup2(sink.fileno(), 1)
+        os.dup2(sink.fileno(), 2)
+        try:
+            with contextlib.redirect_stdout(text), contextlib.redirect_stderr(text):
+                yield
+        finally:
+            text.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for descriptor in saved:
+                os.close(descriptor)
+
+
 @pytest.fixture(scope="module")
 def deployed(emulator_endpoint, tmp_path_factory):
+    """`local` deployed and its API keys synchronized; what that printed is in
+    `<repo>/printed.log` (beside `cdktf.out` and `state`, scanned with them)."""
     config = load_environment("local")
     assert config.emulator is not None and config.emulator.endpoint == emulator_endpoint
-    outdir = tmp_path_factory.mktemp("repo") / "cdktf.out"
-    local_environment.deploy(config, outdir=outdir)
+    repo = tmp_path_factory.mktemp("repo")
+    outdir = repo / "cdktf.out"
+    with printed_into(repo / "printed.log"):
+        local_environment.deploy(config, outdir=outdir)
+        rows = api_keys.sync(config)
+        print(api_keys.render(rows))
     return config, outdir
 
 
@@ -161,6 +198,103 @@ def test_no_state_holds_a_manual_value(deployed):
             assert values[namer.parameter(entry.name)]["Value"] not in state
 
 
+def secret_values(config) -> dict[str, str]:
+    """What must never leave AWS: the manual SecureStrings and the API keys, read back."""
+    namer = Namer(config.project, config.name)
+    parameters = all_parameters(config)
+    values = {p.name: parameters[namer.parameter(p.name)]["Value"] for p in catalogue.manual_parameters()}
+    manager = client(config, "secretsmanager")
+    for secret in catalogue.SECRETS:
+        values[secret.name] = json.loads(manager.get_secret_value(SecretId=secret.name)["SecretString"])[secret.key]
+    assert len(values) == 11 and all(len(v) >= 16 for v in values.values())
+    return values
+
+
+def written_bytes(root: Path) -> Iterator[tuple[Path, bytes]]:
+    """Every file under `root` that the project wrote, as bytes; a saved plan (a zip
+    archive: compressed, so a value would not show as such) member by member. Symlinks
+    are the provider binary shared from the plugin cache, not written here."""
+    for directory, _, files in os.walk(root):
+        for name in files:
+            path = Path(directory) / name
+            if path.is_symlink():
+                continue
+            if zipfile.is_zipfile(path):
+                with zipfile.ZipFile(path) as archive:
+                    for member in archive.namelist():
+                        yield path / member, archive.read(member)
+            else:
+                yield path, path.read_bytes()
+
+
+def test_no_secret_value_in_any_file_or_output(deployed):
+    config, outdir = deployed
+    repo = outdir.parent
+    values = secret_values(config)
+    scanned = list(written_bytes(repo))
+    names = {str(path.relative_to(repo)) for path, _ in scanned}
+    # What is scanned: the synthesized JSON, each stack's .terraform, the three states, the
+    # saved second plans (with their state and config inside), and the printed output.
+    for layer in LAYERS:
+        stack = f"cdktf.out/stacks/{layer}-local"
+        assert {
+            f"{stack}/cdk.tf.json",
+            f"{stack}/.terraform/terraform.tfstate",
+            f"{stack}/second.tfplan/tfstate",
+        } <= names
+        assert f"state/local/{layer}-local.tfstate" in names
+    assert "printed.log" in names and (repo / "printed.log").stat().st_size > 1000
+    # The scan finds what is there: the connections' placeholder is in the synthesized
+    # JSON, the backend state and the state inside the saved plan.
+    placeholder = catalogue.SECRETS_BY_NAME["technician-scheduler"].placeholder.encode()
+    holding = {str(path.relative_to(repo)) for path, data in scanned if placeholder in data}
+    assert {
+        "cdktf.out/stacks/backend-local/cdk.tf.json",
+        "state/local/backend-local.tfstate",
+        "cdktf.out/stacks/backend-local/second.tfplan/tfstate",
+    } <= holding
+    leaks = [
+        (str(path.relative_to(repo)), name)
+        for path, data in scanned
+        for name, v in values.items()
+        if v.encode() in data
+    ]
+    assert leaks == []
+
+
+def test_connections_hold_their_keys_also_after_a_rotation(deployed, capsys):
+    config, _ = deployed
+    assert {(r.secret, r.status) for r in api_keys.check(config)} == {
+        ("technician-scheduler", "in sync"),
+        ("send-review-to-customer", "in sync"),
+    }
+    rotated = "rotated-technician-scheduler-key-0001"
+    client(config, "secretsmanager").put_secret_value(
+        SecretId="technician-scheduler", SecretString=json.dumps({"x-api-key": rotated})
+    )
+    assert {(r.secret, r.status, r.detail) for r in api_keys.check(config)} == {
+        ("technician-scheduler", "differs", api_keys.HOLDS_ANOTHER_KEY),
+        ("send-review-to-customer", "in sync", ""),
+    }
+    assert [(r.secret, r.status) for r in api_keys.sync(config)] == [
+        ("send-review-to-customer", "in sync"),
+        ("technician-scheduler", "updated"),
+    ]
+    assert {r.status for r in api_keys.check(config)} == {"in sync"}
+    # What EventBridge invokes with is the rotated key, in the connection's own secret.
+    events, manager = client(config, "events"), client(config, "secretsmanager")
+    arn = events.describe_connection(Name="dailydesk-local-technician-scheduler")["SecretArn"]
+    assert json.loads(manager.get_secret_value(SecretId=arn)["SecretString"]) == {
+        "api_key_name": "x-api-key",
+        "api_key_value": rotated,
+    }
+    assert api_keys.main(["check", "--env=local"]) == 0
+    assert api_keys.main(["sync", "--env=local"]) == 0
+    printed = capsys.readouterr()
+    assert rotated not in printed.out + printed.err
+    assert "dailydesk-local-technician-scheduler" in printed.out
+
+
 def test_drift_is_named_exactly_and_cleared_by_a_deploy(deployed, tmp_path, capsys):
     config, outdir = deployed
     namer = Namer(config.project, config.name)
@@ -176,6 +310,13 @@ def test_drift_is_named_exactly_and_cleared_by_a_deploy(deployed, tmp_path, caps
     client(config, "logs").put_retention_policy(
         logGroupName=catalogue.log_group_name(namer), retentionInDays=DRIFTED_RETENTION
     )
+    rotated = "rotated-send-review-key-0002"
+    client(config, "secretsmanager").put_secret_value(
+        SecretId="send-review-to-customer", SecretString=json.dumps({"x-api-key-send-sms": rotated})
+    )
+    connection = address(
+        outdir, "backend", "aws_cloudwatch_event_connection", "/connection-send-review-to-customer/connection"
+    )
     report = tmp_path / "drift.json"
     assert drift.main([*arguments, f"--json={report}"]) == drift.DRIFT
     printed = capsys.readouterr().out
@@ -184,12 +325,21 @@ def test_drift_is_named_exactly_and_cleared_by_a_deploy(deployed, tmp_path, caps
     assert found == {
         ("parent-local", email, "value", drift.SENSITIVE, drift.SENSITIVE),
         ("backend-local", log_group, "retention_in_days", str(config.logs.retention_days), str(DRIFTED_RETENTION)),
+        (
+            "backend-local",
+            connection,
+            "auth_parameters[0].api_key[0].value",
+            "key of secret send-review-to-customer",
+            api_keys.HOLDS_ANOTHER_KEY,
+        ),
     }
     assert email in printed and "retention_in_days" in printed
-    assert DRIFTED_EMAIL not in printed and config.admin.email not in printed
+    assert DRIFTED_EMAIL not in printed and config.admin.email not in printed and rotated not in printed
 
+    # A deploy: apply, then (backend) the keys, as the deploy engine does.
     for layer in ("parent", "backend"):
         terraform.apply(outdir / "stacks" / namer.stack(layer))
+    api_keys.sync(config)
     assert drift.main(arguments) == drift.NO_DRIFT
     assert "no drift" in capsys.readouterr().out
 

@@ -3,6 +3,8 @@ attribute read back as null or empty is not; sensitive values are masked; deleti
 
 from __future__ import annotations
 
+import json
+
 from tools import drift
 
 
@@ -124,3 +126,42 @@ def test_render():
     text = drift.render([drift.Drift("backend-prod", LOG_GROUP, "retention_in_days", "365", "30")])
     assert text.splitlines()[0].split() == ["WORKSPACE", "ADDRESS", "ATTRIBUTE", "IN", "STATE", "->", "IN", "AWS"]
     assert text.splitlines()[1].split() == ["backend-prod", LOG_GROUP, "retention_in_days", "365", "->", "30"]
+
+
+def test_a_connection_key_that_differs_or_lost_its_secret_is_a_row(tmp_path):
+    from tools import api_keys
+
+    stack = {
+        "resource": {
+            "aws_cloudwatch_event_connection": {
+                "connection-technician-scheduler_connection_D585479C": {"name": "dailydesk-prod-technician-scheduler"},
+                "connection-send-review-to-customer_connection_1": {"name": "dailydesk-prod-send-review-to-customer"},
+            }
+        }
+    }
+    (tmp_path / "cdk.tf.json").write_text(json.dumps(stack))
+    rows = [
+        api_keys.Row("dailydesk-prod-technician-scheduler", "technician-scheduler", "differs", "holds another key"),
+        api_keys.Row("dailydesk-prod-send-review-to-customer", "send-review-to-customer", "secret missing", "x"),
+        api_keys.Row("dailydesk-prod-a", "a", "in sync"),
+        api_keys.Row("dailydesk-prod-b", "b", "connection missing", "not deployed"),
+        api_keys.Row("dailydesk-prod-c", "c", "error", "secret c: AccessDeniedException"),
+    ]
+    found = drift.key_drift(rows, "backend-prod", drift.connection_addresses(tmp_path))
+    attribute = "auth_parameters[0].api_key[0].value"
+    assert found == [
+        drift.Drift(
+            "backend-prod",
+            "aws_cloudwatch_event_connection.connection-technician-scheduler_connection_D585479C",
+            attribute,
+            "key of secret technician-scheduler",
+            "holds another key",
+        ),
+        drift.Drift(
+            "backend-prod",
+            "aws_cloudwatch_event_connection.connection-send-review-to-customer_connection_1",
+            attribute,
+            "key of secret send-review-to-customer",
+            "secret missing",
+        ),
+    ]

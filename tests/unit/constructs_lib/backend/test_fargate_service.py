@@ -5,7 +5,7 @@ import pytest
 from config import load_environment
 from constructs_lib.backend.api_settings import secret_parameters, variable_name
 from constructs_lib.backend.fargate_service import SERVICE_IGNORE_CHANGES
-from tests.synth import entry, only, parent_output, ref, resources
+from tests.synth import body, entry, only, parent_output, ref, resources, strip_metadata
 from tests.unit.constructs_lib.backend.synth_helpers import ENVIRONMENTS, container, single_quoted
 from workspace.catalogue import manual_parameters
 
@@ -46,7 +46,10 @@ def test_every_secret_is_injected_by_reference_only(synthesized, env):
     assert {variable_name(p.name) for p in manual_parameters()} <= set(secrets)
     assert len(manual_parameters()) == 9
     for name, key in (("technician-scheduler", "x-api-key"), ("send-review-to-customer", "x-api-key-send-sms")):
-        arn = ref(stack, "aws_secretsmanager_secret_version", f"api-key-{name}/version", "arn", data=True)
+        # The full ARN from the secret's metadata lookup (DescribeSecret), never its value.
+        lookup = body(stack, "aws_secretsmanager_secret", f"api-key-{name}/secret", data=True)
+        assert strip_metadata(lookup) == {"name": name}
+        arn = ref(stack, "aws_secretsmanager_secret", f"api-key-{name}/secret", "arn", data=True)
         assert secrets[f"{variable_name(name)}_API_KEY"] == f"{arn}:{key}::"
     # No secret name appears among the plain values.
     plain = {e["name"] for e in definition["environment"]}

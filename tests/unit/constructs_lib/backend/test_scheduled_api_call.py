@@ -1,11 +1,18 @@
 """EventBridge cron jobs: API-key connections, destinations, rules, targets, DLQs."""
 
+import json
+
 import pytest
 
 from config import load_environment
-from tests.synth import body, parent_output, ref, resources, statements
+from config.schema import ENVIRONMENT_NAMES
+from tests.synth import body, data_sources, parent_output, ref, resources, statements
 from tests.unit.constructs_lib.backend.synth_helpers import ENVIRONMENTS
-from workspace.catalogue import SECRETS_BY_NAME
+from workspace.catalogue import SECRETS_BY_NAME, api_key_connections
+from workspace.layers import NAMES as LAYERS
+from workspace.naming import Namer
+
+STACK_NAMES = {f"{layer}-{env}" for layer in LAYERS for env in ENVIRONMENT_NAMES}
 
 JOBS = {
     "reset-queue": "technician-scheduler",
@@ -15,19 +22,32 @@ JOBS = {
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_one_connection_per_secret_with_its_header(synthesized, env):
+def test_one_connection_per_secret_with_its_header_and_a_placeholder(synthesized, env):
     stack = synthesized[f"backend-{env}"]
     assert len(resources(stack, "aws_cloudwatch_event_connection")) == 2
+    connections = api_key_connections(load_environment(env), Namer("dailydesk", env))
     for name, header in (("technician-scheduler", "x-api-key"), ("send-review-to-customer", "x-api-key-send-sms")):
         connection = body(stack, "aws_cloudwatch_event_connection", f"connection-{name}/connection")
+        assert connection["name"] == connections[name] == f"dailydesk-{env}-{name}"
         assert connection["authorization_type"] == "API_KEY"
         api_key = connection["auth_parameters"]["api_key"]
         assert api_key["key"] == header == SECRETS_BY_NAME[name].key
-        secret = ref(stack, "aws_secretsmanager_secret_version", f"api-key-{name}/version", "secret_string", data=True)
-        assert api_key["value"] == f'${{jsondecode({secret[2:-1]})["{header}"]}}'
-        assert (
-            body(stack, "aws_secretsmanager_secret_version", f"api-key-{name}/version", data=True)["secret_id"] == name
-        )
+        # A literal that says what it is, not a reference: no key reaches the plan or the state.
+        assert api_key["value"] == f"set-by-deploy:{name}" == SECRETS_BY_NAME[name].placeholder
+        # ... and Terraform never sends it over the key the deploy put in.
+        assert connection["lifecycle"] == {"ignore_changes": ["auth_parameters[0].api_key[0].value"]}
+
+
+@pytest.mark.parametrize("stack_name", sorted(STACK_NAMES))
+def test_no_stack_reads_a_secret_value(synthesized, stack_name):
+    """Neither data source that returns a secret's value exists in any stack; the API-key
+    secrets are looked up by metadata only."""
+    stack = synthesized[stack_name]
+    assert not data_sources(stack, "aws_secretsmanager_secret_version")
+    assert not data_sources(stack, "aws_secretsmanager_secret_versions")
+    assert not data_sources(stack, "aws_ssm_parameter")
+    text = json.dumps(stack)
+    assert "secret_string" not in text and "jsondecode" not in text
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
