@@ -12,9 +12,10 @@ ALLOW ?=
 JSON ?=
 ALLOW_ARGS = $(foreach address,$(ALLOW),--allow $(address))
 ENV ?= local
+ROLE ?= plan
 LOCAL_STACKS := parent-local backend-local frontend-local
 
-.PHONY: help setup synth diff deploy changeset test test-fast lint snapshots deploy-local destroy-local emulator-start emulator-stop preflight drift policy-scan alarms
+.PHONY: help setup synth diff deploy changeset test test-fast lint snapshots deploy-local destroy-local emulator-start emulator-stop preflight drift alarms sync-api-keys check-api-keys iam-policy policy-scan
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -76,11 +77,20 @@ snapshots: setup ## rewrite tests/snapshots/ from the current synth (review the 
 preflight: setup ## check the pre-existing world of one environment: make preflight ENV=prod [JSON=file]
 	@$(ENV_SH); $(PY) -m tools.preflight --env $(ENV) $(if $(JSON),--json $(JSON))
 
-drift: setup ## refresh-only plan of every workspace of one environment: make drift ENV=prod (exit 2 = drift)
+drift: setup ## refresh-only plan of every workspace of one environment, and its API keys: make drift ENV=prod (exit 2 = drift)
 	@$(ENV_SH); $(PY) -m tools.drift --env $(ENV)
 
 alarms: setup ## the backend's alarms as CloudWatch has them (state, threshold): make alarms ENV=prod
 	@$(ENV_SH); $(PY) -m tools.alarms --env $(ENV)
+
+sync-api-keys: setup ## put each API key from its secret into its EventBridge connection (the deploy runs it): make sync-api-keys ENV=prod
+	@$(ENV_SH); $(PY) -m tools.api_keys sync --env $(ENV)
+
+check-api-keys: setup ## does each EventBridge connection hold its secret's key? never shows one: make check-api-keys ENV=prod (exit 2 = differs)
+	@$(ENV_SH); $(PY) -m tools.api_keys check --env $(ENV)
+
+iam-policy: setup ## render a CI role's IAM policy for one environment: make iam-policy ENV=prod ROLE=plan|deploy
+	@$(ENV_SH); $(PY) -m tools.iam_policies --env $(ENV) --role $(ROLE)
 
 policy-scan: synth ## checkov on the synthesized JSON of all 12 stacks; exceptions in policy/checkov-skips.yaml
 	@$(ENV_SH); $(PY) -m tools.policy_scan

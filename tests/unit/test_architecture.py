@@ -103,9 +103,11 @@ def test_no_import_cycles():
     "module",
     [
         "tools.alarms",
+        "tools.api_keys",
         "tools.changeset",
-        "tools.preflight",
         "tools.drift",
+        "tools.iam_policies",
+        "tools.preflight",
         "tools.stacks",
         "workspace.alarms",
         "workspace.layers",

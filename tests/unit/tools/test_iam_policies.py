@@ -1,0 +1,502 @@
+"""The CI roles' policies, rendered for each environment and evaluated offline
+(`tests.iam_evaluator`): the plan role reads every resource we manage and never a secret
+value; the deploy role writes our resources, reads only the two API keys and our
+connections' secrets, and passes only our roles to their services."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from config import load_environment
+from config.schema import ENVIRONMENT_NAMES, S3State
+from tests.iam_evaluator import ALLOW, EXPLICIT_DENY, IMPLICIT_DENY, Request, decide
+from tools import iam_policies
+from workspace import catalogue
+from workspace.layers import NAMES as LAYERS
+from workspace.naming import Namer
+
+S3_ENVIRONMENTS = [name for name in ENVIRONMENT_NAMES if isinstance(load_environment(name).state, S3State)]
+KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+class Env:
+    """One environment's names and ARNs, and its two roles' rendered policies."""
+
+    def __init__(self, name: str) -> None:
+        self.config = config = load_environment(name)
+        self.namer = Namer(config.project, config.name)
+        self.region, self.account = config.region, config.account_id
+        self.prefix = f"{config.project}-{config.name}"
+        self.roles = {role: list(iam_policies.render(config, role).values()) for role in iam_policies.ROLES}
+
+    def arn(self, service: str, resource: str, *, region: bool = True, account: bool = True) -> str:
+        return f"arn:aws:{service}:{self.region if region else ''}:{self.account if account else ''}:{resource}"
+
+    def parameter(self, name: str) -> str:
+        return catalogue.parameter_arn(self.config, self.namer, name)
+
+    def secret(self, name: str) -> str:
+        return self.arn("secretsmanager", f"secret:{name}-Ab12Cd")
+
+    def connection_secret(self, secret: str) -> str:
+        return self.arn("secretsmanager", f"secret:events!connection/{self.prefix}-{secret}/0f9e8d7c-uuid")
+
+    def key(self) -> str:
+        return self.arn("kms", f"key/{KEY_ID}")
+
+    def kms(self, service: str, *aliases: str) -> dict:
+        return {"kms:ViaService": f"{service}.{self.region}.amazonaws.com", "kms:ResourceAliases": list(aliases)}
+
+    @property
+    def parameters_alias(self) -> str:
+        return f"alias/{catalogue.parameters_key_alias(self.namer)}"
+
+    def decide(self, role: str, action: str, resource: str, context: dict | None = None) -> str:
+        full = {"aws:RequestedRegion": self.region, **(context or {})}
+        return decide(self.roles[role], Request(action, resource, full))
+
+
+@pytest.fixture(scope="module", params=ENVIRONMENT_NAMES)
+def env(request) -> Env:
+    return Env(request.param)
+
+
+# ------------------------------------------------------------------------- the plan role
+
+
+def test_plan_role_can_read_no_secret_value(env):
+    for secret in catalogue.SECRETS:
+        assert env.decide("plan", "secretsmanager:GetSecretValue", env.secret(secret.name)) == EXPLICIT_DENY
+        assert env.decide("plan", "secretsmanager:GetSecretValue", env.connection_secret(secret.name)) == EXPLICIT_DENY
+    assert env.decide("plan", "secretsmanager:GetSecretValue", env.secret("anything-else")) == EXPLICIT_DENY
+    # Control: the metadata lookup the backend's data source makes is allowed.
+    for secret in catalogue.SECRETS:
+        for action in ("secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy"):
+            assert env.decide("plan", action, env.secret(secret.name)) == ALLOW, action
+
+
+def test_plan_role_can_read_no_manual_parameter(env):
+    manual = catalogue.manual_parameters()
+    assert len(manual) == 9
+    for parameter in manual:
+        for action in ("ssm:GetParameter", "ssm:GetParameters", "ssm:GetParameterHistory"):
+            assert env.decide("plan", action, env.parameter(parameter.name)) == EXPLICIT_DENY, (action, parameter)
+    # A path read would return them too: refused on the environment's path and above.
+    for path in (env.config.parameter_prefix, f"/{env.config.project}", ""):
+        resource = env.arn("ssm", f"parameter{path}")
+        assert env.decide("plan", "ssm:GetParametersByPath", resource) == EXPLICIT_DENY
+    # Controls: the parent's own parameters (String and SecureString) are readable.
+    for name in ("admin/email", "backend-url", "gsm/username", "rds/username"):
+        assert env.decide("plan", "ssm:GetParameter", env.parameter(name)) == ALLOW, name
+
+
+def test_plan_role_decrypts_only_the_parameters_key_through_ssm(env):
+    alias = env.parameters_alias
+    assert env.decide("plan", "kms:Decrypt", env.key(), env.kms("ssm", alias)) == ALLOW
+    # Another key through SSM (a manual parameter under the AWS-managed key, another
+    # environment's key, a key without an alias), or this key through another service.
+    for context in (
+        env.kms("ssm", "alias/aws/ssm"),
+        env.kms("ssm", alias.replace(env.config.name, "other")),
+        env.kms("ssm"),
+        env.kms("secretsmanager", alias),
+        env.kms("s3", alias),
+        {"kms:ResourceAliases": [alias]},
+    ):
+        assert env.decide("plan", "kms:Decrypt", env.key(), context) == IMPLICIT_DENY, context
+    for action in ("kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom"):
+        assert env.decide("plan", action, env.key(), env.kms("ssm", alias)) == IMPLICIT_DENY, action
+
+
+def test_plan_role_writes_nothing(env):
+    for action, resource in (
+        ("ssm:PutParameter", env.parameter("admin/email")),
+        ("ecs:UpdateService", env.arn("ecs", f"service/{env.prefix}-cluster/{env.prefix}-api")),
+        ("events:UpdateConnection", env.arn("events", f"connection/{env.prefix}-technician-scheduler/id")),
+        ("iam:PassRole", env.arn("iam", f"role/{env.prefix}-api-task", region=False)),
+        ("s3:PutObject", f"arn:aws:s3:::{env.prefix}-ecs-pipeline-artifacts-{env.account}/x"),
+        ("kms:CreateKey", "*"),
+    ):
+        assert env.decide("plan", action, resource) == IMPLICIT_DENY, action
+
+
+@pytest.mark.parametrize("name", S3_ENVIRONMENTS)
+def test_plan_role_reads_the_state_and_never_writes_it(name):
+    env = Env(name)
+    state = env.config.state
+    assert isinstance(state, S3State)
+    bucket = f"arn:aws:s3:::{state.bucket}"
+    for layer in LAYERS:
+        key = f"{bucket}/{state.key_prefix}/{name}/{layer}.tfstate"
+        assert env.decide("plan", "s3:GetObject", key) == ALLOW
+        # Plans run with -lock=false: no lock file is ever written or removed.
+        assert env.decide("plan", "s3:PutObject", f"{key}.tflock") == EXPLICIT_DENY
+        assert env.decide("plan", "s3:DeleteObject", f"{key}.tflock") == EXPLICIT_DENY
+        assert env.decide("plan", "s3:PutObject", key) == EXPLICIT_DENY
+    assert env.decide("plan", "s3:ListBucket", bucket) == ALLOW
+    assert env.decide("plan", "s3:GetObject", f"{bucket}/{state.key_prefix}/other/backend.tfstate") == IMPLICIT_DENY
+    state_key = env.kms("s3", state.kms_key_id)
+    state_key["kms:ViaService"] = f"s3.{state.region}.amazonaws.com"
+    state_key_arn = f"arn:aws:kms:{state.region}:{env.account}:key/{KEY_ID}"
+    assert env.decide("plan", "kms:Decrypt", state_key_arn, state_key) == ALLOW
+    assert env.decide("plan", "kms:Decrypt", state_key_arn, env.kms("ssm", state.kms_key_id)) == IMPLICIT_DENY
+
+
+# ----------------------------------------------------------------------- the deploy role
+
+
+def test_deploy_role_reads_only_the_api_keys_and_our_connections_secrets(env):
+    for secret in catalogue.SECRETS:
+        assert env.decide("deploy", "secretsmanager:GetSecretValue", env.secret(secret.name)) == ALLOW
+        assert env.decide("deploy", "secretsmanager:GetSecretValue", env.connection_secret(secret.name)) == ALLOW
+    for other in (
+        env.secret("prod/database"),
+        env.arn("secretsmanager", "secret:events!connection/someone-elses/uuid"),
+        env.arn("secretsmanager", "secret:technician-scheduler-extra-Ab12Cd"),
+    ):
+        assert env.decide("deploy", "secretsmanager:GetSecretValue", other) == EXPLICIT_DENY, other
+    for parameter in catalogue.manual_parameters():
+        for action in ("ssm:GetParameter", "ssm:PutParameter", "ssm:DeleteParameter"):
+            assert env.decide("deploy", action, env.parameter(parameter.name)) == EXPLICIT_DENY, action
+    assert env.decide("deploy", "ssm:PutParameter", env.parameter("admin/email")) == ALLOW
+
+
+def test_deploy_role_puts_keys_only_into_our_connections(env):
+    for secret in catalogue.SECRETS:
+        ours = env.arn("events", f"connection/{env.prefix}-{secret.name}/0f9e8d7c")
+        assert env.decide("deploy", "events:UpdateConnection", ours) == ALLOW
+    assert env.decide("deploy", "events:UpdateConnection", env.arn("events", "connection/other/1")) == IMPLICIT_DENY
+
+
+def test_deploy_role_passes_our_roles_to_their_services_only(env):
+    role = env.arn("iam", f"role/{env.prefix}-api-task", region=False)
+    for service in ("ecs-tasks", "events", "codebuild", "codepipeline"):
+        context = {"iam:PassedToService": f"{service}.amazonaws.com"}
+        assert env.decide("deploy", "iam:PassRole", role, context) == ALLOW, service
+    assert env.decide("deploy", "iam:PassRole", role, {"iam:PassedToService": "ec2.amazonaws.com"}) == IMPLICIT_DENY
+    admin = env.arn("iam", "role/administrator", region=False)
+    assert env.decide("deploy", "iam:PassRole", admin, {"iam:PassedToService": "ecs-tasks.amazonaws.com"}) == (
+        IMPLICIT_DENY
+    )
+
+
+def test_deploy_role_never_touches_the_hosting_buckets(env):
+    ours = f"arn:aws:s3:::{env.prefix}-ecs-pipeline-artifacts-{env.account}"
+    for action in ("s3:CreateBucket", "s3:DeleteBucket", "s3:PutBucketPolicy"):
+        assert env.decide("deploy", action, ours) == ALLOW
+        for bucket in env.config.hosting.buckets().values():
+            assert env.decide("deploy", action, f"arn:aws:s3:::{bucket}") == EXPLICIT_DENY
+
+
+@pytest.mark.parametrize("name", S3_ENVIRONMENTS)
+def test_deploy_role_writes_state_and_its_lock_file(name):
+    env = Env(name)
+    state = env.config.state
+    assert isinstance(state, S3State)
+    key = f"arn:aws:s3:::{state.bucket}/{state.key_prefix}/{name}/backend.tfstate"
+    assert env.decide("deploy", "s3:PutObject", key) == ALLOW
+    assert env.decide("deploy", "s3:PutObject", f"{key}.tflock") == ALLOW
+    assert env.decide("deploy", "s3:DeleteObject", f"{key}.tflock") == ALLOW
+    assert env.decide("deploy", "s3:DeleteObject", key) == IMPLICIT_DENY
+
+
+# ------------------------------------------------------------ every type we manage or read
+
+
+def reads(env: Env) -> dict[str, list[tuple[str, str]]]:
+    """Resource or data type -> what refreshing it calls, on a resource of ours."""
+    p, a = env.prefix, env.arn
+    log_group = a("logs", f"log-group:{catalogue.log_group_name(env.namer)}")
+    repository = a("ecr", f"repository/{catalogue.ecr_repository_name(env.namer)}")
+    bucket = f"arn:aws:s3:::{p}-ecs-pipeline-artifacts-{env.account}"
+    bucket_reads = [(action, bucket) for action in ("s3:ListBucket", "s3:GetBucketPolicy", "s3:GetBucketTagging")]
+    every = "*"
+    return {
+        "aws_appautoscaling_policy": [("application-autoscaling:DescribeScalingPolicies", every)],
+        "aws_appautoscaling_target": [
+            ("application-autoscaling:DescribeScalableTargets", every),
+            ("application-autoscaling:ListTagsForResource", every),
+        ],
+        "aws_cloudwatch_event_api_destination": [
+            ("events:DescribeApiDestination", a("events", f"api-destination/{p}-reset-queue"))
+        ],
+        "aws_cloudwatch_event_connection": [
+            ("events:DescribeConnection", a("events", f"connection/{p}-technician-scheduler"))
+        ],
+        "aws_cloudwatch_event_rule": [
+            ("events:DescribeRule", a("events", f"rule/{p}-reset-queue")),
+            ("events:ListTagsForResource", a("events", f"rule/{p}-reset-queue")),
+        ],
+        "aws_cloudwatch_event_target": [("events:ListTargetsByRule", a("events", f"rule/{p}-ecs-pipeline-notify"))],
+        "aws_cloudwatch_log_group": [
+            ("logs:DescribeLogGroups", every),
+            ("logs:ListTagsForResource", log_group),
+            ("logs:ListTagsForResource", a("logs", f"log-group:/aws/codebuild/{p}-ecs-pipeline-build")),
+        ],
+        "aws_cloudwatch_log_stream": [("logs:DescribeLogStreams", f"{log_group}:log-stream:*")],
+        "aws_codebuild_project": [("codebuild:BatchGetProjects", a("codebuild", f"project/{p}-ecs-pipeline-build"))],
+        "aws_codepipeline": [
+            ("codepipeline:GetPipeline", a("codepipeline", f"{p}-ecs-pipeline")),
+            ("codepipeline:ListTagsForResource", a("codepipeline", f"{p}-frontend-ci-pipeline")),
+        ],
+        "aws_ecr_lifecycle_policy": [("ecr:GetLifecyclePolicy", repository)],
+        "aws_ecr_repository": [("ecr:DescribeRepositories", repository), ("ecr:ListTagsForResource", repository)],
+        "aws_ecs_cluster": [("ecs:DescribeClusters", a("ecs", f"cluster/{p}-cluster"))],
+        "aws_ecs_service": [("ecs:DescribeServices", a("ecs", f"service/{p}-cluster/{p}-api"))],
+        "aws_ecs_task_definition": [("ecs:DescribeTaskDefinition", every)],
+        "aws_elasticache_replication_group": [
+            ("elasticache:DescribeReplicationGroups", every),
+            ("elasticache:DescribeCacheClusters", every),
+            ("elasticache:ListTagsForResource", every),
+        ],
+        "aws_elasticache_subnet_group": [("elasticache:DescribeCacheSubnetGroups", every)],
+        "aws_iam_role": [
+            ("iam:GetRole", a("iam", f"role/{p}-api-task", region=False)),
+            ("iam:ListRolePolicies", a("iam", f"role/{p}-api-task", region=False)),
+            ("iam:ListAttachedRolePolicies", a("iam", f"role/{p}-api-task", region=False)),
+        ],
+        "aws_iam_role_policy": [("iam:GetRolePolicy", a("iam", f"role/{p}-ecs-pipeline", region=False))],
+        "aws_kms_alias": [("kms:ListAliases", every)],
+        "aws_kms_key": [
+            (action, env.key())
+            for action in ("kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags")
+        ],
+        "aws_lb": [
+            ("elasticloadbalancing:DescribeLoadBalancers", every),
+            ("elasticloadbalancing:DescribeLoadBalancerAttributes", every),
+            ("elasticloadbalancing:DescribeTags", every),
+        ],
+        "aws_lb_listener": [("elasticloadbalancing:DescribeListeners", every)],
+        "aws_lb_target_group": [
+            ("elasticloadbalancing:DescribeTargetGroups", every),
+            ("elasticloadbalancing:DescribeTargetGroupAttributes", every),
+        ],
+        "aws_s3_bucket": bucket_reads,
+        "aws_s3_bucket_lifecycle_configuration": [("s3:GetLifecycleConfiguration", bucket)],
+        "aws_s3_bucket_policy": [("s3:GetBucketPolicy", bucket)],
+        "aws_s3_bucket_public_access_block": [("s3:GetBucketPublicAccessBlock", bucket)],
+        "aws_s3_bucket_server_side_encryption_configuration": [("s3:GetEncryptionConfiguration", bucket)],
+        "aws_s3_bucket_versioning": [("s3:GetBucketVersioning", bucket)],
+        "aws_security_group": [("ec2:DescribeSecurityGroups", every)],
+        "aws_sns_topic": [
+            ("sns:GetTopicAttributes", a("sns", catalogue.deployment_topic_name(env.namer))),
+            ("sns:ListTagsForResource", a("sns", catalogue.deployment_topic_name(env.namer))),
+        ],
+        "aws_sns_topic_policy": [("sns:GetTopicAttributes", a("sns", catalogue.deployment_topic_name(env.namer)))],
+        "aws_sqs_queue": [
+            ("sqs:GetQueueAttributes", a("sqs", f"{p}-reset-queue-dlq")),
+            ("sqs:ListQueueTags", a("sqs", f"{p}-reset-queue-dlq")),
+        ],
+        "aws_sqs_queue_policy": [("sqs:GetQueueAttributes", a("sqs", f"{p}-send-review-sms-dlq"))],
+        "aws_ssm_parameter": [
+            ("ssm:DescribeParameters", every),
+            ("ssm:GetParameter", env.parameter("jwt-expire")),
+            ("ssm:ListTagsForResource", env.parameter("jwt-expire")),
+        ],
+        "aws_vpc_security_group_egress_rule": [("ec2:DescribeSecurityGroupRules", every)],
+        "aws_vpc_security_group_ingress_rule": [("ec2:DescribeSecurityGroupRules", every)],
+        # data sources
+        "data.aws_cloudfront_distribution": [
+            ("cloudfront:GetDistribution", a("cloudfront", f"distribution/{d}", region=False))
+            for d in env.config.hosting.distributions().values()
+        ],
+        "data.aws_iam_policy_document": [],  # rendered by the provider, no call
+        "data.aws_s3_bucket": [("s3:ListBucket", f"arn:aws:s3:::{b}") for b in env.config.hosting.buckets().values()],
+        "data.aws_secretsmanager_secret": [
+            (action, env.secret(s.name))
+            for s in catalogue.SECRETS
+            for action in ("secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy")
+        ],
+        "data.aws_security_group": [("ec2:DescribeSecurityGroups", every)],
+        "data.aws_vpc": [("ec2:DescribeVpcs", every), ("ec2:DescribeVpcAttribute", every)],
+        "data.terraform_remote_state": [],  # the state object: see the state tests
+    }
+
+
+def writes(env: Env) -> dict[str, list[tuple[str, str, dict]]]:
+    """Resource type -> what creating and deleting it calls, on a resource of ours."""
+    p, a, none = env.prefix, env.arn, {}
+    vpc = {"ec2:Vpc": a("ec2", f"vpc/{env.config.network.vpc_id}")}
+    bucket = f"arn:aws:s3:::{p}-frontend-ci-pipeline-artifacts-{env.account}"
+    balancer = a("elasticloadbalancing", f"loadbalancer/app/{p}-api/50dc6c495c0c9188")
+    target = a("application-autoscaling", "scalable-target/0ec5a0b1c2d3e4f5a6b7c8d9")
+    return {
+        "aws_appautoscaling_policy": [("application-autoscaling:PutScalingPolicy", target, none)],
+        "aws_appautoscaling_target": [("application-autoscaling:RegisterScalableTarget", target, none)],
+        "aws_cloudwatch_event_api_destination": [
+            ("events:CreateApiDestination", a("events", f"api-destination/{p}-reset-queue"), none)
+        ],
+        "aws_cloudwatch_event_connection": [
+            ("events:CreateConnection", a("events", f"connection/{p}-technician-scheduler"), none),
+            ("events:DeleteConnection", a("events", f"connection/{p}-technician-scheduler/uuid"), none),
+        ],
+        "aws_cloudwatch_event_rule": [("events:PutRule", a("events", f"rule/{p}-reset-queue"), none)],
+        "aws_cloudwatch_event_target": [("events:PutTargets", a("events", f"rule/{p}-reset-queue"), none)],
+        "aws_cloudwatch_log_group": [
+            ("logs:CreateLogGroup", a("logs", f"log-group:{catalogue.log_group_name(env.namer)}"), none),
+            ("logs:PutRetentionPolicy", a("logs", f"log-group:/aws/codebuild/{p}-frontend-ci-pipeline-build"), none),
+        ],
+        "aws_cloudwatch_log_stream": [
+            (
+                "logs:CreateLogStream",
+                a("logs", f"log-group:{catalogue.log_group_name(env.namer)}:log-stream:api"),
+                none,
+            )
+        ],
+        "aws_codebuild_project": [("codebuild:CreateProject", a("codebuild", f"project/{p}-ecs-pipeline-build"), none)],
+        "aws_codepipeline": [
+            ("codepipeline:CreatePipeline", a("codepipeline", f"{p}-frontend-ci-pipeline"), none),
+            ("codestar-connections:PassConnection", env.config.pipelines.connection_arn, none),
+        ],
+        "aws_ecr_lifecycle_policy": [
+            ("ecr:PutLifecyclePolicy", a("ecr", f"repository/{catalogue.ecr_repository_name(env.namer)}"), none)
+        ],
+        "aws_ecr_repository": [
+            ("ecr:CreateRepository", a("ecr", f"repository/{catalogue.ecr_repository_name(env.namer)}"), none)
+        ],
+        "aws_ecs_cluster": [("ecs:CreateCluster", a("ecs", f"cluster/{p}-cluster"), none)],
+        "aws_ecs_service": [("ecs:CreateService", a("ecs", f"service/{p}-cluster/{p}-api"), none)],
+        "aws_ecs_task_definition": [
+            ("ecs:RegisterTaskDefinition", "*", none),
+            ("ecs:TagResource", a("ecs", f"task-definition/{p}-api:7"), none),
+        ],
+        "aws_elasticache_replication_group": [
+            ("elasticache:CreateReplicationGroup", a("elasticache", f"replicationgroup:{p}-redis"), none),
+            ("elasticache:CreateReplicationGroup", a("elasticache", f"cluster:{p}-redis-001"), none),
+        ],
+        "aws_elasticache_subnet_group": [
+            ("elasticache:CreateCacheSubnetGroup", a("elasticache", f"subnetgroup:{p}-redis"), none)
+        ],
+        "aws_iam_role": [("iam:CreateRole", a("iam", f"role/{p}-api-execution", region=False), none)],
+        "aws_iam_role_policy": [("iam:PutRolePolicy", a("iam", f"role/{p}-api-execution", region=False), none)],
+        "aws_kms_alias": [
+            ("kms:CreateAlias", a("kms", f"alias/{catalogue.parameters_key_alias(env.namer)}"), none),
+            ("kms:CreateAlias", env.key(), none),
+        ],
+        "aws_kms_key": [
+            ("kms:CreateKey", "*", none),
+            (
+                "kms:ScheduleKeyDeletion",
+                env.key(),
+                {"aws:ResourceTag/Project": env.config.project, "aws:ResourceTag/Environment": env.config.name},
+            ),
+        ],
+        "aws_lb": [("elasticloadbalancing:CreateLoadBalancer", balancer, none)],
+        "aws_lb_listener": [
+            (
+                "elasticloadbalancing:CreateListener",
+                f"{balancer.replace(':loadbalancer/', ':listener/')}/f2f7dc8e",
+                none,
+            )
+        ],
+        "aws_lb_target_group": [
+            ("elasticloadbalancing:CreateTargetGroup", a("elasticloadbalancing", f"targetgroup/{p}-api/73e2d6bc"), none)
+        ],
+        "aws_s3_bucket": [("s3:CreateBucket", bucket, none), ("s3:DeleteBucket", bucket, none)],
+        "aws_s3_bucket_lifecycle_configuration": [("s3:PutLifecycleConfiguration", bucket, none)],
+        "aws_s3_bucket_policy": [("s3:PutBucketPolicy", bucket, none)],
+        "aws_s3_bucket_public_access_block": [("s3:PutBucketPublicAccessBlock", bucket, none)],
+        "aws_s3_bucket_server_side_encryption_configuration": [("s3:PutEncryptionConfiguration", bucket, none)],
+        "aws_s3_bucket_versioning": [("s3:PutBucketVersioning", bucket, none)],
+        "aws_security_group": [
+            ("ec2:CreateSecurityGroup", a("ec2", f"vpc/{env.config.network.vpc_id}"), none),
+            ("ec2:CreateSecurityGroup", a("ec2", "security-group/*"), vpc),
+        ],
+        "aws_sns_topic": [("sns:CreateTopic", a("sns", catalogue.deployment_topic_name(env.namer)), none)],
+        "aws_sns_topic_policy": [
+            ("sns:SetTopicAttributes", a("sns", catalogue.deployment_topic_name(env.namer)), none)
+        ],
+        "aws_sqs_queue": [("sqs:CreateQueue", a("sqs", f"{p}-reset-queue-dlq"), none)],
+        "aws_sqs_queue_policy": [("sqs:SetQueueAttributes", a("sqs", f"{p}-reset-queue-dlq"), none)],
+        "aws_ssm_parameter": [
+            ("ssm:PutParameter", env.parameter("rds/username"), none),
+            ("kms:GenerateDataKey", env.key(), env.kms("ssm", env.parameters_alias)),
+        ],
+        "aws_vpc_security_group_egress_rule": [
+            ("ec2:AuthorizeSecurityGroupEgress", a("ec2", "security-group/sg-0123456789abcdef0"), vpc)
+        ],
+        "aws_vpc_security_group_ingress_rule": [
+            # Also on the external RDS group: it is in the same VPC.
+            ("ec2:AuthorizeSecurityGroupIngress", a("ec2", f"security-group/{env.config.rds.security_group_id}"), vpc)
+        ],
+    }
+
+
+def synthesized_types(synthesized, env: Env) -> set[str]:
+    stacks = [synthesized[f"{layer}-{env.config.name}"] for layer in LAYERS]
+    return {t for stack in stacks for t in stack.get("resource", {})} | {
+        f"data.{t}" for stack in stacks for t in stack.get("data", {})
+    }
+
+
+def test_plan_role_refreshes_every_type_we_manage_or_read(synthesized, env):
+    """A type added to a stack without its reads here fails: extend `reads` and, if the
+    plan role misses an action, policy/iam/read.json."""
+    table = reads(env)
+    types = synthesized_types(synthesized, env)
+    assert types - set(table) == set()
+    for resource_type in sorted(types):
+        for action, resource in table[resource_type]:
+            assert env.decide("plan", action, resource) == ALLOW, (resource_type, action, resource)
+            assert env.decide("deploy", action, resource) == ALLOW, (resource_type, action, resource)
+
+
+def test_deploy_role_creates_every_type_we_manage(synthesized, env):
+    table = writes(env)
+    types = {t for t in synthesized_types(synthesized, env) if not t.startswith("data.")}
+    assert types - set(table) == set()
+    for resource_type in sorted(types):
+        for action, resource, context in table[resource_type]:
+            assert env.decide("deploy", action, resource, context) == ALLOW, (resource_type, action, resource)
+            assert env.decide("plan", action, resource, context) != ALLOW, (resource_type, action, resource)
+
+
+def test_an_unknown_account_region_or_environment_is_not_ours(env):
+    """The name patterns really scope: the same resource of another environment is refused."""
+    other = env.prefix.replace(env.config.name, "other")
+    assert env.decide("deploy", "ecs:CreateCluster", env.arn("ecs", f"cluster/{other}-cluster")) == IMPLICIT_DENY
+    assert env.decide("plan", "iam:GetRole", env.arn("iam", f"role/{other}-api-task", region=False)) == IMPLICIT_DENY
+    assert env.decide("plan", "ec2:DescribeVpcs", "*", {"aws:RequestedRegion": "eu-west-1"}) == IMPLICIT_DENY
+
+
+# ----------------------------------------------------------------------------- rendering
+
+
+@pytest.mark.parametrize("name", ENVIRONMENT_NAMES)
+@pytest.mark.parametrize("role", sorted(iam_policies.ROLES))
+def test_rendered_policies_are_complete_and_fit_iam(name, role):
+    policies = iam_policies.render(load_environment(name), role)
+    for policy_name, document in policies.items():
+        assert policy_name.startswith(f"dailydesk-{name}-{role}-")
+        assert "${" not in json.dumps(document)
+        assert iam_policies.size(document) <= iam_policies.MAX_MANAGED_POLICY_CHARACTERS
+        for statement in document["Statement"]:
+            assert statement["Sid"] and statement["Effect"] in ("Allow", "Deny")
+            actions = statement.get("Action", statement.get("NotAction"))
+            assert "*" not in (actions if isinstance(actions, list) else [actions]), statement["Sid"]
+    # At most 10 managed policies per role (IAM's default quota), with the read set.
+    assert 2 <= len(policies) <= 10
+    sids = [s["Sid"] for d in policies.values() for s in d["Statement"]]
+    assert len(sids) == len(set(sids))
+    has_state = any(s.startswith("State") for s in sids)
+    assert has_state is isinstance(load_environment(name).state, S3State)
+
+
+def test_the_command_prints_or_writes_the_documents(tmp_path, capsys):
+    assert iam_policies.main(["--env=prod", "--role=plan"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == iam_policies.render(load_environment("prod"), "plan")
+    assert iam_policies.main(["--env=prod", "--role=deploy", f"--out={tmp_path}"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        f"{n}.json" for n in iam_policies.render(load_environment("prod"), "deploy")
+    )
+
+
+def test_an_unknown_placeholder_is_an_error():
+    config = load_environment("prod")
+    with pytest.raises(iam_policies.PolicyError, match="unknown placeholder"):
+        iam_policies.render_document({"Statement": [{"Sid": "X", "Resource": "arn:${nope}"}]}, config)
+    with pytest.raises(iam_policies.PolicyError, match="whole element"):
+        iam_policies.render_document({"Statement": [{"Sid": "X", "Resource": "a-${manual_parameter_arns}"}]}, config)
