@@ -73,7 +73,7 @@ def variables(config: EnvironmentConfig) -> Variables:
         "account_id": account,
         "environment": config.name,
         "project": config.project,
-        "name_prefix": f"{config.project}-{config.name}",
+        "name_prefix": namer.prefix.removesuffix("-"),
         "parameter_prefix": config.parameter_prefix,
         "parameters_key_alias": f"alias/{catalogue.parameters_key_alias(namer)}",
         "vpc_id": config.network.vpc_id,

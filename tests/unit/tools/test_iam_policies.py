@@ -236,6 +236,10 @@ def reads(env: Env) -> dict[str, list[tuple[str, str]]]:
             ("logs:ListTagsForResource", a("logs", f"log-group:/aws/codebuild/{p}-ecs-pipeline-build")),
         ],
         "aws_cloudwatch_log_stream": [("logs:DescribeLogStreams", f"{log_group}:log-stream:*")],
+        "aws_cloudwatch_metric_alarm": [
+            ("cloudwatch:DescribeAlarms", a("cloudwatch", f"alarm:{p}-http-5xx-rate")),
+            ("cloudwatch:ListTagsForResource", a("cloudwatch", f"alarm:{p}-redis-memory-001")),
+        ],
         "aws_codebuild_project": [("codebuild:BatchGetProjects", a("codebuild", f"project/{p}-ecs-pipeline-build"))],
         "aws_codepipeline": [
             ("codepipeline:GetPipeline", a("codepipeline", f"{p}-ecs-pipeline")),
@@ -344,6 +348,10 @@ def writes(env: Env) -> dict[str, list[tuple[str, str, dict]]]:
                 a("logs", f"log-group:{catalogue.log_group_name(env.namer)}:log-stream:api"),
                 none,
             )
+        ],
+        "aws_cloudwatch_metric_alarm": [
+            ("cloudwatch:PutMetricAlarm", a("cloudwatch", f"alarm:{p}-dead-letter-queue-reset-queue"), none),
+            ("cloudwatch:DeleteAlarms", a("cloudwatch", f"alarm:{p}-service-cpu"), none),
         ],
         "aws_codebuild_project": [("codebuild:CreateProject", a("codebuild", f"project/{p}-ecs-pipeline-build"), none)],
         "aws_codepipeline": [
