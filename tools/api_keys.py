@@ -200,9 +200,7 @@ def _sync_one(clients: Clients, connection: Connection) -> Row:
         stored = None  # not readable with these credentials: write it, that is idempotent too
     if _same(key, stored):
         return Row(connection.name, connection.secret.name, IN_SYNC)
-    del stored
     parameters = {"ApiKeyAuthParameters": {"ApiKeyName": connection.secret.key, "ApiKeyValue": key}}
-    del key
     _call(
         CONNECTION_MISSING,
         f"connection {connection.name}",
