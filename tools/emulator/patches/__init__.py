@@ -28,6 +28,7 @@ SERVICE_MODULES = (
     "ecs",
     "ec2",
     "events",
+    "elbv2",
 )
 
 
