@@ -2,7 +2,8 @@
 service assumes, whose trust policy always carries the source condition.
 
 - `allow(sid, actions, resources, conditions)` is an identity-policy statement: named
-  actions (no wildcards) on named resources.
+  actions (no wildcards) on named resources; `*` only for the actions of
+  `STAR_ONLY_ACTIONS`, and then under a condition.
 - `statement(...)` is any statement, with principals, for resource policies (bucket, queue,
   topic and key policies).
 - `service_role(...)` creates the role `service` may assume only on behalf of this account
@@ -25,6 +26,25 @@ from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
+
+# Actions a statement may grant on the resource `*`: AWS defines no resource type for them
+# in the Service Authorization Reference, so `*` is the only resource IAM accepts
+# (tests/unit/stacks/test_policies.py checks each against checkov's copy of it).
+# ecs:ListTasks is the one exception: its only resource type is a container instance,
+# which Fargate tasks do not have; AWS scopes it to a cluster with the `ecs:cluster`
+# condition instead.
+STAR_ONLY_ACTIONS: frozenset[str] = frozenset(
+    {
+        "ec2:DescribeDhcpOptions",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSecurityGroups",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeVpcs",
+        "ecr:GetAuthorizationToken",
+        "ecs:DescribeTaskDefinition",
+        "ecs:ListTasks",
+    }
+)
 
 # (test, variable, values), e.g. ("StringEquals", "aws:SourceAccount", ["123456789012"]).
 Condition = tuple[str, str, Sequence[str]]
@@ -63,9 +83,16 @@ def statement(
 def allow(
     sid: str, actions: Sequence[str], resources: Sequence[str], conditions: Sequence[Condition] = ()
 ) -> DataAwsIamPolicyDocumentStatement:
-    """An Allow statement of an identity policy: every action named, no wildcards."""
+    """An Allow statement of an identity policy: every action named, no wildcards; the
+    resource `*` only for `STAR_ONLY_ACTIONS` and only with a condition that narrows it."""
     if any("*" in action for action in actions):
         raise ValueError(f"statement {sid}: name every action, no wildcards ({list(actions)})")
+    if "*" in resources:
+        scoped = sorted(set(actions) - STAR_ONLY_ACTIONS)
+        if scoped:
+            raise ValueError(f"statement {sid}: {scoped} support resource-level permissions: name the resources")
+        if not conditions:
+            raise ValueError(f"statement {sid}: a statement on `*` needs a condition (region, cluster, ...)")
     return statement(sid, actions, resources, conditions=conditions)
 
 

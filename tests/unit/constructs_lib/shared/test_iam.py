@@ -1,4 +1,4 @@
-"""The one way IAM is written: named actions only."""
+"""The one way IAM is written: named actions only, `*` only where AWS allows nothing else."""
 
 import pytest
 
@@ -22,3 +22,18 @@ def test_allow_builds_a_typed_statement_with_conditions():
     )
     (condition,) = statement.condition
     assert (condition.test, condition.variable, condition.values) == ("Bool", "aws:SecureTransport", ["true"])
+
+
+def test_allow_refuses_star_for_an_action_with_resource_level_permissions():
+    with pytest.raises(ValueError, match="support resource-level permissions"):
+        allow("Broad", ["ssm:GetParameters"], ["*"], [("StringEquals", "aws:RequestedRegion", ["us-east-1"])])
+
+
+def test_allow_refuses_star_without_a_condition():
+    with pytest.raises(ValueError, match="needs a condition"):
+        allow("Login", ["ecr:GetAuthorizationToken"], ["*"])
+
+
+def test_allow_takes_star_for_a_star_only_action_under_a_condition():
+    statement = allow("Login", ["ecr:GetAuthorizationToken"], ["*"], [("StringEquals", "aws:RequestedRegion", ["x"])])
+    assert statement.resources == ["*"]
