@@ -1,6 +1,7 @@
 """The base of every workspace stack (provider, state backend, standard tags), and what a
 workspace with a delivery pipeline composes around it, the same way in `backend` and
-`frontend`: the pipeline's artifact bucket and its deployment notification."""
+`frontend`: the key of its log groups, the pipeline's artifact bucket and its deployment
+notification."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from constructs import Construct
 
 from config.schema import EnvironmentConfig
 from constructs_lib.delivery import deployment_notifications as notifications
-from constructs_lib.shared.artifact_bucket import MAX_BUCKET_NAME, ArtifactBucket, ArtifactBucketProps
+from constructs_lib.shared.artifact_bucket import ArtifactBucket, ArtifactBucketProps
+from constructs_lib.shared.encryption_key import EncryptionKey, EncryptionKeyProps, cloudwatch_logs_use
+from constructs_lib.shared.private_bucket import MAX_BUCKET_NAME
 from workspace import catalogue
 from workspace.layers import Layer
 from workspace.naming import Namer, logical_id
@@ -31,6 +34,25 @@ class WorkspaceStack(TerraformStack):
         self.namer = namer
         self.provider = aws_provider(self, config=config, tags=namer.tags(self.layer.name, config.tags))
         configure_backend(self, config, namer, self.layer.name)
+
+
+def logs_key(stack: WorkspaceStack) -> EncryptionKey:
+    """The one KMS key of the workspace's CloudWatch log groups, which CloudWatch Logs may
+    use for this account's log groups only."""
+    config, namer = stack.config, stack.namer
+    workspace = namer.stack(stack.layer.name)
+    return EncryptionKey(
+        stack,
+        "logs-key",
+        props=EncryptionKeyProps(
+            alias=namer.name(stack.layer.name, "logs"),
+            description=f"Encrypts the CloudWatch log groups of {workspace}",
+            account_id=config.account_id,
+            partition=config.partition,
+            prevent_destroy=config.protection.prevent_destroy,
+            services=(cloudwatch_logs_use(config.partition, config.region, config.account_id),),
+        ),
+    )
 
 
 def pipeline_artifacts(stack: WorkspaceStack, id: str, pipeline: str) -> ArtifactBucket:
@@ -70,12 +92,18 @@ def pipeline_notification(
     )
 
 
+def moved(resource: TerraformResource, former_path: tuple[str, ...]) -> None:
+    """A `moved` block for `resource` from the address it had at construct path
+    `former_path` (below its stack): the move replaces nothing. Keep the call until every
+    environment has applied it; then it can go."""
+    resource.move_from_id(f"{resource.terraform_resource_type}.{logical_id(former_path)}")
+
+
 def renamed(construct: Construct, former_id: str) -> None:
-    """A `moved` block for every resource of `construct` (a child of its stack) from the
-    address it had when the construct was called `former_id`: the rename replaces nothing.
-    Keep the call until every environment has applied it; then it can go."""
+    """`moved` for every resource of `construct` (a child of its stack) from the address it
+    had when the construct was called `former_id`: the rename replaces nothing."""
     for child in construct.node.find_all():
         if isinstance(child, TerraformResource):
             path = tuple(child.node.path.split("/")[1:])
             assert path[0] == construct.node.id, f"{construct.node.path} is not a child of its stack"
-            child.move_from_id(f"{child.terraform_resource_type}.{logical_id((former_id, *path[1:]))}")
+            moved(child, (former_id, *path[1:]))

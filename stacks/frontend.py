@@ -8,7 +8,7 @@ from config.schema import HOSTED_APPS, EnvironmentConfig
 from constructs_lib.delivery.codebuild_project import ParameterRef
 from constructs_lib.delivery.external_hosting import ExternalHosting, ExternalHostingProps, HostedApp
 from constructs_lib.delivery.frontend_pipeline import FrontendPipeline, FrontendPipelineProps
-from stacks.base import WorkspaceStack, pipeline_artifacts, pipeline_notification, renamed
+from stacks.base import WorkspaceStack, logs_key, pipeline_artifacts, pipeline_notification, renamed
 from workspace import catalogue, layers
 from workspace.contracts import FRONTEND_CONTRACT
 from workspace.outputs import ParentOutputs, publish
@@ -32,6 +32,7 @@ class FrontendStack(WorkspaceStack):
         self.artifacts = pipeline_artifacts(self, "pipeline-artifacts", catalogue.FRONTEND_PIPELINE)
         # Called `artifacts` before it had the backend's name: moved, not replaced.
         renamed(self.artifacts, "artifacts")
+        self.logs_key = logs_key(self)
         self.pipeline = FrontendPipeline(
             self,
             "pipeline",
@@ -50,6 +51,7 @@ class FrontendStack(WorkspaceStack):
                 ),
                 hosting=self.hosting,
                 log_retention_days=config.logs.retention_days,
+                log_key_arn=self.logs_key.arn,
                 prevent_destroy=config.protection.prevent_destroy,
             ),
         )

@@ -6,7 +6,7 @@ from constructs import Construct
 
 from config.schema import EnvironmentConfig
 from constructs_lib.parent.ssm_parameters import ParameterSpec, SsmParameters, SsmParametersProps
-from stacks.base import WorkspaceStack
+from stacks.base import WorkspaceStack, moved
 from workspace import catalogue, layers
 from workspace.contracts import PARENT_CONTRACT
 from workspace.outputs import publish
@@ -38,9 +38,16 @@ class ParentStack(WorkspaceStack):
                 ),
                 key_alias=catalogue.parameters_key_alias(namer),
                 key_description=f"Encrypts the SecureString parameters under {config.parameter_prefix}",
+                account_id=config.account_id,
+                partition=config.partition,
                 prevent_destroy=config.protection.prevent_destroy,
             ),
         )
+        # The key and its alias were plain resources of `parameters` before the key had an
+        # explicit policy: moved, not replaced (a replaced key would re-encrypt every
+        # SecureString and schedule the key that encrypted them for deletion).
+        moved(self.parameters.key.key, ("parameters", "key"))
+        moved(self.parameters.key.alias, ("parameters", "key-alias"))
         publish(
             self,
             PARENT_CONTRACT,

@@ -16,6 +16,10 @@ STATEFUL_RESOURCE_TYPES: frozenset[str] = frozenset(
         "aws_kms_key",
         "aws_lb",
         "aws_s3_bucket",
+        # The SNS topics (subscriptions are made by hand) and the jobs'
+        # dead-letter queues (failed calls kept for 14 days).
+        "aws_sns_topic",
+        "aws_sqs_queue",
         "aws_ssm_parameter",
     }
 )

@@ -1,15 +1,18 @@
-"""The API's public entry: an application load balancer with HTTPS and an HTTP redirect."""
+"""The API's public entry: an application load balancer with HTTPS, an HTTP redirect and access logs."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf_cdktf_provider_aws.lb import Lb
+from cdktf_cdktf_provider_aws.data_aws_elb_service_account import DataAwsElbServiceAccount
+from cdktf_cdktf_provider_aws.lb import Lb, LbAccessLogs
 from cdktf_cdktf_provider_aws.lb_listener import LbListener, LbListenerDefaultAction, LbListenerDefaultActionRedirect
 from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup, LbTargetGroupHealthCheck
 from constructs import Construct
 
+from constructs_lib.shared.iam import statement
 from constructs_lib.shared.lifecycle import lifecycle
+from constructs_lib.shared.private_bucket import PrivateBucket, PrivateBucketProps
 from workspace.naming import MAX_ALB_NAME, MAX_TARGET_GROUP_NAME, Namer
 
 # TLS 1.3 with TLS 1.2 fallback, forward-secret ciphers only.
@@ -20,11 +23,14 @@ DEFAULT_HEALTHY_THRESHOLD = 2
 DEFAULT_UNHEALTHY_THRESHOLD = 3
 # Long enough for in-flight API calls to finish, short enough for quick deployments.
 DEFAULT_DEREGISTRATION_DELAY = 30
+# The ALB writes to <bucket>/<prefix>/AWSLogs/<account>/elasticloadbalancing/...
+DEFAULT_ACCESS_LOGS_PREFIX = "api"
 
 
 @dataclass(frozen=True)
 class LoadBalancerProps:
     namer: Namer
+    account_id: str
     vpc_id: str
     public_subnet_ids: tuple[str, ...]
     security_group_id: str
@@ -33,23 +39,52 @@ class LoadBalancerProps:
     health_check_path: str
     deletion_protection: bool
     idle_timeout_seconds: int
+    access_logs_bucket_name: str
+    access_logs_retention_days: int
     prevent_destroy: bool
+    # Only a disposable environment empties the access-log bucket on destroy.
+    access_logs_force_destroy: bool = False
+    access_logs_prefix: str = DEFAULT_ACCESS_LOGS_PREFIX
     ssl_policy: str = DEFAULT_SSL_POLICY
 
 
 class LoadBalancer(Construct):
     """Creates an internet-facing ALB in the public subnets (invalid headers dropped,
-    deletion protection from config, protected from destroy), an IP target group with a
-    health check, an HTTPS listener with the ACM certificate and a modern TLS policy, and
-    an HTTP listener that redirects to HTTPS.
+    deletion protection from config, protected from destroy, access logs on), an IP
+    target group with a health check, an HTTPS listener with the ACM certificate and a
+    modern TLS policy, an HTTP listener that redirects to HTTPS, and the access-log bucket
+    (`access_logs`): a `PrivateBucket` with SSE-S3, the only encryption ELB log delivery
+    supports, whose policy lets the region's ELB account write under
+    `<prefix>/AWSLogs/<account>/` only. The ELB account comes from the provider's static
+    table (`aws_elb_service_account`, no API call).
 
     Expects the ALB security group and an issued certificate. Exposes `alb`,
-    `target_group`, `https_listener`, `http_listener`, `dns_name`.
+    `target_group`, `https_listener`, `http_listener`, `dns_name`, `access_logs`.
     """
 
     def __init__(self, scope: Construct, id: str, *, props: LoadBalancerProps) -> None:
         super().__init__(scope, id)
         p = props
+        self.access_logs = PrivateBucket(
+            self,
+            "access-logs",
+            props=PrivateBucketProps(
+                bucket_name=p.access_logs_bucket_name,
+                retention_days=p.access_logs_retention_days,
+                prevent_destroy=p.prevent_destroy,
+                expiry_rule_id="expire-old-access-logs",
+                force_destroy=p.access_logs_force_destroy,
+            ),
+        )
+        self.elb_account = DataAwsElbServiceAccount(self, "elb-account")
+        self.access_logs.add_policy_statements(
+            statement(
+                "ElbWritesAccessLogs",
+                ["s3:PutObject"],
+                [f"{self.access_logs.arn}/{p.access_logs_prefix}/AWSLogs/{p.account_id}/*"],
+                principals=[("AWS", [self.elb_account.arn])],
+            )
+        )
         self.alb = Lb(
             self,
             "alb",
@@ -61,7 +96,10 @@ class LoadBalancer(Construct):
             drop_invalid_header_fields=True,
             enable_deletion_protection=p.deletion_protection,
             idle_timeout=p.idle_timeout_seconds,
+            access_logs=LbAccessLogs(bucket=self.access_logs.bucket.id, prefix=p.access_logs_prefix, enabled=True),
             lifecycle=lifecycle(p.prevent_destroy),
+            # ELB checks that it may write to the bucket when access logs are switched on.
+            depends_on=[self.access_logs.policy],
         )
         self.target_group = LbTargetGroup(
             self,

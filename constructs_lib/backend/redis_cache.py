@@ -8,6 +8,7 @@ from cdktf_cdktf_provider_aws.elasticache_replication_group import ElasticacheRe
 from cdktf_cdktf_provider_aws.elasticache_subnet_group import ElasticacheSubnetGroup
 from constructs import Construct
 
+from constructs_lib.shared.encryption_key import EncryptionKey, EncryptionKeyProps
 from constructs_lib.shared.lifecycle import lifecycle
 from workspace.naming import MAX_ELASTICACHE_ID, Namer
 
@@ -21,6 +22,8 @@ DEFAULT_MAINTENANCE_WINDOW = "sun:04:00-sun:05:00"
 @dataclass(frozen=True)
 class RedisCacheProps:
     namer: Namer
+    account_id: str
+    partition: str
     subnet_ids: tuple[str, ...]
     security_group_id: str
     node_type: str
@@ -34,9 +37,13 @@ class RedisCacheProps:
 
 class RedisCache(Construct):
     """Creates a subnet group and a Redis 7 replication group (cluster mode off): encrypted
-    at rest and in transit, `cache_clusters` nodes (primary + replicas), automatic failover
-    and Multi-AZ together when the environment asks for them, daily snapshots, protected
-    from destroy.
+    at rest with its own KMS key (`key`) and in transit, `cache_clusters` nodes (primary +
+    replicas), automatic failover and Multi-AZ together when the environment asks for
+    them, daily snapshots, protected from destroy.
+
+    ElastiCache uses the key through grants it creates with the permissions of whoever
+    creates the group (kms:CreateGrant, delegated to IAM by the key policy's account
+    statement), so the key policy names no service.
 
     Expects private subnets and the Redis security group. Exposes `replication_group`,
     `endpoint` (primary endpoint address) and `port`.
@@ -46,6 +53,17 @@ class RedisCache(Construct):
         super().__init__(scope, id)
         p = props
         name = p.namer.name("redis", max_len=MAX_ELASTICACHE_ID)
+        self.key = EncryptionKey(
+            self,
+            "key",
+            props=EncryptionKeyProps(
+                alias=p.namer.name("redis"),
+                description=f"Encrypts the Redis replication group {name} at rest (disks, snapshots)",
+                account_id=p.account_id,
+                partition=p.partition,
+                prevent_destroy=p.prevent_destroy,
+            ),
+        )
         self.subnet_group = ElasticacheSubnetGroup(
             self,
             "subnet-group",
@@ -70,6 +88,8 @@ class RedisCache(Construct):
             subnet_group_name=self.subnet_group.name,
             security_group_ids=[p.security_group_id],
             at_rest_encryption_enabled="true",
+            # Forces a new group when it changes: the key is chosen at creation only.
+            kms_key_id=self.key.arn,
             transit_encryption_enabled=True,
             snapshot_retention_limit=p.snapshot_retention_days,
             snapshot_window=DEFAULT_SNAPSHOT_WINDOW,

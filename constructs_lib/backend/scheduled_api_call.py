@@ -29,6 +29,7 @@ from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
 from constructs import Construct
 
 from constructs_lib.shared.iam import allow, service_role, statement
+from constructs_lib.shared.lifecycle import lifecycle
 from workspace.catalogue import CONNECTION_API_KEY_ATTRIBUTE
 from workspace.naming import MAX_IAM_ROLE_NAME, Namer
 
@@ -83,6 +84,7 @@ class ScheduledApiCallProps:
     endpoint: str
     method: str
     connection_arn: str
+    prevent_destroy: bool
     max_retry_attempts: int = DEFAULT_MAX_RETRY_ATTEMPTS
     max_event_age_seconds: int = DEFAULT_MAX_EVENT_AGE_SECONDS
     dlq_retention_seconds: int = DEFAULT_DLQ_RETENTION_SECONDS
@@ -92,8 +94,8 @@ class ScheduledApiCallProps:
 class ScheduledApiCall(Construct):
     """One cron job: an API destination on `endpoint` through the connection, a scheduled
     rule, and its target with a retry policy, a role allowed only to invoke that destination,
-    and an encrypted dead-letter queue that only this rule may write to (a call that still
-    fails is kept, never silently lost).
+    and an encrypted dead-letter queue (protected from destroy) that only this rule may
+    write to (a call that still fails is kept, never silently lost).
 
     Expects a connection ARN and a validated schedule expression. Exposes `destination`,
     `rule`, `target`, `role`, `dead_letter_queue`.
@@ -122,6 +124,7 @@ class ScheduledApiCall(Construct):
             name=p.namer.name(p.job_name, "dlq"),
             message_retention_seconds=p.dlq_retention_seconds,
             sqs_managed_sse_enabled=True,
+            lifecycle=lifecycle(p.prevent_destroy),
         )
         queue_policy = DataAwsIamPolicyDocument(
             self,

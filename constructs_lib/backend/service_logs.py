@@ -16,12 +16,14 @@ class ServiceLogsProps:
     group_name: str
     stream_name: str
     retention_days: int
+    # The KMS key CloudWatch Logs encrypts the group with (its policy must admit Logs).
+    kms_key_arn: str
     prevent_destroy: bool
 
 
 class ServiceLogs(Construct):
-    """Creates the log group (retention per environment, protected from destroy) and the
-    named stream the NestJS logger writes to (`logs/log-group`, `logs/log-stream`).
+    """Creates the log group (retention per environment, encrypted with `kms_key_arn`,
+    protected from destroy) and the named stream the NestJS logger writes to (`logs/log-group`, `logs/log-stream`).
 
     Container stdout goes to the same group under the `awslogs` prefix of the task
     definition. Exposes `group`, `stream`, `group_arn` and `stream_arn`.
@@ -34,6 +36,7 @@ class ServiceLogs(Construct):
             "group",
             name=props.group_name,
             retention_in_days=props.retention_days,
+            kms_key_id=props.kms_key_arn,
             lifecycle=lifecycle(props.prevent_destroy),
         )
         self.stream = CloudwatchLogStream(self, "stream", name=props.stream_name, log_group_name=self.group.name)

@@ -106,6 +106,8 @@ class BuildProjectProps:
     partition: str
     artifact_bucket: ArtifactBucket
     log_retention_days: int
+    # The KMS key CloudWatch Logs encrypts the project's log group with.
+    log_key_arn: str
     prevent_destroy: bool
     environment_variables: tuple[EnvironmentVariable, ...] = ()
     # KMS keys that decrypt SecureString parameters among the variables.
@@ -124,7 +126,8 @@ class BuildProject(Construct):
     """Creates a CodePipeline-sourced CodeBuild project (`project`) with its role (`role`, a
     `ServiceRole` codebuild.amazonaws.com assumes for this project of this account only), an
     inline policy scoped to its log group, the artifact bucket and key, its parameters and
-    `statements`, and a log group `/aws/codebuild/<name>` (`log_group`). With `vpc`, the
+    `statements`, and a log group `/aws/codebuild/<name>` (`log_group`, encrypted with
+    `log_key_arn`). With `vpc`, the
     project runs in those subnets and security groups and may create its ENIs only there.
     """
 
@@ -135,6 +138,7 @@ class BuildProject(Construct):
             "logs",
             name=f"/aws/codebuild/{props.name}",
             retention_in_days=props.log_retention_days,
+            kms_key_id=props.log_key_arn,
             lifecycle=lifecycle(props.prevent_destroy),
         )
         self._define_role(props)

@@ -28,6 +28,7 @@ class DeploymentTopicProps:
     topic_name: str
     key_alias: str
     account_id: str
+    region: str
     partition: str
     prevent_destroy: bool
     # ARNs of the EventBridge rules allowed to publish (the pipelines' `rule_arn`s).
@@ -36,14 +37,16 @@ class DeploymentTopicProps:
 
 class DeploymentTopic(EncryptedTopic):
     """An `EncryptedTopic`: the SNS topic (`topic`, protected from destroy), encrypted with
-    its own KMS key (`key`) that EventBridge may use (EventBridge sends no source keys to
-    KMS, so that statement has no condition), and a topic policy that lets EventBridge
-    publish only on behalf of `publisher_rule_arns` (`aws:SourceArn`).
+    its own KMS key (`key`) that EventBridge may use for this topic's messages only, and a
+    topic policy that lets EventBridge publish only on behalf of `publisher_rule_arns`
+    (`aws:SourceArn`).
     """
 
     def __init__(self, scope: Construct, id: str, *, props: DeploymentTopicProps) -> None:
         if not props.publisher_rule_arns:
             raise ValueError("a deployment topic needs at least one publishing rule")
+        # Written out rather than read from the topic: the topic references the key.
+        topic_arn = f"arn:{props.partition}:sns:{props.region}:{props.account_id}:{props.topic_name}"
         super().__init__(
             scope,
             id,
@@ -56,6 +59,15 @@ class DeploymentTopic(EncryptedTopic):
                 publisher=EVENTS_PRINCIPAL,
                 publish_sid="PipelineRulesPublish",
                 publish_conditions=(("ArnEquals", "aws:SourceArn", props.publisher_rule_arns),),
+                # AWS documents no aws:SourceAccount/aws:SourceArn for EventBridge's use of a
+                # topic key, and a condition on a key the request does not carry denies it:
+                # every notification would be dropped silently. What SNS does send, with
+                # every data-key request of an encrypted topic, is the encryption context
+                # `aws:sns:topicArn` (AWS's own key policies for services publishing to an
+                # encrypted topic condition on it): the key serves EventBridge for this
+                # topic only. kms:ViaService is left out: AWS documents it for requests a
+                # service makes on behalf of an IAM principal, not for a service principal.
+                key_conditions=(("StringEquals", "kms:EncryptionContext:aws:sns:topicArn", [topic_arn]),),
             ),
         )
 

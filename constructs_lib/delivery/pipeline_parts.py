@@ -103,6 +103,8 @@ class SourcedPipelineProps:
     repository: str
     branch: str
     log_retention_days: int
+    # The KMS key of the projects' log groups.
+    log_key_arn: str
     prevent_destroy: bool
 
 
@@ -130,6 +132,7 @@ class SourcedPipeline(Construct):
             partition=props.partition,
             artifact_bucket=props.artifact_bucket,
             log_retention_days=props.log_retention_days,
+            log_key_arn=props.log_key_arn,
             prevent_destroy=props.prevent_destroy,
             **kwargs,
         )

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
-from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 from constructs import Construct
 
+from constructs_lib.shared.encryption_key import EncryptionKey, EncryptionKeyProps
 from constructs_lib.shared.lifecycle import lifecycle
 
 
@@ -29,6 +28,8 @@ class SsmParametersProps:
     parameters: tuple[ParameterSpec, ...]
     key_alias: str
     key_description: str
+    account_id: str
+    partition: str
     prevent_destroy: bool
 
 
@@ -37,21 +38,25 @@ class SsmParameters(Construct):
 
     Creates: one `aws_ssm_parameter` per spec (String, or SecureString encrypted with the
     customer-managed `key` when `secure`), each protected from destroy with
-    `prevent_destroy`, and the key with its alias `alias/<key_alias>`. Exposes `key` and
-    `parameters` (spec key -> resource).
+    `prevent_destroy`, and the key (an `EncryptionKey`: explicit key policy, alias
+    `alias/<key_alias>`). SSM uses the key with the permissions of whoever reads or writes
+    a parameter, so the key policy names no service: a reader needs kms:Decrypt on this
+    key in its own policy. Exposes `key` and `parameters` (spec key -> resource).
     """
 
     def __init__(self, scope: Construct, id: str, *, props: SsmParametersProps) -> None:
         super().__init__(scope, id)
-        self.key = KmsKey(
+        self.key = EncryptionKey(
             self,
             "key",
-            description=props.key_description,
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            lifecycle=lifecycle(props.prevent_destroy),
+            props=EncryptionKeyProps(
+                alias=props.key_alias,
+                description=props.key_description,
+                account_id=props.account_id,
+                partition=props.partition,
+                prevent_destroy=props.prevent_destroy,
+            ),
         )
-        KmsAlias(self, "key-alias", name=f"alias/{props.key_alias}", target_key_id=self.key.key_id)
         self.parameters: dict[str, SsmParameter] = {
             spec.key: SsmParameter(
                 self,

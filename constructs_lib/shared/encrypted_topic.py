@@ -9,7 +9,7 @@ from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
 from constructs import Construct
 
-from constructs_lib.shared.encryption_key import EncryptionKey, EncryptionKeyProps
+from constructs_lib.shared.encryption_key import EncryptionKey, EncryptionKeyProps, ServiceUse
 from constructs_lib.shared.iam import Condition, statement
 from constructs_lib.shared.lifecycle import lifecycle
 
@@ -26,14 +26,14 @@ class EncryptedTopicProps:
     # ... the sid of its statement in the topic policy, and on whose behalf it may publish.
     publish_sid: str
     publish_conditions: tuple[Condition, ...]
-    # Conditions on the publisher's use of the key; empty where the service sends no
-    # source keys to KMS (EventBridge).
-    key_conditions: tuple[Condition, ...] = ()
+    # Conditions on the publisher's use of the key (required: `ServiceUse`), e.g. its
+    # source keys, or the topic's encryption context where the service sends none.
+    key_conditions: tuple[Condition, ...]
 
 
 class EncryptedTopic(Construct):
     """Creates the SNS topic (`topic`, protected from destroy), encrypted with its own KMS
-    key (`key`) that `publisher` may use, and a topic policy (`policy`, its document
+    key (`key`) that `publisher` may use under `key_conditions`, and a topic policy (`policy`, its document
     `policy_document`) that lets `publisher` publish only under `publish_conditions`.
     Subscriptions are added by hand (e-mail, chat). Exposes `arn`.
     """
@@ -51,8 +51,7 @@ class EncryptedTopic(Construct):
                 account_id=props.account_id,
                 partition=props.partition,
                 prevent_destroy=props.prevent_destroy,
-                service_principals=(props.publisher,),
-                service_conditions=props.key_conditions,
+                services=(ServiceUse("ServicesEncrypt", props.publisher, conditions=props.key_conditions),),
             ),
         )
         self.topic = SnsTopic(

@@ -28,6 +28,47 @@ ACCOUNT_KEY_ACTIONS: tuple[str, ...] = (
 
 # What an AWS service principal (e.g. EventBridge publishing to an encrypted topic) needs.
 SERVICE_KEY_ACTIONS: tuple[str, ...] = ("kms:Decrypt", "kms:GenerateDataKey")
+# What CloudWatch Logs needs to encrypt a log group (AWS's documented `Encrypt*`,
+# `Decrypt*`, `ReEncrypt*`, `GenerateDataKey*`, `Describe*`, spelt out for a symmetric key).
+LOGS_KEY_ACTIONS: tuple[str, ...] = (
+    "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:ReEncryptFrom", "kms:ReEncryptTo",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ServiceUse:
+    """A key-policy statement `sid` that lets the AWS service principal `service` use the key
+    itself (not on a caller's behalf), with `actions`, and only under `conditions`: an
+    unconditioned service statement would let the service use the key for anyone's
+    resources, so a condition is required."""
+
+    sid: str
+    service: str
+    conditions: tuple[Condition, ...]
+    actions: tuple[str, ...] = SERVICE_KEY_ACTIONS
+
+    def __post_init__(self) -> None:
+        if not self.conditions:
+            raise ValueError(f"{self.sid}: {self.service} may use the key only under a condition")
+
+
+def cloudwatch_logs_use(partition: str, region: str, account_id: str) -> ServiceUse:
+    """CloudWatch Logs of `region` encrypting this account's log groups, and only them: the
+    encryption context Logs sends is the log group's ARN (AWS, "Encrypt log data in
+    CloudWatch Logs using AWS KMS")."""
+    return ServiceUse(
+        "LogsEncryptOwnLogGroups",
+        f"logs.{region}.amazonaws.com",
+        conditions=(
+            (
+                "ArnLike",
+                "kms:EncryptionContext:aws:logs:arn",
+                [f"arn:{partition}:logs:{region}:{account_id}:log-group:*"],
+            ),
+        ),
+        actions=LOGS_KEY_ACTIONS,
+    )
 
 
 @dataclass(frozen=True)
@@ -37,20 +78,19 @@ class EncryptionKeyProps:
     account_id: str
     partition: str
     prevent_destroy: bool
-    # AWS service principals (e.g. "events.amazonaws.com") that encrypt with the key themselves.
-    service_principals: tuple[str, ...] = ()
-    # On whose behalf they may (e.g. `iam.source_conditions`); empty where the service sends
-    # no source keys to KMS, as EventBridge does not.
-    service_conditions: tuple[Condition, ...] = ()
+    # AWS services that use the key themselves (e.g. EventBridge publishing to an encrypted topic).
+    services: tuple[ServiceUse, ...] = ()
     deletion_window_in_days: int = DEFAULT_DELETION_WINDOW_DAYS
 
 
 class EncryptionKey(Construct):
-    """A rotating KMS key (`key`) with alias `alias/<alias>` (`alias`).
+    """A rotating KMS key (`key`) with alias `alias/<alias>` (`alias`) and an explicit key
+    policy (`policy`).
 
     The key policy lets the account delegate use of the key to IAM policies (so a role can
-    use it only when its own policy names the key) and lets the listed service principals
-    encrypt and decrypt, under `service_conditions` when given.
+    use it only when its own policy names the key; AWS services that encrypt on a caller's
+    behalf, such as SSM or ElastiCache, act with that caller's permissions) and lets each
+    of `services` use it under that statement's conditions.
     """
 
     def __init__(self, scope: Construct, id: str, *, props: EncryptionKeyProps) -> None:
@@ -64,16 +104,10 @@ class EncryptionKey(Construct):
                 principals=[("AWS", [f"arn:{props.partition}:iam::{props.account_id}:root"])],
             )
         ]
-        if props.service_principals:
-            statements.append(
-                statement(
-                    "ServicesEncrypt",
-                    SERVICE_KEY_ACTIONS,
-                    ["*"],
-                    principals=[("Service", props.service_principals)],
-                    conditions=props.service_conditions,
-                )
-            )
+        statements.extend(
+            statement(use.sid, use.actions, ["*"], principals=[("Service", [use.service])], conditions=use.conditions)
+            for use in props.services
+        )
         self.policy = DataAwsIamPolicyDocument(self, "policy", statement=statements)
         self.key = KmsKey(
             self,

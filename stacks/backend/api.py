@@ -15,7 +15,9 @@ from constructs_lib.backend.redis_cache import RedisCache, RedisCacheProps
 from constructs_lib.backend.service_logs import ServiceLogs, ServiceLogsProps
 from constructs_lib.backend.service_network import ServiceNetwork, ServiceNetworkProps
 from constructs_lib.backend.task_roles import TaskRoles, TaskRolesProps
-from stacks.base import WorkspaceStack
+from constructs_lib.shared.encryption_key import EncryptionKey
+from constructs_lib.shared.private_bucket import MAX_BUCKET_NAME
+from stacks.base import WorkspaceStack, logs_key
 from workspace.catalogue import SECRETS_BY_NAME
 from workspace.outputs import ParentOutputs
 
@@ -30,6 +32,8 @@ class Api:
 
     network: ServiceNetwork
     registry: ContainerRegistry
+    # The workspace's log-group key (the pipeline's projects log with it too).
+    logs_key: EncryptionKey
     logs: ServiceLogs
     redis: RedisCache
     load_balancer: LoadBalancer
@@ -41,7 +45,8 @@ class Api:
 def compose_api(stack: WorkspaceStack, parent: ParentOutputs) -> Api:
     network = _network(stack)
     registry = _registry(stack, parent)
-    logs = _logs(stack, parent)
+    key = logs_key(stack)
+    logs = _logs(stack, parent, key)
     redis = _redis(stack, network)
     load_balancer = _load_balancer(stack, network)
     api_keys = {
@@ -66,7 +71,7 @@ def compose_api(stack: WorkspaceStack, parent: ParentOutputs) -> Api:
         roles=roles,
         settings=settings,
     )
-    return Api(network, registry, logs, redis, load_balancer, api_keys, roles, service)
+    return Api(network, registry, key, logs, redis, load_balancer, api_keys, roles, service)
 
 
 def _network(stack: WorkspaceStack) -> ServiceNetwork:
@@ -99,7 +104,7 @@ def _registry(stack: WorkspaceStack, parent: ParentOutputs) -> ContainerRegistry
     )
 
 
-def _logs(stack: WorkspaceStack, parent: ParentOutputs) -> ServiceLogs:
+def _logs(stack: WorkspaceStack, parent: ParentOutputs, key: EncryptionKey) -> ServiceLogs:
     config = stack.config
     return ServiceLogs(
         stack,
@@ -108,6 +113,7 @@ def _logs(stack: WorkspaceStack, parent: ParentOutputs) -> ServiceLogs:
             group_name=parent.string("log_group_name"),
             stream_name=parent.string("log_stream_name"),
             retention_days=config.logs.retention_days,
+            kms_key_arn=key.arn,
             prevent_destroy=config.protection.prevent_destroy,
         ),
     )
@@ -120,6 +126,8 @@ def _redis(stack: WorkspaceStack, network: ServiceNetwork) -> RedisCache:
         "redis",
         props=RedisCacheProps(
             namer=stack.namer,
+            account_id=config.account_id,
+            partition=config.partition,
             subnet_ids=config.network.private_subnet_ids,
             security_group_id=network.redis.id,
             node_type=config.redis.node_type,
@@ -139,6 +147,7 @@ def _load_balancer(stack: WorkspaceStack, network: ServiceNetwork) -> LoadBalanc
         "load-balancer",
         props=LoadBalancerProps(
             namer=stack.namer,
+            account_id=config.account_id,
             vpc_id=config.network.vpc_id,
             public_subnet_ids=config.network.public_subnet_ids,
             security_group_id=network.alb.id,
@@ -147,7 +156,12 @@ def _load_balancer(stack: WorkspaceStack, network: ServiceNetwork) -> LoadBalanc
             health_check_path=config.fargate.health_check_path,
             deletion_protection=config.load_balancer.deletion_protection,
             idle_timeout_seconds=config.load_balancer.idle_timeout_seconds,
+            # Named with the account: bucket names are global.
+            access_logs_bucket_name=stack.namer.name("api", "access-logs", config.account_id, max_len=MAX_BUCKET_NAME),
+            # Kept as long as the environment keeps the API's own logs.
+            access_logs_retention_days=config.logs.retention_days,
             prevent_destroy=config.protection.prevent_destroy,
+            access_logs_force_destroy=not config.protection.prevent_destroy,
         ),
     )
 

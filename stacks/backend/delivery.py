@@ -66,6 +66,7 @@ def compose_delivery(stack: WorkspaceStack, parent: ParentOutputs, api: Api) -> 
             task_family=api.service.task_definition.family,
             task_role_arns=(api.roles.execution_role.arn, api.roles.task_role.arn),
             log_retention_days=config.logs.retention_days,
+            log_key_arn=api.logs_key.arn,
             prevent_destroy=protect,
         ),
     )
@@ -81,6 +82,7 @@ def compose_delivery(stack: WorkspaceStack, parent: ParentOutputs, api: Api) -> 
             topic_name=parent.string("deployment_topic_name"),
             key_alias=namer.name("deployments"),
             account_id=config.account_id,
+            region=config.region,
             partition=config.partition,
             prevent_destroy=protect,
             publisher_rule_arns=tuple(

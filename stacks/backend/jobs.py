@@ -50,6 +50,7 @@ def compose_jobs(stack: WorkspaceStack, parent: ParentOutputs, api: Api) -> Jobs
                 endpoint=f"{backend_url}{job.path}",
                 method=job.method,
                 connection_arn=connections[job.secret].connection.arn,
+                prevent_destroy=config.protection.prevent_destroy,
             ),
         )
         for job in config.jobs

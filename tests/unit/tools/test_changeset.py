@@ -143,7 +143,50 @@ def test_guarded_types_cover_the_stateful_resources_of_the_issue():
         "aws_ssm_parameter",
         "aws_s3_bucket",
         "aws_kms_key",
+        # The deployment topic (hand-made subscriptions) and the jobs' dead-letter queues.
+        "aws_sns_topic",
+        "aws_sqs_queue",
     } <= STATEFUL_RESOURCE_TYPES
+
+
+def backend_plan(*changes: tuple[str, str, list[str]]) -> dict:
+    """A `terraform show -json` plan of backend-local with the given (type, name, actions)."""
+    return {
+        "resource_changes": [
+            {
+                "address": f"{rtype}.{name}",
+                "mode": "managed",
+                "type": rtype,
+                "name": name,
+                "change": {"actions": actions, "before": {"id": name}, "after": None if actions == ["delete"] else {}},
+            }
+            for rtype, name, actions in changes
+        ]
+    }
+
+
+def test_guard_blocks_removing_the_deployment_topic_or_a_dead_letter_queue(synthesized):
+    paths = construct_paths(synthesized["backend-local"])
+    topic = next(a for a, p in paths.items() if p.endswith("/deployment-topic/topic"))
+    queue = next(a for a, p in paths.items() if p.endswith("/job-reset-queue/dead-letter-queue"))
+    plan = backend_plan(
+        ("aws_sns_topic", topic.split(".")[1], ["delete"]), ("aws_sqs_queue", queue.split(".")[1], ["delete"])
+    )
+    cs = parse_plan("backend-local", plan, paths=paths)
+    assert {c.address for c in cs.blocked} == {topic, queue}
+    assert cs.exit_code == EXIT_BLOCKED
+    assert parse_plan("backend-local", plan, paths=paths, allowed=[topic, queue]).exit_code == EXIT_CHANGES
+
+
+def test_replacing_redis_for_its_new_key_needs_the_operators_allow(synthesized):
+    """A group deployed before `kms_key_id` is replaced (the key is chosen at creation):
+    the guard holds that plan until the operator names the group."""
+    paths = construct_paths(synthesized["backend-dev"])
+    redis = next(a for a, p in paths.items() if p.endswith("/redis/replication-group"))
+    plan = backend_plan(("aws_elasticache_replication_group", redis.split(".")[1], ["delete", "create"]))
+    cs = parse_plan("backend-dev", plan, paths=paths)
+    assert [(c.action, c.address) for c in cs.blocked] == [(REPLACE, redis)]
+    assert parse_plan("backend-dev", plan, paths=paths, allowed=[redis]).blocked == ()
 
 
 @pytest.mark.parametrize(("stack", "prevent"), [("parent-prod", True), ("parent-local", False)])

@@ -211,7 +211,12 @@ def reads(env: Env) -> dict[str, list[tuple[str, str]]]:
     log_group = a("logs", f"log-group:{catalogue.log_group_name(env.namer)}")
     repository = a("ecr", f"repository/{catalogue.ecr_repository_name(env.namer)}")
     bucket = f"arn:aws:s3:::{p}-ecs-pipeline-artifacts-{env.account}"
-    bucket_reads = [(action, bucket) for action in ("s3:ListBucket", "s3:GetBucketPolicy", "s3:GetBucketTagging")]
+    access_logs = f"arn:aws:s3:::{p}-api-access-logs-{env.account}"
+    bucket_reads = [
+        (action, name)
+        for name in (bucket, access_logs)
+        for action in ("s3:ListBucket", "s3:GetBucketPolicy", "s3:GetBucketTagging")
+    ]
     every = "*"
     return {
         "aws_appautoscaling_policy": [("application-autoscaling:DescribeScalingPolicies", every)],
@@ -302,6 +307,7 @@ def reads(env: Env) -> dict[str, list[tuple[str, str]]]:
         "aws_vpc_security_group_egress_rule": [("ec2:DescribeSecurityGroupRules", every)],
         "aws_vpc_security_group_ingress_rule": [("ec2:DescribeSecurityGroupRules", every)],
         # data sources
+        "data.aws_elb_service_account": [],  # the provider's static table of ELB accounts, no call
         "data.aws_cloudfront_distribution": [
             ("cloudfront:GetDistribution", a("cloudfront", f"distribution/{d}", region=False))
             for d in env.config.hosting.distributions().values()
@@ -341,6 +347,8 @@ def writes(env: Env) -> dict[str, list[tuple[str, str, dict]]]:
         "aws_cloudwatch_log_group": [
             ("logs:CreateLogGroup", a("logs", f"log-group:{catalogue.log_group_name(env.namer)}"), none),
             ("logs:PutRetentionPolicy", a("logs", f"log-group:/aws/codebuild/{p}-frontend-ci-pipeline-build"), none),
+            # A deployed group gets its KMS key in place.
+            ("logs:AssociateKmsKey", a("logs", f"log-group:{catalogue.log_group_name(env.namer)}"), none),
         ],
         "aws_cloudwatch_log_stream": [
             (
@@ -373,6 +381,8 @@ def writes(env: Env) -> dict[str, list[tuple[str, str, dict]]]:
         "aws_elasticache_replication_group": [
             ("elasticache:CreateReplicationGroup", a("elasticache", f"replicationgroup:{p}-redis"), none),
             ("elasticache:CreateReplicationGroup", a("elasticache", f"cluster:{p}-redis-001"), none),
+            # ElastiCache uses the group's KMS key through a grant made with the caller's rights.
+            ("kms:CreateGrant", env.key(), {"kms:GrantIsForAWSResource": "true"}),
         ],
         "aws_elasticache_subnet_group": [
             ("elasticache:CreateCacheSubnetGroup", a("elasticache", f"subnetgroup:{p}-redis"), none)
@@ -402,7 +412,11 @@ def writes(env: Env) -> dict[str, list[tuple[str, str, dict]]]:
         "aws_lb_target_group": [
             ("elasticloadbalancing:CreateTargetGroup", a("elasticloadbalancing", f"targetgroup/{p}-api/73e2d6bc"), none)
         ],
-        "aws_s3_bucket": [("s3:CreateBucket", bucket, none), ("s3:DeleteBucket", bucket, none)],
+        "aws_s3_bucket": [
+            ("s3:CreateBucket", bucket, none),
+            ("s3:DeleteBucket", bucket, none),
+            ("s3:CreateBucket", f"arn:aws:s3:::{p}-api-access-logs-{env.account}", none),
+        ],
         "aws_s3_bucket_lifecycle_configuration": [("s3:PutLifecycleConfiguration", bucket, none)],
         "aws_s3_bucket_policy": [("s3:PutBucketPolicy", bucket, none)],
         "aws_s3_bucket_public_access_block": [("s3:PutBucketPublicAccessBlock", bucket, none)],

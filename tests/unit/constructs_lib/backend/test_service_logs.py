@@ -1,4 +1,4 @@
-"""The API's log group and stream: named by the parent, retention per environment."""
+"""The API's log group and stream: named by the parent, retention per environment, encrypted with a CMK."""
 
 import pytest
 
@@ -30,3 +30,10 @@ def test_retention_differs_per_environment(synthesized):
         for env in ENVIRONMENTS
     }
     assert retention == {"dev": 14, "prod": 365, "local": 7}
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_log_group_is_encrypted_with_the_workspace_logs_key(synthesized, env):
+    stack = synthesized[f"backend-{env}"]
+    group = body(stack, "aws_cloudwatch_log_group", "logs/group")
+    assert group["kms_key_id"] == ref(stack, "aws_kms_key", "logs-key/key", "arn")

@@ -26,15 +26,25 @@ def test_topic_is_named_by_the_parent_and_encrypted_with_its_own_key(synthesized
 
 
 @pytest.mark.parametrize("env", PIPELINE_ENVIRONMENTS)
-def test_key_lets_eventbridge_encrypt_and_nothing_else(synthesized, env):
+def test_key_lets_eventbridge_encrypt_for_this_topic_only(synthesized, env):
+    """EventBridge may use the key only for messages of this topic: SNS sends the topic's
+    ARN as the encryption context of every data key (no source keys are documented for
+    EventBridge, so none are required)."""
     stack = synthesized[f"backend-{env}"]
+    account = stack["provider"]["aws"][0]["allowed_account_ids"][0]
     found = statements(stack, "deployment-topic/key/policy")
-    assert "condition" not in found["ServicesEncrypt"]
-    assert found["ServicesEncrypt"]["principals"] == [{"type": "Service", "identifiers": ["events.amazonaws.com"]}]
-    assert found["ServicesEncrypt"]["actions"] == ["kms:Decrypt", "kms:GenerateDataKey"]
-    account = found["AccountAdministersKey"]
-    assert account["principals"][0]["identifiers"][0].endswith(":root")
-    assert "kms:*" not in account["actions"]
+    assert set(found) == {"AccountAdministersKey", "ServicesEncrypt"}
+    events = found["ServicesEncrypt"]
+    assert events["principals"] == [{"type": "Service", "identifiers": ["events.amazonaws.com"]}]
+    assert events["actions"] == ["kms:Decrypt", "kms:GenerateDataKey"]
+    topic_arn = f"arn:aws:sns:us-east-1:{account}:{parent_output(stack, 'deployment_topic_name')}"
+    assert events["condition"] == [
+        {"test": "StringEquals", "variable": "kms:EncryptionContext:aws:sns:topicArn", "values": [topic_arn]}
+    ]
+    assert not any("aws:Source" in c["variable"] for c in events["condition"])
+    administers = found["AccountAdministersKey"]
+    assert administers["principals"] == [{"type": "AWS", "identifiers": [f"arn:aws:iam::{account}:root"]}]
+    assert "kms:*" not in administers["actions"]
 
 
 @pytest.mark.parametrize("env", PIPELINE_ENVIRONMENTS)

@@ -212,8 +212,9 @@ def test_frontend_resource_counts(synthesized):
         "aws_codepipeline": 1,
         "aws_iam_role": 3,
         "aws_iam_role_policy": 3,
-        "aws_kms_alias": 1,
-        "aws_kms_key": 1,
+        # The artifacts' key and the log groups' key.
+        "aws_kms_alias": 2,
+        "aws_kms_key": 2,
         "aws_s3_bucket": 1,
         "aws_s3_bucket_lifecycle_configuration": 1,
         "aws_s3_bucket_policy": 1,

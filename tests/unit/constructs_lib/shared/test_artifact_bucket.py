@@ -67,8 +67,8 @@ def test_old_artifacts_and_superseded_versions_expire(synthesized, layer, path, 
 def test_bucket_policy_refuses_plain_http(synthesized, layer, path, env):
     stack = synthesized[f"{layer}-{env}"]
     policy = body(stack, "aws_s3_bucket_policy", f"{path}/policy")
-    assert policy["policy"] == ref(stack, "aws_iam_policy_document", f"{path}/tls-only", "json", data=True)
-    deny = statements(stack, f"{path}/tls-only")["DenyInsecureTransport"]
+    assert policy["policy"] == ref(stack, "aws_iam_policy_document", f"{path}/policy-document", "json", data=True)
+    deny = statements(stack, f"{path}/policy-document")["DenyInsecureTransport"]
     arn = ref(stack, "aws_s3_bucket", f"{path}/bucket", "arn")
     assert deny["effect"] == "Deny"
     assert deny["resources"] == [arn, f"{arn}/*"]
@@ -130,4 +130,28 @@ def test_the_construct_alone_synthesizes_its_eight_resources():
         "aws_s3_bucket_server_side_encryption_configuration": 1,
         "aws_s3_bucket_lifecycle_configuration": 1,
         "aws_s3_bucket_policy": 1,
+    }
+
+
+@pytest.mark.parametrize("layer", ["backend", "frontend"])
+def test_extracting_the_private_bucket_kept_every_artifact_bucket_address(synthesized, layer):
+    """The artifact bucket is a PrivateBucket subclass, so its resources are still its own
+    children: the same Terraform addresses as before the extraction, nothing to move."""
+    stack = synthesized[f"{layer}-prod"]
+    found = {
+        f"{rtype}.{name}"
+        for rtype, items in stack["resource"].items()
+        for name, item in items.items()
+        if "/pipeline-artifacts/" in item["//"]["metadata"]["path"]
+    }
+    # The addresses on main before the extraction (tests/snapshots at that commit).
+    assert found == {
+        "aws_kms_alias.pipeline-artifacts_key_alias_EFA5D44F",
+        "aws_kms_key.pipeline-artifacts_key_B61FE238",
+        "aws_s3_bucket.pipeline-artifacts_bucket_9B140D45",
+        "aws_s3_bucket_lifecycle_configuration.pipeline-artifacts_expiry_259250FC",
+        "aws_s3_bucket_policy.pipeline-artifacts_policy_8D540FD6",
+        "aws_s3_bucket_public_access_block.pipeline-artifacts_public-access_19B35590",
+        "aws_s3_bucket_server_side_encryption_configuration.pipeline-artifacts_encryption_EDD99162",
+        "aws_s3_bucket_versioning.pipeline-artifacts_versioning_4E23009E",
     }
