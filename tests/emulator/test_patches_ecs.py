@@ -42,3 +42,61 @@ def test_service_keeps_grace_period_rebalancing_and_circuit_breaker(emulator_end
     assert service["enableExecuteCommand"] is False
     ecs.update_service(cluster="keep", service="svc", healthCheckGracePeriodSeconds=90)
     assert ecs.describe_services(cluster="keep", services=["svc"])["services"][0]["healthCheckGracePeriodSeconds"] == 90
+
+
+def register(ecs, family: str, image: str) -> dict:
+    return ecs.register_task_definition(
+        family=family,
+        containerDefinitions=[{"name": "app", "image": image}],
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",
+    )["taskDefinition"]
+
+
+def test_bare_family_is_the_latest_active_revision(emulator_endpoint):
+    ecs = aws("ecs", emulator_endpoint)
+    first, second, third = (register(ecs, "latest", f"app:{n}") for n in (1, 2, 3))
+    ecs.deregister_task_definition(taskDefinition=third["taskDefinitionArn"])
+
+    latest = ecs.describe_task_definition(taskDefinition="latest")["taskDefinition"]
+    assert (latest["taskDefinitionArn"], latest["status"]) == (second["taskDefinitionArn"], "ACTIVE")
+    # A revision named explicitly is found whatever its status.
+    assert ecs.describe_task_definition(taskDefinition="latest:3")["taskDefinition"]["status"] == "INACTIVE"
+    # Registration numbers after the highest revision, deregistered or not.
+    assert register(ecs, "latest", "app:4")["revision"] == 4
+
+    for arn in (first["taskDefinitionArn"], second["taskDefinitionArn"]):
+        ecs.deregister_task_definition(taskDefinition=arn)
+    ecs.deregister_task_definition(taskDefinition="latest:4")
+    with pytest.raises(ecs.exceptions.ClientException):
+        ecs.describe_task_definition(taskDefinition="latest")
+
+
+def test_update_service_reports_the_full_arn_of_the_revision(emulator_endpoint):
+    ecs = aws("ecs", emulator_endpoint)
+    _, subnets, group = network(emulator_endpoint, "10.97.0.0/16")
+    ecs.create_cluster(clusterName="resolve")
+    first = register(ecs, "resolve", "app:1")
+    second = register(ecs, "resolve", "app:2")
+    ecs.create_service(
+        cluster="resolve",
+        serviceName="svc",
+        taskDefinition=first["taskDefinitionArn"],
+        desiredCount=1,
+        launchType="FARGATE",
+        networkConfiguration={"awsvpcConfiguration": {"subnets": subnets, "securityGroups": [group]}},
+    )
+
+    def running() -> tuple[str, str]:
+        service = ecs.describe_services(cluster="resolve", services=["svc"])["services"][0]
+        return service["taskDefinition"], service["deployments"][0]["taskDefinition"]
+
+    for sent, expected in (
+        ("resolve", second),  # bare family: the latest ACTIVE revision
+        ("resolve:1", first),
+        (second["taskDefinitionArn"], second),
+    ):
+        ecs.update_service(cluster="resolve", service="svc", taskDefinition=sent)
+        assert running() == (expected["taskDefinitionArn"], expected["taskDefinitionArn"]), sent
