@@ -1,11 +1,17 @@
 """The API on ECS Fargate: cluster, task definition, service and its auto scaling.
 
-Who owns what (the one rule that keeps Terraform and the delivery pipeline from fighting):
-Terraform owns the task definition's *shape* (size, roles, environment, secrets, logging)
-and registers it with a bootstrap image; the pipeline owns the *image* and registers the
-revisions the service runs; auto scaling owns the running *count*. So the service ignores
-exactly `SERVICE_IGNORE_CHANGES`, and a later `terraform apply` never rolls a deployed
-image (or a scaled-out count) back. See docs/architecture.md, "Backend".
+Who owns what (the rule that keeps Terraform and the delivery pipeline from fighting):
+Terraform owns the task definition's *shape* (size, roles, environment, secrets, logging);
+the pipeline owns the *image* (its ECS deploy action copies the revision the service runs
+with a new image); auto scaling owns the running *count*. So Terraform's container
+definition takes its image from the family's latest ACTIVE revision (the pipeline's last
+deployment; the bootstrap image before the first deploy), the task definition tracks
+that latest revision (`track_latest`), and the service follows Terraform's task
+definition: a plan after a pipeline run is empty, and a shape change registers a revision
+with the new shape and the deployed image and rolls the service onto it. Revisions are
+never deregistered (`skip_destroy`), so a rollback to any of them stays possible. The
+service ignores only `SERVICE_IGNORE_CHANGES`. See docs/architecture.md, "Terraform and
+the pipeline share the task definition".
 """
 
 from __future__ import annotations
@@ -15,13 +21,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cdktf import ITerraformDependable, TerraformResourceLifecycle
+from cdktf import Fn, ITerraformDependable, TerraformResourceLifecycle, Token
 from cdktf_cdktf_provider_aws.appautoscaling_policy import (
     AppautoscalingPolicy,
     AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration,
     AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification,
 )
 from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget
+from cdktf_cdktf_provider_aws.data_aws_ecs_clusters import DataAwsEcsClusters
+from cdktf_cdktf_provider_aws.data_aws_ecs_container_definition import DataAwsEcsContainerDefinition
 from cdktf_cdktf_provider_aws.ecs_cluster import EcsCluster, EcsClusterSetting
 from cdktf_cdktf_provider_aws.ecs_service import (
     EcsService,
@@ -35,8 +43,9 @@ from constructs import Construct
 
 from workspace.naming import Namer
 
-# The pipeline registers task-definition revisions; auto scaling sets the count.
-SERVICE_IGNORE_CHANGES: tuple[str, ...] = ("task_definition", "desired_count")
+# Auto scaling sets the count. The task definition is not ignored: Terraform's revision
+# carries the deployed image, so following it never rolls the image back.
+SERVICE_IGNORE_CHANGES: tuple[str, ...] = ("desired_count",)
 
 DEFAULT_CONTAINER_NAME = "api"
 # Deploy by adding new tasks before stopping old ones: never below the desired count.
@@ -51,8 +60,11 @@ DEFAULT_LOG_STREAM_PREFIX = "container"
 @dataclass(frozen=True)
 class FargateServiceProps:
     namer: Namer
+    partition: str
     region: str
-    image: str
+    account_id: str
+    # What the service runs until the pipeline's first deployment.
+    bootstrap_image: str
     cpu: int
     memory: int
     desired_count: int
@@ -77,12 +89,12 @@ class FargateServiceProps:
     container_name: str = DEFAULT_CONTAINER_NAME
 
 
-def container_definitions(props: FargateServiceProps) -> list[dict[str, Any]]:
+def container_definitions(props: FargateServiceProps, image: str) -> list[dict[str, Any]]:
     """The one container of the task (ECS container-definition JSON)."""
     return [
         {
             "name": props.container_name,
-            "image": props.image,
+            "image": image,
             "essential": True,
             "portMappings": [
                 {"containerPort": props.container_port, "hostPort": props.container_port, "protocol": "tcp"}
@@ -103,14 +115,19 @@ def container_definitions(props: FargateServiceProps) -> list[dict[str, Any]]:
 
 
 class FargateService(Construct):
-    """Creates the ECS cluster (Container Insights on), the Fargate task definition, the
-    service (private subnets, no public IP, in the ALB target group, circuit breaker with
-    rollback, rolling deployment 100/200 %, health-check grace) and its auto scaling (a
-    scalable target and target-tracking policies on CPU and memory).
+    """Creates the ECS cluster (Container Insights on), the Fargate task definition (tracks
+    the family's latest revision, never deregisters one), the service (private subnets, no
+    public IP, in the ALB target group, circuit breaker with rollback, rolling deployment
+    100/200 %, health-check grace) and its auto scaling (a scalable target and
+    target-tracking policies on CPU and memory). Reads the cluster list and, once the
+    cluster exists, the `container_name` container of the family's latest ACTIVE revision
+    (the deployed image).
 
     Expects the roles, the log group, the service security group and a target group that a
-    listener already uses. Exposes `cluster`, `task_definition`, `service`,
-    `scaling_target`, `cpu_policy`, `memory_policy`, `container_name`.
+    listener already uses. Exposes `cluster`, `task_definition`, `service`, `clusters`,
+    `deployed_container`, `image` (the expression the container definition uses),
+    `scaling_target`, `cpu_policy`, `memory_policy`, and the names `cluster_name`,
+    `service_name`, `family`, `container_name`.
     """
 
     def __init__(self, scope: Construct, id: str, *, props: FargateServiceProps) -> None:
@@ -119,16 +136,31 @@ class FargateService(Construct):
         self._namer = p.namer
         names = p.namer.name("api")
         self.container_name = p.container_name
-        self.cluster = EcsCluster(
+        # The names as plain strings: a data source reading them (the pipeline's policy)
+        # would otherwise be read only at apply whenever a shape change updates the service.
+        self.family = self.service_name = names
+        self.cluster_name = p.namer.name("cluster")
+        cluster_arn = f"arn:{p.partition}:ecs:{p.region}:{p.account_id}:cluster/{self.cluster_name}"
+        # ListClusters never fails; DescribeTaskDefinition of a family that has no revision
+        # does (the first deploy). The cluster is created after the task definition (below),
+        # so "the cluster is listed" means "the family has a revision to read". The provider
+        # answers null, not an empty list, in an account without clusters.
+        self.clusters = DataAwsEcsClusters(self, "clusters")
+        listed = Fn.coalesce([self.clusters.cluster_arns, []])
+        # The family by name, not by reference: a data source depending on a resource with
+        # pending changes would be read only at apply, leaving the image unknown in the plan.
+        self.deployed_container = DataAwsEcsContainerDefinition(
             self,
-            "cluster",
-            name=p.namer.name("cluster"),
-            setting=[EcsClusterSetting(name="containerInsights", value="enabled")],
+            "deployed-container",
+            task_definition=self.family,
+            container_name=p.container_name,
+            count=Token.as_number(Fn.conditional(Fn.contains(listed, cluster_arn), 1, 0)),
         )
+        self.image = Fn.coalesce([Fn.one(Fn.lookup_nested(self.deployed_container, ["*", "image"])), p.bootstrap_image])
         self.task_definition = EcsTaskDefinition(
             self,
             "task-definition",
-            family=names,
+            family=self.family,
             requires_compatibilities=["FARGATE"],
             network_mode="awsvpc",
             cpu=str(p.cpu),
@@ -138,12 +170,25 @@ class FargateService(Construct):
             runtime_platform=EcsTaskDefinitionRuntimePlatform(
                 operating_system_family="LINUX", cpu_architecture=DEFAULT_CPU_ARCHITECTURE
             ),
-            container_definitions=json.dumps(container_definitions(p)),
+            container_definitions=json.dumps(container_definitions(p, self.image)),
+            # Read the family's latest ACTIVE revision (the pipeline's), not the one
+            # Terraform registered, so a pipeline deployment is no drift.
+            track_latest=True,
+            # Replacing or destroying never deregisters: rollback targets stay, and a
+            # redeploy after a destroy finds the last deployed image.
+            skip_destroy=True,
+        )
+        self.cluster = EcsCluster(
+            self,
+            "cluster",
+            name=self.cluster_name,
+            setting=[EcsClusterSetting(name="containerInsights", value="enabled")],
+            depends_on=[self.task_definition],
         )
         self.service = EcsService(
             self,
             "service",
-            name=names,
+            name=self.service_name,
             cluster=self.cluster.arn,
             task_definition=self.task_definition.arn,
             desired_count=p.desired_count,

@@ -21,8 +21,9 @@ from stacks.base import WorkspaceStack, logs_key
 from workspace.catalogue import SECRETS_BY_NAME
 from workspace.outputs import ParentOutputs
 
-# The task definition Terraform registers runs this tag of the API repository until the
-# pipeline's first deployment; afterwards the pipeline owns the image (see fargate_service).
+# The image of the first task definition, until the pipeline's first deployment; from then
+# on the task definition carries the image the pipeline last deployed (see fargate_service).
+# Nothing pushes this tag: until the pipeline has run, tasks fail to pull it.
 BOOTSTRAP_IMAGE_TAG = "bootstrap"
 
 
@@ -208,8 +209,10 @@ def _service(
         "api",
         props=FargateServiceProps(
             namer=stack.namer,
+            partition=config.partition,
             region=config.region,
-            image=f"{registry.repository.repository_url}:{BOOTSTRAP_IMAGE_TAG}",
+            account_id=config.account_id,
+            bootstrap_image=f"{registry.repository.repository_url}:{BOOTSTRAP_IMAGE_TAG}",
             cpu=fargate.cpu,
             memory=fargate.memory,
             desired_count=fargate.desired_count,

@@ -77,9 +77,6 @@ def test_plain_settings_reach_the_container(synthesized, env):
     assert definition["logConfiguration"]["options"]["awslogs-group"] == ref(
         stack, "aws_cloudwatch_log_group", "logs/group", "name"
     )
-    assert (
-        definition["image"] == ref(stack, "aws_ecr_repository", "registry/repository", "repository_url") + ":bootstrap"
-    )
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -107,11 +104,62 @@ def test_service_is_private_behind_the_alb_with_rollback(synthesized, env):
     assert service["depends_on"] == [f"aws_lb_listener.{listener_id}"]
 
 
+def expression(reference: str) -> str:
+    """`${x.y}` -> `x.y`: a reference as it appears inside a larger expression."""
+    assert reference.startswith("${") and reference.endswith("}"), reference
+    return reference[2:-1]
+
+
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_service_leaves_image_and_count_to_pipeline_and_scaling(synthesized, env):
-    service = only(synthesized[f"backend-{env}"], "aws_ecs_service")
-    assert SERVICE_IGNORE_CHANGES == ("task_definition", "desired_count")
-    assert service["lifecycle"] == {"ignore_changes": list(SERVICE_IGNORE_CHANGES)}
+def test_service_follows_the_task_definition_and_leaves_only_the_count_to_scaling(synthesized, env):
+    stack = synthesized[f"backend-{env}"]
+    service = only(stack, "aws_ecs_service")
+    assert SERVICE_IGNORE_CHANGES == ("desired_count",)
+    assert service["lifecycle"] == {"ignore_changes": ["desired_count"]}
+    assert service["task_definition"] == ref(stack, "aws_ecs_task_definition", "api/task-definition", "arn")
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_task_definition_tracks_the_latest_revision_and_never_deregisters(synthesized, env):
+    task = only(synthesized[f"backend-{env}"], "aws_ecs_task_definition")
+    assert task["track_latest"] is True
+    assert task["skip_destroy"] is True
+    assert task["family"] == f"dailydesk-{env}-api"
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_deployed_container_is_read_only_once_the_cluster_exists(synthesized, env):
+    stack, config = synthesized[f"backend-{env}"], load_environment(env)
+    clusters = body(stack, "aws_ecs_clusters", "api/clusters", data=True)
+    assert set(clusters) == {"//"}  # every cluster of the account and region
+    deployed = body(stack, "aws_ecs_container_definition", "api/deployed-container", data=True)
+    # The family by name: a reference to the task definition would defer the read to apply.
+    assert deployed["task_definition"] == only(stack, "aws_ecs_task_definition")["family"]
+    assert deployed["container_name"] == "api"
+    cluster_arns = expression(ref(stack, "aws_ecs_clusters", "api/clusters", "cluster_arns", data=True))
+    cluster_arn = f"arn:{config.partition}:ecs:{config.region}:{config.account_id}:cluster/dailydesk-{env}-cluster"
+    assert only(stack, "aws_ecs_cluster")["name"] == cluster_arn.rsplit("/", 1)[1]
+    # An account without clusters lists null, not an empty list.
+    assert deployed["count"] == f'${{contains(coalesce({cluster_arns}, []), "{cluster_arn}") ? 1 : 0}}'
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_image_is_the_deployed_one_or_the_bootstrap_tag(synthesized, env):
+    stack = synthesized[f"backend-{env}"]
+    key, _ = entry(stack, "aws_ecs_container_definition", "api/deployed-container", data=True)
+    repository_url = ref(stack, "aws_ecr_repository", "registry/repository", "repository_url")
+    # `one` of the (0 or 1) read containers is null before the first deploy: then bootstrap.
+    assert container(stack)["image"] == single_quoted(
+        f'${{coalesce(one(data.aws_ecs_container_definition.{key}[*].image), "{repository_url}:bootstrap")}}'
+    )
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_cluster_is_created_after_the_task_definition(synthesized, env):
+    # So "the cluster is listed" implies "the family has a revision" for the guarded read.
+    stack = synthesized[f"backend-{env}"]
+    task_key, _ = entry(stack, "aws_ecs_task_definition", "api/task-definition")
+    assert only(stack, "aws_ecs_cluster")["depends_on"] == [f"aws_ecs_task_definition.{task_key}"]
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)

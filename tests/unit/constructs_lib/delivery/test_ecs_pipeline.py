@@ -77,8 +77,8 @@ def test_artifacts_flow_from_build_to_deploy_and_the_commit_reaches_the_build(sy
     assert migrate["input_artifacts"] == ["source"]
     assert deploy["input_artifacts"] == ["image"]
     assert deploy["configuration"] == {
-        "ClusterName": ref(stack, "aws_ecs_cluster", "api/cluster", "name"),
-        "ServiceName": ref(stack, "aws_ecs_service", "api/service", "name"),
+        "ClusterName": body(stack, "aws_ecs_cluster", "api/cluster")["name"],
+        "ServiceName": body(stack, "aws_ecs_service", "api/service")["name"],
         "FileName": "imagedefinitions.json",
         "DeploymentTimeout": "30",
     }
@@ -181,10 +181,14 @@ def test_pipeline_role_is_scoped_to_its_bucket_connection_builds_and_service(syn
         ref(stack, "aws_codebuild_project", "pipeline/build/project", "arn"),
         ref(stack, "aws_codebuild_project", "pipeline/migrations/project", "arn"),
     ]
-    cluster = ref(stack, "aws_ecs_cluster", "api/cluster", "name")
-    service = ref(stack, "aws_ecs_service", "api/service", "name")
+    # Names as literals, not references: a reference to the service or the task definition
+    # would defer this policy to apply on every rollout (a shape change), an empty row in
+    # the change set.
+    cluster = body(stack, "aws_ecs_cluster", "api/cluster")["name"]
+    service = body(stack, "aws_ecs_service", "api/service")["name"]
     assert found["UpdateService"]["resources"] == [f"{ACCOUNT}:service/{cluster}/{service}"]
-    family = ref(stack, "aws_ecs_task_definition", "api/task-definition", "family")
+    family = body(stack, "aws_ecs_task_definition", "api/task-definition")["family"]
+    assert "${" not in cluster + service + family
     assert found["RegisterOwnTaskDefinitions"]["actions"] == ["ecs:RegisterTaskDefinition", "ecs:TagResource"]
     assert found["RegisterOwnTaskDefinitions"]["resources"] == [f"{ACCOUNT}:task-definition/{family}:*"]
     in_cluster = [{"test": "ArnEquals", "variable": "ecs:cluster", "values": [f"{ACCOUNT}:cluster/{cluster}"]}]
