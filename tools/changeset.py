@@ -15,6 +15,11 @@ The guard: a plan that removes or replaces a resource whose type is in
 `workspace.protection.STATEFUL_RESOURCE_TYPES` is blocked unless the operator names
 that resource's address with --allow. The saved `tfplan` is what `make deploy` applies.
 
+Notes: a service that moves to its task definition's revision although that task
+definition does not change is running another revision than the family's latest (e.g. the
+deployment circuit breaker rolled a failed pipeline deployment back); the change set says
+so, because applying it deploys the latest revision's image again.
+
 Exit codes: 0 no changes, 2 changes, 3 blocked by the guard, 1 error.
 """
 
@@ -70,6 +75,7 @@ class ChangeSet:
     changes: tuple[ResourceChange, ...]
     allowed: tuple[str, ...] = ()
     output_changes: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = ()
 
     @property
     def blocked(self) -> tuple[ResourceChange, ...]:
@@ -93,6 +99,7 @@ class ChangeSet:
             "changes": [asdict(c) | {"blocked": c in self.blocked} for c in self.changes],
             "output_changes": list(self.output_changes),
             "allowed": list(self.allowed),
+            "notes": list(self.notes),
         }
 
 
@@ -114,6 +121,18 @@ def configured_attributes(plan: dict[str, Any]) -> dict[str, frozenset[str]]:
     """`type.name` -> the attributes the configuration sets (root module; cdktf has no modules)."""
     resources = plan.get("configuration", {}).get("root_module", {}).get("resources", [])
     return {r["address"]: frozenset(r.get("expressions", {})) for r in resources if r.get("mode") == "managed"}
+
+
+def configured_references(plan: dict[str, Any], attribute: str) -> dict[str, frozenset[str]]:
+    """`type.name` -> the resources (`type.name`) the configuration of `attribute` refers to."""
+    resources = plan.get("configuration", {}).get("root_module", {}).get("resources", [])
+    return {
+        r["address"]: frozenset(
+            ref for ref in r.get("expressions", {}).get(attribute, {}).get("references", []) if ref.count(".") == 1
+        )
+        for r in resources
+        if r.get("mode") == "managed"
+    }
 
 
 def _changed_attributes(
@@ -195,7 +214,33 @@ def parse_plan(
     outputs = tuple(
         sorted(name for name, change in (plan.get("output_changes") or {}).items() if change["actions"] != ["no-op"])
     )
-    return ChangeSet(stack=stack, changes=tuple(changes), allowed=tuple(sorted(allowed)), output_changes=outputs)
+    return ChangeSet(
+        stack=stack,
+        changes=tuple(changes),
+        allowed=tuple(sorted(allowed)),
+        output_changes=outputs,
+        notes=_service_off_latest_revision(plan, changes),
+    )
+
+
+def _service_off_latest_revision(plan: dict[str, Any], changes: list[ResourceChange]) -> tuple[str, ...]:
+    # The task definition tracks its family's latest revision, so when it has no change
+    # the service's new `task_definition` is that latest revision, which the service does
+    # not run now: someone or something (the circuit breaker) moved it to another one.
+    changed = {_address_without_module(c.address) for c in changes}
+    task_definitions = configured_references(plan, "task_definition")
+    return tuple(
+        f"note: {c.logical_id} moves to the latest revision of its task definition, which has no change: "
+        "the service runs another revision now (did the deployment circuit breaker roll a failed "
+        "pipeline deployment back?), and applying deploys the latest revision's image again. "
+        'See docs/architecture.md, "Terraform and the pipeline share the task definition".'
+        for c in changes
+        if c.type == "aws_ecs_service"
+        and c.action == MODIFY
+        and "task_definition" in c.changed
+        and (referenced := task_definitions.get(_address_without_module(c.address), frozenset()))
+        and not referenced & changed
+    )
 
 
 # ------------------------------------------------------------------ printing
@@ -231,6 +276,7 @@ def render(changeset: ChangeSet) -> str:
         lines.extend(table(header, rows))
     if changeset.output_changes:
         lines.append(f"Outputs that change: {', '.join(changeset.output_changes)}")
+    lines.extend(changeset.notes)
     if changeset.blocked:
         lines.append("")
         lines.append(
