@@ -172,10 +172,9 @@ class FargateService(Construct):
             ),
             container_definitions=json.dumps(container_definitions(p, self.image)),
             # Read the family's latest ACTIVE revision (the pipeline's), not the one
-            # Terraform registered, so a pipeline deployment is no drift.
+            # Terraform registered, so the plan after a pipeline deployment is empty.
             track_latest=True,
-            # Replacing or destroying never deregisters: rollback targets stay, and a
-            # redeploy after a destroy finds the last deployed image.
+            # Replacing or destroying never deregisters: rollback targets stay.
             skip_destroy=True,
         )
         self.cluster = EcsCluster(
