@@ -312,6 +312,10 @@ def reads(env: Env) -> dict[str, list[tuple[str, str]]]:
             ("cloudfront:GetDistribution", a("cloudfront", f"distribution/{d}", region=False))
             for d in env.config.hosting.distributions().values()
         ],
+        # The API's deployed image: the cluster list (no resource-level permission), then
+        # the family's latest revision (DescribeTaskDefinition has none either).
+        "data.aws_ecs_clusters": [("ecs:ListClusters", every)],
+        "data.aws_ecs_container_definition": [("ecs:DescribeTaskDefinition", every)],
         "data.aws_iam_policy_document": [],  # rendered by the provider, no call
         "data.aws_s3_bucket": [("s3:ListBucket", f"arn:aws:s3:::{b}") for b in env.config.hosting.buckets().values()],
         "data.aws_secretsmanager_secret": [
