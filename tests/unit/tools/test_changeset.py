@@ -219,12 +219,12 @@ def test_values_never_reach_the_output(paths):
     assert '"60"' not in text and '"70"' not in text
 
 
-def backend_plan(step: str) -> dict:
+def recorded_backend(step: str) -> dict:
     return json.loads((PLANS / f"backend-local-{step}.json").read_text())
 
 
 def test_a_rollout_replaces_the_task_definition_and_moves_the_service_without_a_note():
-    cs = parse_plan("backend-local", backend_plan("size"))
+    cs = parse_plan("backend-local", recorded_backend("size"))
     rows = {c.type: c for c in cs.changes}
     assert sorted(rows) == ["aws_ecs_service", "aws_ecs_task_definition"]
     assert rows["aws_ecs_task_definition"].action == REPLACE
@@ -237,7 +237,7 @@ def test_a_service_moving_to_an_unchanged_task_definition_is_noted(synthesized):
     # Recorded after the circuit breaker put the service back on the last good revision:
     # the failed revision is still the latest, and the task definition tracks it.
     cs = parse_plan(
-        "backend-local", backend_plan("circuit-breaker"), paths=construct_paths(synthesized["backend-local"])
+        "backend-local", recorded_backend("circuit-breaker"), paths=construct_paths(synthesized["backend-local"])
     )
     (service,) = cs.changes
     assert (service.type, service.action, service.changed) == ("aws_ecs_service", MODIFY, ("task_definition",))
