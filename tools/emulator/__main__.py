@@ -1,4 +1,4 @@
-"""`python -m tools.emulator start|stop|reset|status|patches|serve|seed ENV`."""
+"""`python -m tools.emulator start|stop|reset|status|patches|serve|seed ENV|faults [--fault JSON] [--clear]`."""
 
 from __future__ import annotations
 
@@ -26,6 +26,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--port", type=int, default=None, help="default: [emulator].port of config/environments/local.toml"
     )
+    parser.add_argument(
+        "--fault", action="append", default=[], metavar="JSON", help="faults: add one (see tools/emulator/faults.py)"
+    )
+    parser.add_argument("--clear", action="store_true", help="faults: clear every fault first")
     args = parser.parse_args(argv)
     host = server.require_loopback(args.host)
     port = args.port or _default_port()
@@ -79,10 +83,27 @@ def _seed(args: argparse.Namespace, host: str, port: int, endpoint: str) -> int:
     return 0
 
 
+def _faults(args: argparse.Namespace, host: str, port: int, endpoint: str) -> int:
+    from tools.emulator import faults
+
+    try:
+        added = [json.loads(text) for text in args.fault]
+        faults.parse_faults(added)
+    except ValueError as error:
+        print(f"error: --fault: {error}", file=sys.stderr)
+        return 2
+    if args.clear:
+        faults.clear_faults(endpoint)
+    if added:
+        faults.set_faults(endpoint, *added)
+    print(json.dumps(faults.list_faults(endpoint), indent=2))
+    return 0
+
+
 Command = Callable[[argparse.Namespace, str, int, str], int]
 COMMANDS: dict[str, Command] = {
     "start": _start, "stop": _stop, "reset": _reset, "status": _status,
-    "patches": _patches, "serve": _serve, "seed": _seed,
+    "patches": _patches, "serve": _serve, "seed": _seed, "faults": _faults,
 }  # fmt: skip
 
 

@@ -193,9 +193,11 @@ def serve(host: str, port: int) -> None:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server
 
-    from tools.emulator import patches
+    from tools.emulator import faults, patches
 
     applied = patches.apply_all()
+    # Off unless DAILYDESK_EMULATOR_FAULTS or the admin path sets faults (tools/emulator/faults.py).
+    switch = faults.from_environment()
     document = json.dumps({"moto": moto_version, "patches": [p.name for p in applied]}).encode()
     moto_app = DomainDispatcherApplication(create_backend_app)
     # AWS applies each API call atomically; moto's in-memory models are not thread-safe
@@ -210,9 +212,17 @@ def serve(host: str, port: int) -> None:
         if path == HEALTH_PATH:
             start_response("200 OK", [("Content-Type", "application/json")])
             return [document]
+        if path == faults.FAULTS_PATH:
+            return faults.admin(switch, environ, start_response)
+        if not path.startswith("/moto-api/"):
+            # Outside the lock: a hanging call must not hold up the others.
+            faulted = faults.intercept(switch, environ, start_response)
+            if faulted is not None:
+                return faulted
         with one_call_at_a_time:
             if path == "/moto-api/reset" and environ.get("REQUEST_METHOD") == "POST":
                 patches.reset_all()
+                switch.clear()
             if not trace:
                 return list(moto_app(environ, start_response))
             return _traced(moto_app, environ, start_response)
@@ -223,7 +233,11 @@ def serve(host: str, port: int) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, shutdown)
-    print(f"dailydesk emulator: moto {moto_version} on {endpoint_of(host, port)}, {len(applied)} patches", flush=True)
+    print(
+        f"dailydesk emulator: moto {moto_version} on {endpoint_of(host, port)}, {len(applied)} patches, "
+        f"{len(switch.listed())} faults",
+        flush=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:
