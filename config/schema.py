@@ -470,6 +470,12 @@ class Alarms(Model):
     service_memory: PercentAlarm
     redis_memory: PercentAlarm
     redis_evictions: CountAlarm
+class Deploy(Model):
+    """How the deploy engine (tools/deploy.py) runs an apply of this environment's workspaces."""
+
+    # An apply still running after this is cancelled (one SIGINT, Terraform saves its state)
+    # and rolled back, as CloudFormation's "Cancel update stack". `TIMEOUT=` overrides it per run.
+    timeout_minutes: int = Field(default=60, ge=1, le=24 * 60)
 
 
 class CronJob(Model):
@@ -544,6 +550,7 @@ class EnvironmentConfig(Model):
     pipelines: Pipelines
     protection: Protection = Protection()
     alarms: Alarms
+    deploy: Deploy = Deploy()
     jobs: tuple[CronJob, ...] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -184,6 +184,8 @@ def test_every_real_environment_file_is_valid():
             "Extra inputs are not permitted",
         ),
         ("prod", "alarms.cpu_high", {"threshold": 1}, "alarms.cpu_high", "Extra inputs are not permitted"),
+        ("prod", "deploy.timeout_minutes", 0, "deploy.timeout_minutes", "greater than or equal to 1"),
+        ("staging", "deploy.timeout_minutes", 2000, "deploy.timeout_minutes", "less than or equal to 1440"),
     ],
 )
 def test_bad_value_is_reported_with_file_and_field(tmp_path, env, path, value, field, fragment):  # noqa: PLR0917 (parametrised)
