@@ -7,15 +7,22 @@ PY := .venv/bin/python
 CDKTF := node_modules/.bin/cdktf
 PIPENV_VERSION := 2026.10.3
 STACK ?=
-# Stateful resources a plan may remove or replace (tools/changeset.py guard): ALLOW="addr1 addr2"
+# Stateful resources a plan (or a rollback) may remove or replace (the guard): ALLOW="addr1 addr2"
 ALLOW ?=
 JSON ?=
+# make plan: where the saved plan goes (default .deploy-plans/<stack>.tfplan); make apply: the plan to apply
+PLAN ?=
+# ROLLBACK=false keeps a failed apply as it is; TIMEOUT=90s|30m|1h|<minutes> overrides [deploy] timeout_minutes
+ROLLBACK ?=
+TIMEOUT ?=
 ALLOW_ARGS = $(foreach address,$(ALLOW),--allow $(address))
+DEPLOY_ARGS = $(ALLOW_ARGS) $(if $(ROLLBACK),--rollback $(ROLLBACK)) $(if $(TIMEOUT),--timeout $(TIMEOUT))
+NEEDS_STACK = test -n "$(STACK)" || { echo "usage: make $@ STACK=<layer>-<env>"; exit 1; }
 ENV ?= local
 ROLE ?= plan
 LOCAL_STACKS := parent-local backend-local frontend-local
 
-.PHONY: help setup synth diff deploy changeset test test-fast lint snapshots deploy-local destroy-local emulator-start emulator-stop preflight drift alarms sync-api-keys check-api-keys iam-policy policy-scan
+.PHONY: help setup synth diff plan apply deploy rollback changeset test test-fast lint snapshots deploy-local destroy-local emulator-start emulator-stop preflight drift alarms sync-api-keys check-api-keys iam-policy policy-scan
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -38,19 +45,32 @@ setup: .venv/.synced node_modules/.synced ## install the pinned toolchain (pipen
 synth: setup ## synthesize all 12 stacks into cdktf.out/
 	@$(ENV_SH); $(CDKTF) synth
 
-diff: setup ## plan one stack and print its change set (guarded): make diff STACK=backend-prod
-	@test -n "$(STACK)" || { echo "usage: make diff STACK=<layer>-<env>"; exit 2; }
-	@$(ENV_SH); rc=0; $(PY) -m tools.workspace_runner diff $(STACK) $(ALLOW_ARGS) || rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 2 ]
+diff: setup ## plan one stack (no state lock) and print its change set: make diff STACK=backend-prod
+	@$(NEEDS_STACK)
+	@$(ENV_SH); rc=0; $(PY) -m tools.deploy diff $(STACK) $(ALLOW_ARGS) || rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 2 ]
 
-deploy: setup ## change set, guard, then apply that saved plan: make deploy STACK=backend-prod [ALLOW=addr]
-	@test -n "$(STACK)" || { echo "usage: make deploy STACK=<layer>-<env>"; exit 2; }
-	@$(ENV_SH); $(PY) -m tools.workspace_runner deploy $(STACK) $(ALLOW_ARGS)
+plan: setup ## save a plan + its change set for review (no state lock): make plan STACK=backend-prod [PLAN=file]
+	@$(NEEDS_STACK)
+	@$(ENV_SH); rc=0; $(PY) -m tools.deploy plan $(STACK) $(ALLOW_ARGS) $(if $(PLAN),--plan $(PLAN)) || rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 2 ]
 
-changeset: setup ## change set + guard of one or more stacks: make changeset STACK="parent-prod backend-prod" [ALLOW=addr] [JSON=file]
-	@test -n "$(STACK)" || { echo "usage: make changeset STACK=<layer>-<env> [ALLOW=\"address …\"] [JSON=changes.json]"; exit 2; }
+apply: setup ## apply exactly a saved plan, roll back on failure: make apply STACK=backend-prod PLAN=file [ROLLBACK=false] [TIMEOUT=30m]
+	@$(NEEDS_STACK)
+	@test -n "$(PLAN)" || { echo "usage: make apply STACK=<layer>-<env> PLAN=<saved plan from make plan>"; exit 1; }
+	@$(ENV_SH); $(PY) -m tools.deploy apply $(STACK) --plan $(PLAN) $(DEPLOY_ARGS)
+
+deploy: setup ## preflight, plan, change set, guard, apply that plan, roll back on failure: make deploy STACK=backend-prod [ALLOW=addr] [ROLLBACK=false] [TIMEOUT=30m]
+	@$(NEEDS_STACK)
+	@$(ENV_SH); $(PY) -m tools.deploy deploy $(STACK) $(DEPLOY_ARGS)
+
+rollback: setup ## apply the last good configuration again (continue rollback): make rollback STACK=backend-prod [ALLOW=addr]
+	@$(NEEDS_STACK)
+	@$(ENV_SH); $(PY) -m tools.deploy rollback $(STACK) $(DEPLOY_ARGS)
+
+changeset: setup ## change set + guard of one or more stacks (no state lock): make changeset STACK="parent-prod backend-prod" [ALLOW=addr] [JSON=file]
+	@test -n "$(STACK)" || { echo "usage: make changeset STACK=<layer>-<env> [ALLOW=\"address …\"] [JSON=changes.json]"; exit 1; }
 	@$(ENV_SH); rc=0; $(PY) -m tools.changeset $(STACK) $(ALLOW_ARGS) $(if $(JSON),--json $(JSON)) || rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 2 ]
 
-deploy-local: setup ## start the emulator, seed it, deploy parent, backend, frontend of `local`, print a summary
+deploy-local: setup ## start the emulator, seed it, deploy parent, then backend and frontend of `local` (the deploy engine), print a summary
 	@$(ENV_SH); $(PY) -m tools.local_environment deploy
 
 destroy-local: setup ## destroy the three `local` workspaces (frontend, backend, parent)

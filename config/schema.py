@@ -470,6 +470,8 @@ class Alarms(Model):
     service_memory: PercentAlarm
     redis_memory: PercentAlarm
     redis_evictions: CountAlarm
+
+
 class Deploy(Model):
     """How the deploy engine (tools/deploy.py) runs an apply of this environment's workspaces."""
 

@@ -4,8 +4,10 @@
     python -m tools.changeset parent-dev backend-dev --json changes.json
     python -m tools.changeset backend-prod --allow aws_ecr_repository.registry_repository_1A2B3C4D
 
-For each stack: synthesize (unless --skip-synth), `terraform init`, `terraform plan -out=tfplan`
-in cdktf.out/stacks/<stack>/, read `terraform show -json tfplan`, and print what CloudFormation
+For each stack: synthesize (unless --skip-synth), `terraform init`, `terraform plan -lock=false
+-out=tfplan` in cdktf.out/stacks/<stack>/ (a review never takes the state lock: a read-only role
+cannot write it, and a review must not collide with a deploy), read `terraform show -json
+tfplan`, and print what CloudFormation
 would have called a change set: one row per resource with its action (Add / Modify / Remove /
 Replace), the construct path (the logical ID), the type, the physical ID where known, and the
 attributes that change and those that force the replacement. Values are never printed (the
@@ -13,14 +15,15 @@ plan holds secrets); only attribute names.
 
 The guard: a plan that removes or replaces a resource whose type is in
 `workspace.protection.STATEFUL_RESOURCE_TYPES` is blocked unless the operator names
-that resource's address with --allow. The saved `tfplan` is what `make deploy` applies.
+that resource's address with --allow. The deploy engine (tools/deploy.py) guards every plan
+it applies, rollback plans included, with the same rule.
 
 Notes: a service that moves to its task definition's revision although that task
 definition does not change is running another revision than the family's latest (e.g. the
 deployment circuit breaker rolled a failed pipeline deployment back); the change set says
 so, because applying it deploys the latest revision's image again.
 
-Exit codes: 0 no changes, 2 changes, 3 blocked by the guard, 1 error.
+Exit codes (tools/exit_codes.py): 0 no changes, 2 changes, 3 blocked by the guard, 1 error.
 """
 
 from __future__ import annotations
@@ -33,14 +36,21 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tools import cdktf_cli, terraform
+from tools import exit_codes, terraform
 from tools.paths import DEFAULT_OUTDIR
 from tools.stacks import parse_stack
 from tools.table import table
 from workspace.protection import STATEFUL_RESOURCE_TYPES
 
-EXIT_NO_CHANGES, EXIT_ERROR, EXIT_CHANGES, EXIT_BLOCKED = 0, 1, 2, 3
+EXIT_NO_CHANGES, EXIT_ERROR, EXIT_CHANGES, EXIT_BLOCKED = (
+    exit_codes.OK,
+    exit_codes.ERROR,
+    exit_codes.CHANGES,
+    exit_codes.BLOCKED,
+)
 DEFAULT_PLAN_FILE = "tfplan"
+# Plans for review read the state without taking its lock.
+LOCK_FREE = "-lock=false"
 ADD, MODIFY, REMOVE, REPLACE, FORGET = "Add", "Modify", "Remove", "Replace", "Forget"
 GUARDED_ACTIONS = frozenset({REMOVE, REPLACE})
 # Terraform's action lists (plan JSON `change.actions`) in CloudFormation's words. `no-op`
@@ -53,7 +63,20 @@ ACTION_NAMES: dict[tuple[str, ...], str] = {
     ("create", "delete"): REPLACE,
     ("forget",): FORGET,
 }
+# The same actions in Terraform's machine-readable UI (`plan -json` `planned_change` messages).
+UI_ACTION_NAMES: dict[str, str] = {
+    "create": ADD,
+    "update": MODIFY,
+    "delete": REMOVE,
+    "replace": REPLACE,
+    "remove": FORGET,
+}
 ACTION_ORDER = (REMOVE, REPLACE, MODIFY, ADD, FORGET)
+
+
+def is_guarded(action: str, resource_type: str) -> bool:
+    """The guard's rule: removing or replacing a stateful resource needs the operator's word."""
+    return action in GUARDED_ACTIONS and resource_type in STATEFUL_RESOURCE_TYPES
 
 
 @dataclass(frozen=True)
@@ -207,7 +230,7 @@ def parse_plan(
                 changed=changed,
                 forces_replacement=replace,
                 reason=item.get("action_reason"),
-                guarded=action in GUARDED_ACTIONS and item["type"] in STATEFUL_RESOURCE_TYPES,
+                guarded=is_guarded(action, item["type"]),
             )
         )
     changes.sort(key=lambda c: (ACTION_ORDER.index(c.action), c.logical_id))
@@ -241,6 +264,37 @@ def _service_off_latest_revision(plan: dict[str, Any], changes: list[ResourceCha
         and (referenced := task_definitions.get(_address_without_module(c.address), frozenset()))
         and not referenced & changed
     )
+
+
+def from_planned_changes(
+    stack: str,
+    planned: dict[str, str],
+    types: dict[str, str],
+    *,
+    paths: dict[str, str] | None = None,
+    allowed: Iterable[str] = (),
+) -> ChangeSet:
+    """The change set of a `plan -json` stream (address -> UI action, address -> type): actions
+    and the guard without `terraform show -json` (which loads the provider's schema, seconds
+    per workspace). No attribute names: those are only in the full plan."""
+    paths = paths or {}
+    changes = []
+    for address, ui_action in planned.items():
+        action = UI_ACTION_NAMES.get(ui_action)
+        if action is None:  # no-op, read, move, import
+            continue
+        changes.append(
+            ResourceChange(
+                action=action,
+                address=address,
+                logical_id=paths.get(_address_without_module(address), address),
+                type=types.get(address, ""),
+                physical_id=None,
+                guarded=is_guarded(action, types.get(address, "")),
+            )
+        )
+    changes.sort(key=lambda c: (ACTION_ORDER.index(c.action), c.logical_id))
+    return ChangeSet(stack=stack, changes=tuple(changes), allowed=tuple(sorted(allowed)))
 
 
 # ------------------------------------------------------------------ printing
@@ -332,16 +386,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--outdir", type=Path, default=DEFAULT_OUTDIR)
     parser.add_argument("--skip-synth", action="store_true", help="plan the stacks already in --outdir")
     args = parser.parse_args(argv)
+    from tools import synth
+
     try:
         environments = sorted({parse_stack(stack)[1] for stack in args.stacks})
         if not args.skip_synth:
-            cdktf_cli.run(["synth"], environments=environments, outdir=args.outdir, capture=True)
+            synth.synthesize(environments, args.outdir)
         changesets = []
         for stack in args.stacks:
-            changeset = plan_stack(args.outdir / "stacks" / stack, allowed=args.allow)
+            changeset = plan_stack(args.outdir / "stacks" / stack, allowed=args.allow, extra=(LOCK_FREE,))
             print(render(changeset) + "\n", flush=True)
             changesets.append(changeset)
-    except (ValueError, terraform.TerraformError, cdktf_cli.CommandError) as error:
+    except (ValueError, terraform.TerraformError, synth.SynthError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_ERROR
     if args.json:

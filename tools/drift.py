@@ -6,8 +6,10 @@ For each workspace of the environment (parent, backend, frontend): `terraform pl
 -refresh-only -detailed-exitcode -lock=false`, read back with `terraform show -json`, and
 one row per drifted attribute: workspace, address, attribute, in state -> in AWS. Nothing
 is changed: a refresh-only plan is saved to a file and never applied, and it takes no
-state lock (it writes no state), so the read-only plan role can run it. Exit 0 when
-nothing drifted, 2 when something did, 1 when a workspace could not be checked.
+state lock (it writes no state), so the read-only plan role can run it and it never blocks
+a deploy. One progress line per workspace step on stderr (tools/progress.py); Terraform's
+output in .deploy-logs/. Exit 0 when nothing drifted, 2 when something did, 1 when a
+workspace could not be checked.
 
 With the backend: the API key of each EventBridge connection, which Terraform never
 holds, is compared with its secret (`tools.api_keys.check`, values compared in memory,
@@ -31,8 +33,10 @@ from typing import Any
 
 from config import ConfigError, load_environment
 from config.schema import EnvironmentConfig
-from tools import api_keys, cdktf_cli, terraform
+from tools import api_keys, synth, terraform
+from tools.deploy_steps import Context, StepError, Workspace, init, plan
 from tools.paths import DEFAULT_OUTDIR
+from tools.progress import Progress, log_dir_for
 from tools.table import table
 from workspace import layers as workspace_layers
 from workspace.catalogue import CONNECTION_API_KEY_ATTRIBUTE
@@ -153,12 +157,20 @@ def read_drift(plan: dict[str, Any], workspace: str) -> list[Drift]:
     return rows
 
 
-def detect(stack_dir: Path, workspace: str) -> list[Drift]:
-    """Refresh-only plan of one synthesized workspace; its drifted attributes."""
-    terraform.init(stack_dir)
-    if terraform.plan(stack_dir, PLAN_FILE, "-refresh-only", "-lock=false") == terraform.NO_CHANGES:
+def detect(workspace: Workspace, context: Context) -> list[Drift]:
+    """Refresh-only plan of one synthesized workspace (never locking its state); its drifted attributes."""
+    init(workspace, context)
+    planned = plan(
+        workspace,
+        context,
+        lock=False,
+        plan_file=workspace.directory / PLAN_FILE,
+        extra=("-refresh-only",),
+        step="refresh-only plan",
+    )
+    if not planned.changes:
         return []
-    return read_drift(terraform.show_json(stack_dir, PLAN_FILE), workspace)
+    return read_drift(terraform.show_json(workspace.directory, PLAN_FILE), workspace.stack)
 
 
 CONNECTION_TYPE = "aws_cloudwatch_event_connection"
@@ -212,21 +224,24 @@ def render(rows: list[Drift]) -> str:
 
 
 def run(
-    config: EnvironmentConfig, outdir: Path, layers: tuple[str, ...] = workspace_layers.NAMES
+    config: EnvironmentConfig,
+    outdir: Path,
+    layers: tuple[str, ...] = workspace_layers.NAMES,
+    context: Context | None = None,
 ) -> tuple[int, list[Drift]]:
     """Refresh every workspace of `layers` (side by side: each has its own state and
     reads nothing of the others') and collect the drifted attributes in layer order."""
     from concurrent.futures import ThreadPoolExecutor
 
     namer = Namer(config.project, config.name)
+    context = context or Context(progress=Progress(sys.stderr, log_dir=log_dir_for(outdir)))
 
     def refresh(layer: str) -> list[Drift] | None:
-        workspace = namer.stack(layer)
-        print(f"refreshing {workspace} …", file=sys.stderr, flush=True)
+        workspace = Workspace(config, layer, outdir / "stacks" / namer.stack(layer))
         try:
-            return detect(outdir / "stacks" / workspace, workspace)
-        except terraform.TerraformError as error:
-            print(f"error: {workspace}: {error}", file=sys.stderr)
+            return detect(workspace, context)
+        except (StepError, terraform.TerraformError) as error:
+            context.progress.line(f"error: {workspace.stack}: {error}")
             return None
 
     with ThreadPoolExecutor(max_workers=len(layers) or 1) as pool:
@@ -263,9 +278,17 @@ def main(argv: list[str] | None = None) -> int:
         if problems:
             print("error: cannot check drift:\n  - " + "\n  - ".join(problems), file=sys.stderr)
             return ERROR
-    if not args.skip_synth:
-        cdktf_cli.run(["synth"], environments=[config.name], outdir=args.outdir, capture=True)
-    code, rows = run(config, args.outdir, layers)
+    progress = Progress(sys.stderr, log_dir=log_dir_for(args.outdir))
+    progress.line(f"logs: {progress.logs_pattern()}")
+    try:
+        if not args.skip_synth:
+            synth.synthesize([config.name], args.outdir)
+        code, rows = run(config, args.outdir, layers, Context(progress=progress))
+    except synth.SynthError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return ERROR
+    finally:
+        progress.close()
     print(render(rows))
     if args.json:
         Path(args.json).write_text(json.dumps([asdict(r) for r in rows], indent=2) + "\n")

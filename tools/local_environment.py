@@ -4,9 +4,10 @@
     python -m tools.local_environment destroy  # make destroy-local
 
 deploy: start (or reuse) the emulator on the configured loopback port, seed the world
-the spec says is not ours, check it with the preflight, synthesize once, then
-`cdktf deploy` in dependency order with the local backend, and print what was created.
-destroy goes the other way.
+the spec says is not ours, check it with the preflight, synthesize once, then deploy each
+workspace through the deploy engine (tools/deploy.py: plan, guard, apply, rollback on
+failure), in dependency order, and print what was created. One line per workspace step;
+Terraform's full output goes to .deploy-logs/. destroy goes the other way.
 
 The order is parent first, then backend and frontend side by side: both read only the
 parent's outputs (remote state), never each other's state, so nothing orders them; the
@@ -22,13 +23,20 @@ import json
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from config import ConfigError, load_environment
 from config.schema import EnvironmentConfig, LocalState
-from tools import cdktf_cli, preflight
+from tools import deploy as engine
+from tools import exit_codes, synth
+from tools.deploy import Options
+from tools.deploy_steps import Context, StepError, Workspace, failure_lines, init
+from tools.deploy_steps import destroy as steps_destroy
 from tools.paths import DEFAULT_OUTDIR
+from tools.progress import Progress, log_dir_for
 from workspace.layers import NAMES as LAYERS
 from workspace.layers import waves
 from workspace.naming import Namer
@@ -76,41 +84,74 @@ def summary(config: EnvironmentConfig, outdir: Path) -> str:
     return "\n".join(lines)
 
 
-def deploy(config: EnvironmentConfig, outdir: Path = DEFAULT_OUTDIR, layers: tuple[str, ...] = LAYERS) -> None:
+def _workspaces(config: EnvironmentConfig, outdir: Path, layers: tuple[str, ...]) -> list[list[Workspace]]:
+    namer = Namer(config.project, config.name)
+    return [
+        [Workspace(config, layer.name, outdir / "stacks" / namer.stack(layer.name)) for layer in wave]
+        for wave in waves(layers)
+    ]
+
+
+def _side_by_side(step: Callable[[Workspace], int], wave: list[Workspace]) -> list[int]:
+    """Run `step` for each workspace of a wave at once (each has its own state)."""
+    with ThreadPoolExecutor(max_workers=len(wave)) as pool:
+        return list(pool.map(step, wave))
+
+
+def deploy(
+    config: EnvironmentConfig,
+    outdir: Path = DEFAULT_OUTDIR,
+    layers: tuple[str, ...] = LAYERS,
+    *,
+    context: Context | None = None,
+) -> int:
+    """Start and seed the emulator, preflight, synthesize, then deploy wave by wave through
+    the engine; the exit code of the worst workspace (tools/exit_codes.py)."""
     from tools.emulator import seed, server
 
     assert config.emulator is not None, "only an emulator environment deploys locally"
     started = time.monotonic()
+    context = context or Context(progress=Progress(log_dir=log_dir_for(outdir)))
+    progress = context.progress
     emulator = config.emulator
     reused = not server.start_background(emulator.host, emulator.port)
-    print(f"emulator: {'reusing' if reused else 'started'} {emulator.endpoint}", flush=True)
     seed.seed(config, emulator.endpoint)
-    print(
-        "emulator: seeded the pre-existing world (manual parameters, secrets, network, certificate, hosting)",
-        flush=True,
-    )
-    run_preflight(config)
-    cdktf_cli.run(["synth"], environments=[config.name], outdir=outdir)
-    namer = Namer(config.project, config.name)
-    for wave in waves(layers):
-        stacks = [namer.stack(layer.name) for layer in wave]
-        print(f"\n=== deploying {' and '.join(stacks)}", flush=True)
-        cdktf_cli.run(
-            ["deploy", *stacks, "--auto-approve", "--skip-synth", "--skip-provider-lock"],
-            environments=[config.name],
-            outdir=outdir,
-        )
-    print("\n" + summary(config, outdir))
+    progress.step(config.name, "emulator", f"{'reused' if reused else 'started'} {emulator.endpoint}, seeded")
+    run_preflight(config, progress)
+    progress.line(f"logs: {progress.logs_pattern()}")
+    codes: list[int] = []
+    try:
+        with context.interrupts.handling_signals():
+            synth_started = time.monotonic()
+            synth.synthesize([config.name], outdir)
+            progress.step(config.name, "synth", "ok", time.monotonic() - synth_started)
+            options = Options(show_changeset=False)
+            for wave in _workspaces(config, outdir, layers):
+                codes += _side_by_side(lambda workspace: engine.deploy(workspace, context, options), wave)
+                if exit_codes.worst(codes) not in (exit_codes.OK, exit_codes.CHANGES):
+                    break  # what comes next reads what failed here
+    finally:
+        progress.close()
+    code = exit_codes.worst(codes)
+    if code == exit_codes.OK:
+        print("\n" + summary(config, outdir))
     print(f"\ndeploy-local took {time.monotonic() - started:.0f} s")
+    return code
 
 
-def run_preflight(config: EnvironmentConfig) -> None:
+def run_preflight(config: EnvironmentConfig, progress: Progress) -> None:
     """Stop before touching anything when the pre-existing world is incomplete."""
-    if preflight.main([f"--env={config.name}"]) != 0:
+    if not engine.quiet_preflight(config, progress):
         raise SystemExit("preflight failed: nothing was deployed")
 
 
-def destroy(config: EnvironmentConfig, outdir: Path = DEFAULT_OUTDIR, layers: tuple[str, ...] = LAYERS) -> None:
+def destroy(
+    config: EnvironmentConfig,
+    outdir: Path = DEFAULT_OUTDIR,
+    layers: tuple[str, ...] = LAYERS,
+    *,
+    context: Context | None = None,
+) -> int:
     from tools.emulator import server
 
     assert config.emulator is not None
@@ -120,24 +161,43 @@ def destroy(config: EnvironmentConfig, outdir: Path = DEFAULT_OUTDIR, layers: tu
             f"the emulator is not running at {config.emulator.endpoint}: nothing to destroy "
             "(its state is gone with it; remove state/local/ to start over)"
         )
-    cdktf_cli.run(["synth"], environments=[config.name], outdir=outdir)
-    namer = Namer(config.project, config.name)
-    for wave in reversed(waves(layers)):
-        deployed = [
-            layer.name for layer in wave if managed_resources(read_state(state_file(config, outdir, layer.name)))
-        ]
-        for layer in {layer.name for layer in wave} - set(deployed):
-            print(f"=== {namer.stack(layer)}: nothing deployed", flush=True)
-        if not deployed:
-            continue
-        stacks = [namer.stack(layer) for layer in deployed]
-        print(f"\n=== destroying {' and '.join(stacks)}", flush=True)
-        cdktf_cli.run(
-            ["destroy", *stacks, "--auto-approve", "--skip-synth", "--skip-provider-lock"],
-            environments=[config.name],
-            outdir=outdir,
-        )
+    context = context or Context(progress=Progress(log_dir=log_dir_for(outdir)))
+    progress = context.progress
+    progress.line(f"logs: {progress.logs_pattern()}")
+    failed = False
+    try:
+        with context.interrupts.handling_signals():
+            synth_started = time.monotonic()
+            synth.synthesize([config.name], outdir)
+            progress.step(config.name, "synth", "ok", time.monotonic() - synth_started)
+
+            def destroy_one(workspace: Workspace) -> int:
+                if not managed_resources(read_state(state_file(config, outdir, workspace.layer))):
+                    progress.step(workspace.stack, "destroy", "nothing deployed")
+                    return exit_codes.OK
+                if context.interrupts.cancelled:
+                    return exit_codes.ERROR
+                try:
+                    init(workspace, context)
+                except StepError as error:
+                    progress.line(f"error: {error}")
+                    return exit_codes.ERROR
+                result = steps_destroy(workspace, context)
+                for line in failure_lines(workspace, result.log.failed_resources()):
+                    progress.line(line)
+                if not result.ok:
+                    return exit_codes.ERROR
+                workspace.store().delete()  # nothing deployed: the next deploy is a first one
+                return exit_codes.OK
+
+            for wave in reversed(_workspaces(config, outdir, layers)):
+                if any(code != exit_codes.OK for code in _side_by_side(destroy_one, wave)):
+                    failed = True
+                    break  # the parent is still read by what failed to go
+    finally:
+        progress.close()
     print(f"\ndestroy-local took {time.monotonic() - started:.0f} s")
+    return exit_codes.ERROR if failed else exit_codes.OK
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -149,8 +209,14 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    action = {"deploy": deploy, "destroy": destroy, "summary": lambda c: print(summary(c, DEFAULT_OUTDIR))}
-    return cdktf_cli.exit_code(lambda: action[args.action](config))
+    if args.action == "summary":
+        print(summary(config, DEFAULT_OUTDIR))
+        return exit_codes.OK
+    try:
+        return deploy(config) if args.action == "deploy" else destroy(config)
+    except synth.SynthError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return exit_codes.ERROR
 
 
 if __name__ == "__main__":

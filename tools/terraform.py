@@ -106,6 +106,25 @@ def destroy(directory: Path, *extra: str) -> Result:
     return run(directory, "destroy", "-no-color", "-input=false", "-auto-approve", *extra)
 
 
+def state_pull(directory: Path) -> dict[str, Any]:
+    """The raw state document (`terraform state pull`: needs `init`, never takes the lock)."""
+    binary = shutil.which("terraform")
+    if binary is None:
+        raise RuntimeError("terraform is not on PATH: install Terraform 1.11.x")
+    completed = subprocess.run(
+        [binary, f"-chdir={directory}", "state", "pull"],
+        env=environment(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise TerraformError(["state", "pull"], Result(completed.returncode, completed.stdout + completed.stderr))
+    document: dict[str, Any] = json.loads(completed.stdout) if completed.stdout.strip() else {}
+    return document
+
+
 def state_resources(directory: Path) -> list[str]:
     result = run(directory, "state", "list", check=False)
     return [line for line in result.output.splitlines() if line.strip()] if result.returncode == 0 else []

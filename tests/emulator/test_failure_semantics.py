@@ -1,14 +1,18 @@
-"""What docs/operations/failure-and-rollback.md claims about Terraform's failure semantics,
-proven against the emulator on a private copy of the parent-local workspace:
+"""Terraform's own failure semantics, which the deploy engine (tools/deploy.py) builds its
+CloudFormation-style rollback and cancel on, proven against the emulator with raw `terraform`
+on a private copy of the parent-local workspace:
 
-1. an apply that fails part-way keeps what it created (no rollback); after the fix a
-   re-apply converges and the next plan is empty;
-2. re-applying the previous configuration restores the previous values ("roll back by
-   rolling forward");
-3. an apply interrupted with SIGINT leaves the state consistent and unlocked; a re-apply
-   converges;
-4. while one process holds the state lock (S3 backend with a lock file, in the emulator),
-   a second apply fails fast with a lock error and changes nothing.
+1. an apply that fails part-way keeps what it created, in state (Terraform itself never
+   rolls back: the engine must); after the fix a re-apply converges and the next plan is
+   empty;
+2. re-applying the previous configuration restores the previous values: the mechanism of
+   the engine's rollback to the last good configuration;
+3. an apply interrupted with one SIGINT leaves the state consistent and unlocked; a re-apply
+   converges: what makes the engine's cancel (timeout, Ctrl-C) safe to follow with a rollback.
+
+The fourth property, a held state lock makes a second apply fail fast and change nothing, is
+proven with the engine's own lock behaviour in test_deploy_locks.py; the engine's rollback,
+cancel and continue-rollback in test_deploy_rollback.py.
 
 The tests run in order on one workspace (each starts where the previous one left it), as
 an operator's day would.
@@ -20,14 +24,11 @@ import json
 import shutil
 import signal
 import subprocess
-import time
 
 import pytest
 
-from config.schema import Emulator
 from tests.emulator.parent_workspace import (
     ParentWorkspace,
-    client,
     local_config,
     module_workspace,
     parameter,
@@ -42,10 +43,7 @@ pytestmark = pytest.mark.emulator
 # A name the SSM API refuses ("can't be prefixed with aws or ssm"), as AWS does; the
 # provider cannot know it before the call, so the plan is valid and the apply fails.
 REJECTED_NAME = "aws-dailydesk-local-jwt-expire"
-LOCK_BUCKET = "dailydesk-local-terraform-state"
 INTERRUPT_AFTER = "Modifications complete"
-LOCK_ERROR = "Error acquiring the state lock"
-FAIL_FAST_SECONDS = 20
 
 
 @pytest.fixture(scope="module")
@@ -173,85 +171,3 @@ def _state_description(state: dict, name: str) -> str | None:
         if resource["type"] == "aws_ssm_parameter" and resource["name"] == name:
             return resource["instances"][0]["attributes"]["description"]
     return None
-
-
-def test_second_apply_fails_fast_on_the_lock_and_changes_nothing(workspace, tmp_path):
-    config = workspace.config
-    s3 = client("s3", config)
-    s3.create_bucket(Bucket=LOCK_BUCKET)
-    key = "dailydesk/local/parent.tfstate"
-    directory = tmp_path / "parent-local"
-    directory.mkdir()
-    shutil.copy(workspace.cdk_json, directory / "cdk.tf.json")
-    (directory / "backend_override.tf.json").write_text(
-        json.dumps(
-            {
-                "terraform": {
-                    "backend": {
-                        "s3": {
-                            "bucket": LOCK_BUCKET,
-                            "key": key,
-                            "region": config.region,
-                            "use_lockfile": True,
-                            "use_path_style": True,
-                            "endpoints": {"s3": config.emulator.endpoint},
-                            "access_key": Emulator.ACCESS_KEY_ID,
-                            "secret_key": Emulator.SECRET_ACCESS_KEY,
-                            "skip_credentials_validation": True,
-                            "skip_requesting_account_id": True,
-                            "skip_metadata_api_check": True,
-                        }
-                    }
-                }
-            }
-        )
-    )
-    terraform.init(directory)
-    values_before = parameter_values(workspace)
-
-    # The holder: an apply waiting at its approval prompt holds the lock for as long as it waits.
-    environment = {k: v for k, v in terraform.environment().items() if k != "TF_INPUT"}
-    holder = subprocess.Popen(
-        [shutil.which("terraform"), f"-chdir={directory}", "apply", "-no-color", "-refresh=false"],
-        env=environment,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        _wait_for_object(s3, key + ".tflock")
-
-        started = time.monotonic()
-        second = terraform.run(
-            directory, "apply", "-no-color", "-input=false", "-auto-approve", "-lock-timeout=0s", check=False
-        )
-        elapsed = time.monotonic() - started
-
-        assert second.returncode == 1
-        assert LOCK_ERROR in second.output
-        assert elapsed < FAIL_FAST_SECONDS
-        # Nothing changed: no state written, every parameter as it was.
-        assert _keys(s3) == {key + ".tflock"}
-        assert parameter_values(workspace) == values_before
-    finally:
-        out, _ = holder.communicate("no\n", timeout=120)
-    assert "Apply cancelled" in out
-    # The holder released its lock on the way out.
-    assert key + ".tflock" not in _keys(s3)
-    for leftover in _keys(s3):
-        s3.delete_object(Bucket=LOCK_BUCKET, Key=leftover)
-    s3.delete_bucket(Bucket=LOCK_BUCKET)
-
-
-def _keys(s3) -> set[str]:
-    return {o["Key"] for o in s3.list_objects_v2(Bucket=LOCK_BUCKET).get("Contents", [])}
-
-
-def _wait_for_object(s3, key: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if key in _keys(s3):
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"no {key} in {LOCK_BUCKET} after {timeout} s")

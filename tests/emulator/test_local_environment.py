@@ -26,7 +26,7 @@ import pytest
 
 from config import load_environment
 from config.schema import Emulator
-from tools import api_keys, drift, local_environment, terraform
+from tools import api_keys, drift, exit_codes, local_environment, terraform
 from workspace import catalogue
 from workspace.naming import Namer
 
@@ -157,10 +157,14 @@ def deployed(emulator_endpoint, tmp_path_factory):
     repo = tmp_path_factory.mktemp("repo")
     outdir = repo / "cdktf.out"
     with printed_into(repo / "printed.log"):
-        local_environment.deploy(config, outdir=outdir)
+        assert local_environment.deploy(config, outdir=outdir) == exit_codes.OK
         rows = api_keys.sync(config)
         print(api_keys.render(rows))
     return config, outdir
+
+
+def last_good_file(config, outdir, layer: str):
+    return local_environment.state_file(config, outdir, layer).with_name(f"{layer}-local.last-good.json")
 
 
 def test_every_workspace_deploys(deployed):
@@ -168,6 +172,8 @@ def test_every_workspace_deploys(deployed):
     for layer in LAYERS:
         state = local_environment.read_state(local_environment.state_file(config, outdir, layer))
         assert local_environment.managed_resources(state), f"{layer}-local deployed nothing"
+        # The deploy engine recorded what it applied, for a rollback.
+        assert json.loads(last_good_file(config, outdir, layer).read_text())["stack"] == f"{layer}-local"
     live = our_resources(config)
     assert {"ecs clusters", "load balancers", "redis", "pipelines", "codebuild", "queues", "ecr", "topics"} <= set(live)
     assert sorted(live["pipelines"]) == ["dailydesk-local-ecs-pipeline", "dailydesk-local-frontend-ci-pipeline"]
@@ -234,7 +240,8 @@ def test_no_secret_value_in_any_file_or_output(deployed):
     scanned = list(written_bytes(repo))
     names = {str(path.relative_to(repo)) for path, _ in scanned}
     # What is scanned: the synthesized JSON, each stack's .terraform, the three states, the
-    # saved second plans (with their state and config inside), and the printed output.
+    # last good configurations and the deploy logs beside them, the saved second plans (with
+    # their state and config inside), and the printed output.
     for layer in LAYERS:
         stack = f"cdktf.out/stacks/{layer}-local"
         assert {
@@ -243,6 +250,8 @@ def test_no_secret_value_in_any_file_or_output(deployed):
             f"{stack}/second.tfplan/tfstate",
         } <= names
         assert f"state/local/{layer}-local.tfstate" in names
+        assert f"state/local/{layer}-local.last-good.json" in names
+        assert any(name.startswith(".deploy-logs/") and name.endswith(f"-{layer}-local-apply.log") for name in names)
     assert "printed.log" in names and (repo / "printed.log").stat().st_size > 1000
     # The scan finds what is there: the connections' placeholder is in the synthesized
     # JSON, the backend state and the state inside the saved plan.
@@ -346,14 +355,16 @@ def test_drift_is_named_exactly_and_cleared_by_a_deploy(deployed, tmp_path, caps
 
 def test_destroy_leaves_none_of_our_resources(deployed):
     config, outdir = deployed
-    local_environment.destroy(config, outdir=outdir)
+    assert local_environment.destroy(config, outdir=outdir) == exit_codes.OK
     assert our_resources(config) == {}
+    # Destroyed on purpose: the next deploy is a first deploy again (a failure removes what it made).
+    assert not [layer for layer in LAYERS if last_good_file(config, outdir, layer).exists()]
 
 
 def test_the_whole_cycle_again_on_the_same_emulator(deployed, tmp_path):
     config, _ = deployed
     outdir = tmp_path / "cdktf.out"
-    local_environment.deploy(config, outdir=outdir)
+    assert local_environment.deploy(config, outdir=outdir) == exit_codes.OK
     assert_second_plans_empty(outdir)
-    local_environment.destroy(config, outdir=outdir)
+    assert local_environment.destroy(config, outdir=outdir) == exit_codes.OK
     assert our_resources(config) == {}

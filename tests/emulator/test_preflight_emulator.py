@@ -283,7 +283,7 @@ def test_failed_preflight_deploys_nothing(endpoint, monkeypatch):
     calls = []
     monkeypatch.setattr(server, "start_background", lambda host, port: False)
     monkeypatch.setattr(tools.emulator, "seed", types.SimpleNamespace(seed=lambda config, url: None), raising=False)
-    monkeypatch.setattr(local_environment.cdktf_cli, "run", lambda *a, **k: calls.append(a))
+    monkeypatch.setattr(local_environment.synth, "synthesize", lambda *a, **k: calls.append(a))
     with pytest.raises(SystemExit, match="preflight failed: nothing was deployed"):
         local_environment.deploy(load_environment("local"))
     assert calls == []  # no synth, no deploy

@@ -99,14 +99,23 @@ def test_no_import_cycles():
     assert cycles == []
 
 
+def test_only_the_emulator_reaches_the_fault_switch():
+    """tools/emulator/faults.py makes AWS calls fail on purpose: no production path may import it."""
+    importers = sorted(m for m, targets in GRAPH.items() if "tools.emulator.faults" in targets)
+    assert "tools.emulator.server" in importers
+    assert [m for m in importers if not m.startswith("tools.emulator.")] == []
+
+
 @pytest.mark.parametrize(
     "module",
     [
         "tools.alarms",
         "tools.api_keys",
         "tools.changeset",
+        "tools.deploy",
         "tools.drift",
         "tools.iam_policies",
+        "tools.local_environment",
         "tools.preflight",
         "tools.stacks",
         "workspace.alarms",
@@ -115,7 +124,8 @@ def test_no_import_cycles():
     ],
 )
 def test_tools_that_read_data_never_start_jsii(module):
-    """(The provider shortcut's placeholder package `cdktf_cdktf_provider_aws` is no jsii.)"""
+    """The deploy engine synthesizes in a subprocess, so it never starts jsii either.
+    (The provider shortcut's placeholder package `cdktf_cdktf_provider_aws` is no jsii.)"""
     code = (
         f"import sys, {module}; "
         "loaded = sorted(m for m in sys.modules if m in ('jsii', 'cdktf') "

@@ -251,8 +251,10 @@ def test_a_service_moving_to_an_unchanged_task_definition_is_noted(synthesized):
 
 def test_json_document_and_exit_code_of_main(tmp_path, monkeypatch, paths):
     plans = {"parent-local": recorded("modify"), "frontend-local": recorded("replace_remove")}
+    arguments = []
 
-    def fake_plan_stack(stack_dir: Path, *, allowed=()):
+    def fake_plan_stack(stack_dir: Path, *, allowed=(), extra=()):
+        arguments.append(extra)
         return parse_plan(stack_dir.name, plans[stack_dir.name], paths=paths, allowed=allowed)
 
     monkeypatch.setattr(changeset, "plan_stack", fake_plan_stack)
@@ -261,6 +263,7 @@ def test_json_document_and_exit_code_of_main(tmp_path, monkeypatch, paths):
         ["parent-local", "frontend-local", "--skip-synth", "--outdir", str(tmp_path), "--json", str(out)]
     )
     assert code == EXIT_BLOCKED
+    assert arguments == [("-lock=false",)] * 2  # a change set is a review: it never takes the state lock
     document = json.loads(out.read_text())
     assert [d["stack"] for d in document] == ["parent-local", "frontend-local"]
     assert document[0]["status"] == "changes"
@@ -285,79 +288,3 @@ def test_json_document_and_exit_code_of_main(tmp_path, monkeypatch, paths):
 def test_unknown_stack_is_an_error(capsys):
     assert changeset.main(["nope-prod", "--skip-synth"]) == changeset.EXIT_ERROR
     assert "unknown stack" in capsys.readouterr().err
-
-
-# ------------------------------------------------ make diff / make deploy of a real environment
-
-
-@pytest.fixture
-def runner(monkeypatch, paths):
-    """workspace_runner with credentials present, synth and terraform replaced by recordings."""
-    from tools import cdktf_cli, preflight, workspace_runner
-
-    calls: dict[str, list] = {"synth": [], "apply": []}
-    chosen: dict[str, str] = {}
-    monkeypatch.setattr(workspace_runner, "missing_credentials", lambda config: [])
-    # The preflight (tools/preflight.py, run before a deploy) has its own tests: here it passes.
-    monkeypatch.setattr(preflight, "main", lambda argv: 0)
-    monkeypatch.setattr(cdktf_cli, "run", lambda args, **kw: calls["synth"].append((args, kw)))
-    monkeypatch.setattr(
-        changeset,
-        "plan_stack",
-        lambda stack_dir, *, allowed=(): parse_plan(
-            stack_dir.name, recorded(chosen["plan"]), paths=paths, allowed=allowed
-        ),
-    )
-    monkeypatch.setattr(
-        changeset.terraform,
-        "apply_saved_plan",
-        lambda stack_dir, plan_file: calls["apply"].append((stack_dir.name, plan_file)) or 0,
-    )
-
-    def run(plan: str, *argv: str) -> tuple[int, dict]:
-        chosen["plan"] = plan
-        return workspace_runner.main(list(argv)), calls
-
-    return run
-
-
-def test_deploy_of_a_real_environment_applies_the_reviewed_plan(runner, capsys):
-    code, calls = runner("modify", "deploy", "parent-prod")
-    assert code == 0
-    assert calls["synth"][0][0] == ["synth"] and calls["synth"][0][1]["environments"] == ["prod"]
-    assert calls["apply"] == [("parent-prod", "tfplan")]
-    assert "Change set for parent-prod: 2 modify" in capsys.readouterr().out
-
-
-def test_deploy_stops_when_the_guard_blocks(runner, capsys):
-    code, calls = runner("replace_remove", "deploy", "parent-prod")
-    assert code == EXIT_BLOCKED
-    assert calls["apply"] == []
-    assert "not applied: the guard blocked this plan" in capsys.readouterr().err
-
-
-def test_deploy_goes_ahead_when_the_operator_names_each_guarded_resource(runner):
-    code, calls = runner("replace_remove", "deploy", "parent-prod", "--allow", RENAMED, "--allow", REMOVED)
-    assert code == 0
-    assert calls["apply"] == [("parent-prod", "tfplan")]
-
-
-def test_diff_never_applies(runner):
-    code, calls = runner("modify", "diff", "parent-prod")
-    assert code == EXIT_CHANGES
-    assert calls["apply"] == []
-
-
-def test_deploy_without_changes_applies_nothing(runner):
-    code, calls = runner("noop", "deploy", "parent-prod")
-    assert code == 0
-    assert calls["apply"] == []
-
-
-def test_credentials_are_checked_before_any_plan(monkeypatch, capsys):
-    from tools import workspace_runner
-
-    monkeypatch.setattr(workspace_runner, "missing_credentials", lambda config: ["no AWS credentials"])
-    monkeypatch.setattr(changeset, "plan_stack", lambda *a, **k: pytest.fail("planned without credentials"))
-    assert workspace_runner.main(["deploy", "backend-prod"]) == 2
-    assert "no AWS credentials" in capsys.readouterr().err

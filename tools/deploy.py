@@ -1,0 +1,473 @@
+"""The deploy engine: one way to plan, apply and roll back a workspace, for every environment.
+
+    python -m tools.deploy deploy backend-prod [--allow ADDRESS] [--rollback false] [--timeout 30m]
+    python -m tools.deploy plan backend-prod [--plan FILE]     # make plan: the saved plan + its change set
+    python -m tools.deploy apply backend-prod --plan FILE      # make apply: exactly that saved plan
+    python -m tools.deploy rollback backend-prod               # make rollback: to the last good configuration
+    python -m tools.deploy diff backend-prod                   # make diff: the change set, nothing saved
+
+`make deploy`, `make plan`/`make apply`, `make rollback`, `make diff`, `make deploy-local`
+and `make destroy-local` (tools/local_environment.py) all run through here. What it does,
+in CloudFormation's terms:
+
+1. Checks: the stack name, the credentials (a clear message instead of a hang), the
+   preflight of the world outside Terraform (before deploy and apply).
+2. Change set: synthesize the environment (tools/synth.py, no cdktf CLI), `terraform plan`
+   to a saved plan, the change set (tools/changeset.py) and its **guard**: removing or
+   replacing a stateful resource needs `--allow ADDRESS` (ALLOW=).
+3. Apply exactly that saved plan, `terraform apply -json` (full output in the step's log).
+   On success the workspace's **last good configuration** (its cdk.tf.json and the commit,
+   tools/last_good.py) is recorded beside its state, then `after_apply` runs.
+4. On failure: the first failed resource is printed like CloudFormation's first
+   `*_FAILED` event, then the **rollback** (tools/rollback.py) applies the last good
+   configuration again (or, on a first deploy, removes what the apply created) and ends
+   with `ROLLBACK_COMPLETE` or `ROLLBACK_FAILED`. `--rollback false` (ROLLBACK=false)
+   keeps the partial apply.
+5. **Cancel**: an apply running past the environment's `[deploy] timeout_minutes` (or
+   `--timeout`, TIMEOUT=) gets one SIGINT; Terraform stops, saves its state and releases the
+   lock; then `CANCELLED` and the rollback. Ctrl-C does the same; a second Ctrl-C stops
+   without rolling back (tools/terraform_process.py).
+
+Locks: plans for review (`plan`, `diff`) never take the state lock (`-lock=false`);
+`deploy` and `apply` take it and fail at once when it is held (`-lock-timeout=0s`).
+
+Exit codes (tools/exit_codes.py): 0 success or no changes, 1 error before anything was
+applied, 2 changes (plan/diff), 3 blocked by the guard, 4 failed and rolled back,
+5 rollback failed, 6 failed and left as is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from config import ConfigError, load_environment
+from config.schema import EnvironmentConfig
+from tools import changeset, deploy_timeout, exit_codes, last_good, preflight, rollback, synth, terraform
+from tools.credentials import missing_credentials
+from tools.deploy_steps import (
+    PLAN_FILE,
+    Applied,
+    Context,
+    LockHeldError,
+    StalePlanError,
+    StepError,
+    Workspace,
+    apply,
+    failure_lines,
+    init,
+    plan,
+    plan_contents,
+    state_addresses,
+)
+from tools.paths import DEFAULT_OUTDIR, REPO_ROOT
+from tools.progress import Progress, log_dir_for, shown
+from tools.stacks import parse_stack
+from tools.terraform_json import ApplyLog
+from tools.terraform_process import TIMEOUT
+
+DEFAULT_PLAN_DIR = REPO_ROOT / ".deploy-plans"
+
+
+def after_apply(layer: str, config: EnvironmentConfig) -> None:
+    """Extension point: runs after every successful apply of a workspace and after every
+    ROLLBACK_COMPLETE, with the workspace's layer and environment.
+
+    For the `backend` layer the API keys of the EventBridge connections are to be pushed
+    from Secrets Manager here (`tools.api_keys.sync(config)`, written with the security
+    work, which takes the keys out of Terraform's state). Empty until then. An exception
+    raised here makes the command fail with exit code 1 after the apply."""
+
+
+@dataclass(frozen=True)
+class Options:
+    allowed: tuple[str, ...] = ()
+    rollback: bool = True
+    timeout: str | None = None  # TIMEOUT=: 90s, 30m, 1h or minutes; default [deploy] timeout_minutes
+    show_changeset: bool = True  # print the full change set (make deploy); deploy-local prints counts only
+
+
+# ------------------------------------------------------------------ the engine
+
+
+def deploy(workspace: Workspace, context: Context, options: Options) -> int:
+    """init, plan (taking the lock), guard, apply that plan; roll back on failure."""
+    try:
+        deploy_timeout.resolve(workspace.config, options.timeout)  # a bad TIMEOUT stops before the plan
+        init(workspace, context)
+        if context.interrupts.cancelled:
+            return _stopped_before(workspace, context)
+        planned = plan(workspace, context, lock=True)
+    except ValueError as error:
+        context.progress.line(f"error: {error}")
+        return exit_codes.ERROR
+    except StepError as error:
+        context.progress.line(f"error: {error}")
+        return exit_codes.ERROR
+    if not planned.changes:
+        context.progress.line(f"{workspace.stack}: no changes, nothing to apply")
+        return exit_codes.OK
+    changes = review(workspace, context, planned.plan_file, planned.log, options)
+    if changes.exit_code == exit_codes.BLOCKED:
+        context.progress.line(f"{workspace.stack}: not applied: the guard blocked this plan")
+        return exit_codes.BLOCKED
+    return apply_plan(workspace, context, planned.plan_file, options)
+
+
+def review(
+    workspace: Workspace, context: Context, plan_file: Path, log: ApplyLog, options: Options
+) -> changeset.ChangeSet:
+    """The change set of a saved plan (printed in full when asked), with the guard."""
+    if options.show_changeset:
+        changes = changeset.parse_plan(
+            workspace.stack,
+            terraform.show_json(workspace.directory, str(plan_file)),
+            paths=workspace.construct_paths(),
+            allowed=options.allowed,
+        )
+        context.progress.line(changeset.render(changes))
+        return changes
+    changes = changeset.from_planned_changes(
+        workspace.stack, log.planned, log.planned_types, paths=workspace.construct_paths(), allowed=options.allowed
+    )
+    if changes.blocked:
+        context.progress.line(changeset.render(changes))
+    return changes
+
+
+def _stopped_before(workspace: Workspace, context: Context) -> int:
+    context.progress.line(f"{workspace.stack}: stopped by the operator before anything was applied")
+    return exit_codes.ERROR
+
+
+def apply_plan(
+    workspace: Workspace,
+    context: Context,
+    plan_file: Path,
+    options: Options,
+    commit: tuple[str | None, bool] | None = None,
+) -> int:
+    """Apply exactly `plan_file`; record the last good configuration, or roll back."""
+    progress = context.progress
+    try:
+        timeout_seconds = deploy_timeout.resolve(workspace.config, options.timeout)
+    except ValueError as error:
+        progress.line(f"error: {error}")
+        return exit_codes.ERROR
+    configuration, prior_state = plan_contents(plan_file)
+    before = state_addresses(prior_state)
+    if context.interrupts.cancelled:
+        return _stopped_before(workspace, context)
+
+    def on_cancel(reason: str, log: ApplyLog) -> None:
+        if reason == TIMEOUT:
+            why = (
+                f"the apply ran past its timeout of {deploy_timeout.describe(timeout_seconds)} "
+                "(TIMEOUT= or [deploy] timeout_minutes)"
+            )
+        else:
+            why = "interrupted by the operator"
+        progress.line(f"CANCELLED {workspace.stack}: {why}; Terraform got one SIGINT and is saving its state")
+        now = time.monotonic()
+        for address, (action, started) in sorted(log.running.items()):
+            progress.line(f"  in flight: {action} {workspace.path_of(address)}, for {now - started:.0f} s")
+
+    try:
+        applied = apply(workspace, context, plan_file, deadline=time.monotonic() + timeout_seconds, on_cancel=on_cancel)
+    except (StalePlanError, LockHeldError) as error:
+        progress.line(f"error: {error}")
+        return exit_codes.ERROR
+    if applied.ok:
+        return _succeeded(workspace, context, configuration, before, commit)
+    return _failed(workspace, context, applied, before=before, options=options, timeout_seconds=timeout_seconds)
+
+
+def _failed(
+    workspace: Workspace,
+    context: Context,
+    applied: Applied,
+    *,
+    before: dict[str, bool],
+    options: Options,
+    timeout_seconds: float,
+) -> int:
+    """After a failed or cancelled apply: report, then roll back (or say why not)."""
+    progress = context.progress
+    if not _report_failure(workspace, context, applied):
+        return exit_codes.ERROR  # nothing was applied: nothing to roll back
+    log = applied.log
+    failed = rollback.FailedApply(
+        before=frozenset(before),
+        created=frozenset(log.created_addresses()),
+        touched=frozenset(
+            address
+            for address in {*log.completed, *log.running, *(f.address for f in log.failures)}
+            if address in before
+        ),
+    )
+    if not options.rollback or context.interrupts.stop_now:
+        why = "ROLLBACK=false" if not options.rollback else "the operator interrupted twice"
+        progress.line(
+            f"LEFT_AS_IS {workspace.stack}: not rolled back ({why}); what the apply did is kept, in state. "
+            f"Roll back later with `make rollback STACK={workspace.stack}`, or fix forward with `make deploy`"
+        )
+        return exit_codes.LEFT_AS_IS
+    outcome = rollback.run(workspace, context, timeout_seconds=timeout_seconds, failed=failed)
+    if outcome.complete:
+        return _after_apply(workspace, context, exit_codes.ROLLED_BACK)
+    return exit_codes.ROLLBACK_FAILED
+
+
+def _report_failure(workspace: Workspace, context: Context, applied: Applied) -> bool:
+    """Print why the apply stopped (CloudFormation's first *_FAILED event first); False when
+    it stopped before changing anything."""
+    progress, log = context.progress, applied.log
+    for line in failure_lines(workspace, log.failed_resources()):
+        progress.line(line)
+    if log.started_any:
+        return True
+    if applied.cancelled:
+        progress.line(f"{workspace.stack}: nothing was applied")
+    else:
+        progress.line(f"error: {workspace.stack}: the apply failed before changing anything:")
+        for diagnostic in log.errors:
+            progress.line(f"  {diagnostic.text}")
+    return False
+
+
+def _succeeded(
+    workspace: Workspace,
+    context: Context,
+    configuration: dict[str, object],
+    before: dict[str, bool],
+    commit: tuple[str | None, bool] | None,
+) -> int:
+    store = workspace.store()
+    status = "UPDATE_COMPLETE" if before else "CREATE_COMPLETE"
+    if store.available:
+        record = last_good.new_record(workspace.stack, configuration, commit)
+        try:
+            store.write(record)
+        except Exception as error:  # the apply succeeded; say that the record is missing, and why
+            context.progress.line(
+                f"warning: {workspace.stack}: applied, but its last good configuration was not recorded at "
+                f"{store.where}: {error}"
+            )
+        else:
+            context.progress.line(f"{status} {workspace.stack} (last good configuration: {record.described})")
+    else:
+        assert isinstance(store, last_good.NoStore)
+        context.progress.line(f"{status} {workspace.stack} (no last good configuration kept: {store.reason})")
+    return _after_apply(workspace, context, exit_codes.OK)
+
+
+def _after_apply(workspace: Workspace, context: Context, code: int) -> int:
+    try:
+        after_apply(workspace.layer, workspace.config)
+    except Exception as error:
+        context.progress.line(f"error: {workspace.stack}: applied, but after_apply failed: {error}")
+        return exit_codes.ERROR
+    return code
+
+
+def continue_rollback(workspace: Workspace, context: Context, options: Options) -> int:
+    """`make rollback`: apply the last good configuration again (Continue update rollback)."""
+    try:
+        timeout_seconds = deploy_timeout.resolve(workspace.config, options.timeout)
+    except ValueError as error:
+        context.progress.line(f"error: {error}")
+        return exit_codes.ERROR
+    outcome = rollback.run(workspace, context, timeout_seconds=timeout_seconds, failed=None, allowed=options.allowed)
+    if outcome.complete:
+        return _after_apply(workspace, context, exit_codes.OK)
+    return exit_codes.ROLLBACK_FAILED
+
+
+def plan_for_review(
+    workspace: Workspace, context: Context, options: Options, plan_file: Path | None = None
+) -> tuple[int, changeset.ChangeSet | None]:
+    """`make plan` / `make diff`: a plan that never takes the state lock, and its change set."""
+    try:
+        init(workspace, context)
+        planned = plan(workspace, context, lock=False, plan_file=plan_file)
+    except StepError as error:
+        context.progress.line(f"error: {error}")
+        return exit_codes.ERROR, None
+    changes = changeset.parse_plan(
+        workspace.stack,
+        terraform.show_json(workspace.directory, str(planned.plan_file)),
+        paths=workspace.construct_paths(),
+        allowed=options.allowed,
+    )
+    context.progress.line(changeset.render(changes))
+    return changes.exit_code, changes
+
+
+# ------------------------------------------------------------------ command line
+
+
+def quiet_preflight(config: EnvironmentConfig, progress: Progress) -> bool:
+    """The preflight's table only when it finds something; one line otherwise."""
+    started = time.monotonic()
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        code = preflight.main([f"--env={config.name}"])
+    if code != 0:
+        print(output.getvalue(), end="")
+        return False
+    progress.step(config.name, "preflight", "ok", time.monotonic() - started)
+    return True
+
+
+def _synthesize(config: EnvironmentConfig, outdir: Path, progress: Progress) -> None:
+    started = time.monotonic()
+    with progress.running(config.name, "synth"):
+        synth.synthesize([config.name], outdir)
+    progress.step(config.name, "synth", "ok", time.monotonic() - started)
+
+
+def plan_metadata(plan_file: Path) -> Path:
+    return plan_file.with_name(plan_file.name + ".changeset.json")
+
+
+def _write_plan_files(
+    workspace: Workspace, plan_file: Path, changes: changeset.ChangeSet, commit: tuple[str | None, bool]
+) -> None:
+    plan_file.with_name(plan_file.name + ".changeset.txt").write_text(changeset.render(changes) + "\n")
+    document = {
+        "stack": workspace.stack,
+        "plan": plan_file.name,
+        "commit": commit[0],
+        "dirty": commit[1],
+        "changeset": changes.to_dict(),
+    }
+    plan_metadata(plan_file).write_text(json.dumps(document, indent=2) + "\n")
+
+
+def apply_saved_plan(workspace: Workspace, context: Context, plan_file: Path, options: Options) -> int:
+    """`make apply`: the saved plan's own configuration into the stack directory, init, apply."""
+    if not plan_file.is_file():
+        context.progress.line(f"error: no saved plan at {plan_file}: make plan STACK={workspace.stack} first")
+        return exit_codes.ERROR
+    commit = None
+    metadata = plan_metadata(plan_file)
+    if metadata.is_file():
+        document = json.loads(metadata.read_text())
+        if document.get("stack") != workspace.stack:
+            context.progress.line(f"error: {plan_file} is a plan of {document.get('stack')}, not {workspace.stack}")
+            return exit_codes.ERROR
+        commit = (document.get("commit"), bool(document.get("dirty")))
+    try:
+        configuration, _ = plan_contents(plan_file)
+    except (OSError, KeyError, ValueError) as error:
+        context.progress.line(f"error: {plan_file} is not a saved Terraform plan: {error}")
+        return exit_codes.ERROR
+    workspace.directory.mkdir(parents=True, exist_ok=True)
+    (workspace.directory / "cdk.tf.json").write_text(json.dumps(configuration, indent=2))
+    try:
+        init(workspace, context)
+    except StepError as error:
+        context.progress.line(f"error: {error}")
+        return exit_codes.ERROR
+    return apply_plan(workspace, context, plan_file, options, commit)
+
+
+def run_command(args: argparse.Namespace, progress: Progress | None = None) -> int:
+    try:
+        layer, environment = parse_stack(args.stack)
+        config = load_environment(environment)
+        options = Options(
+            allowed=tuple(args.allow),
+            rollback=args.rollback == "true",
+            timeout=args.timeout or None,
+        )
+        if options.timeout:
+            deploy_timeout.parse_timeout(options.timeout)
+    except (ValueError, ConfigError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return exit_codes.ERROR
+    problems = missing_credentials(config)
+    if problems:
+        print(f"error: cannot {args.command} {args.stack}:\n  - " + "\n  - ".join(problems), file=sys.stderr)
+        return exit_codes.ERROR
+    progress = progress or Progress(log_dir=log_dir_for(args.outdir))
+    context = Context(progress=progress)
+    workspace = Workspace(config, layer.name, args.outdir / "stacks" / args.stack)
+    progress.line(f"logs: {progress.logs_pattern()}")
+    try:
+        with context.interrupts.handling_signals():
+            code = _dispatch(args, config, workspace, context, options)
+    except synth.SynthError as error:
+        progress.line(f"error: {error}")
+        code = exit_codes.ERROR
+    finally:
+        progress.close()
+    if code not in (exit_codes.OK, exit_codes.CHANGES):
+        # make exits 2 whatever the recipe's code: say it (python -m tools.deploy returns it).
+        progress.line(f"exit code {code}: {exit_codes.MEANING[code]}")
+    return code
+
+
+def _dispatch(
+    args: argparse.Namespace, config: EnvironmentConfig, workspace: Workspace, context: Context, options: Options
+) -> int:
+    progress = context.progress
+    if args.command in ("deploy", "apply") and not quiet_preflight(config, progress):
+        progress.line(f"error: {args.stack}: not deployed: the preflight found missing or unusable items")
+        return exit_codes.ERROR
+    if args.command == "rollback":
+        return continue_rollback(workspace, context, options)
+    if args.command == "apply":
+        return apply_saved_plan(workspace, context, Path(args.plan).resolve(), options)
+    _synthesize(config, args.outdir, progress)
+    if args.command == "deploy":
+        return deploy(workspace, context, options)
+    if args.command == "plan":
+        plan_file = Path(args.plan).resolve() if args.plan else DEFAULT_PLAN_DIR / f"{args.stack}.tfplan"
+        plan_file.parent.mkdir(parents=True, exist_ok=True)
+        code, changes = plan_for_review(workspace, context, options, plan_file)
+        if changes is not None:
+            _write_plan_files(workspace, plan_file, changes, last_good.current_commit())
+            progress.line(f"saved plan: {shown(plan_file)} (change set: {shown(plan_metadata(plan_file))})")
+            progress.line(f"apply exactly this plan with: make apply STACK={args.stack} PLAN={shown(plan_file)}")
+        return code
+    code, _ = plan_for_review(workspace, context, options, workspace.directory / PLAN_FILE)
+    return code
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m tools.deploy", description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=("deploy", "plan", "apply", "rollback", "diff"))
+    parser.add_argument("stack", help="<layer>-<env>, e.g. backend-prod")
+    parser.add_argument(
+        "--allow",
+        action="append",
+        default=[],
+        metavar="ADDRESS",
+        help="a stateful resource the plan (or the rollback) may remove or replace (repeatable)",
+    )
+    parser.add_argument("--plan", metavar="FILE", help="plan: where to save it; apply: the saved plan to apply")
+    parser.add_argument(
+        "--rollback", choices=("true", "false"), default="true", help="roll back a failed apply (default true)"
+    )
+    parser.add_argument("--timeout", metavar="DURATION", help="90s, 30m, 1h or minutes; default [deploy] of the env")
+    parser.add_argument("--outdir", type=Path, default=DEFAULT_OUTDIR)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command == "apply" and not args.plan:
+        print("error: apply needs the saved plan: --plan FILE (make apply STACK=… PLAN=…)", file=sys.stderr)
+        return exit_codes.ERROR
+    return run_command(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
