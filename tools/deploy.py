@@ -66,13 +66,14 @@ from tools.deploy_steps import (
     plan_contents,
     state_addresses,
 )
-from tools.paths import DEFAULT_OUTDIR, REPO_ROOT
+from tools.paths import DEFAULT_OUTDIR
 from tools.progress import Progress, log_dir_for, shown
 from tools.stacks import parse_stack
 from tools.terraform_json import ApplyLog
 from tools.terraform_process import TIMEOUT
 
-DEFAULT_PLAN_DIR = REPO_ROOT / ".deploy-plans"
+# make plan's default: .deploy-plans/<stack>.tfplan beside cdktf.out/ (git-ignored).
+PLAN_DIR_NAME = ".deploy-plans"
 
 
 def after_apply(layer: str, config: EnvironmentConfig) -> None:
@@ -429,7 +430,8 @@ def _dispatch(
     if args.command == "deploy":
         return deploy(workspace, context, options)
     if args.command == "plan":
-        plan_file = Path(args.plan).resolve() if args.plan else DEFAULT_PLAN_DIR / f"{args.stack}.tfplan"
+        default = args.outdir.resolve().parent / PLAN_DIR_NAME / f"{args.stack}.tfplan"
+        plan_file = Path(args.plan).resolve() if args.plan else default
         plan_file.parent.mkdir(parents=True, exist_ok=True)
         code, changes = plan_for_review(workspace, context, options, plan_file)
         if changes is not None:
