@@ -81,9 +81,10 @@ def after_apply(layer: str, config: EnvironmentConfig) -> None:
     ROLLBACK_COMPLETE, with the workspace's layer and environment.
 
     For the `backend` layer the API keys of the EventBridge connections are to be pushed
-    from Secrets Manager here (`tools.api_keys.sync(config)`, written with the security
-    work, which takes the keys out of Terraform's state). Empty until then. An exception
-    raised here makes the command fail with exit code 1 after the apply."""
+    from Secrets Manager here (`tools.api_keys.sync(config)`, `make sync-api-keys`: Terraform
+    creates the connections with a placeholder and never holds a key). Not wired yet: that
+    call lands with the integration of the security work. An exception raised here makes
+    the command fail with exit code 1 after the apply."""
 
 
 @dataclass(frozen=True)
@@ -105,14 +106,12 @@ def deploy(workspace: Workspace, context: Context, options: Options) -> int:
         if context.interrupts.cancelled:
             return _stopped_before(workspace, context)
         planned = plan(workspace, context, lock=True)
-    except ValueError as error:
-        context.progress.line(f"error: {error}")
-        return exit_codes.ERROR
-    except StepError as error:
+    except (ValueError, StepError) as error:
         context.progress.line(f"error: {error}")
         return exit_codes.ERROR
     if not planned.changes:
         context.progress.line(f"{workspace.stack}: no changes, nothing to apply")
+        _record_unchanged(workspace, context, planned.plan_file)
         return exit_codes.OK
     changes = review(workspace, context, planned.plan_file, planned.log, options)
     if changes.exit_code == exit_codes.BLOCKED:
@@ -140,6 +139,26 @@ def review(
     if changes.blocked:
         context.progress.line(changeset.render(changes))
     return changes
+
+
+def _record_unchanged(workspace: Workspace, context: Context, plan_file: Path) -> None:
+    """A plan with no changes proves the configuration describes the workspace as it is:
+    it is a last good configuration (the baseline of a workspace deployed before the engine,
+    or after a fix made by hand)."""
+    store = workspace.store()
+    if not store.available:
+        return
+    configuration, _ = plan_contents(plan_file)
+    try:
+        recorded = store.read()
+        if recorded is None or recorded.configuration != configuration:
+            record = last_good.new_record(workspace.stack, configuration)
+            store.write(record)
+            context.progress.line(f"{workspace.stack}: last good configuration recorded ({record.described})")
+    except Exception as error:  # nothing was applied: a missing record only weakens a later rollback
+        context.progress.line(
+            f"warning: {workspace.stack}: last good configuration not recorded at {store.where}: {error}"
+        )
 
 
 def _stopped_before(workspace: Workspace, context: Context) -> int:

@@ -81,6 +81,11 @@ def engine(monkeypatch, tmp_path):
     monkeypatch.setattr(preflight, "main", lambda argv: calls["preflight"].append(argv) or 0)
     monkeypatch.setattr(synth, "synthesize", lambda environments, outdir: calls["synth"].append(environments))
     monkeypatch.setattr(deploy, "init", lambda workspace, context, *args, **kwargs: None)
+    # Each stack's last good configuration in a file in tmp_path (prod's would be in S3).
+    monkeypatch.setattr(
+        Workspace, "store", lambda self: last_good.FileStore(tmp_path / "state" / f"{self.stack}.last-good.json")
+    )
+    monkeypatch.setattr(deploy, "plan_contents", lambda plan_file: ({"resource": {"aws_x": {"a": {}}}}, {}))
 
     def fake_plan(workspace, context, *, lock, plan_file=None, **kwargs):
         calls["plan"].append({"stack": workspace.stack, "lock": lock})
@@ -130,11 +135,17 @@ def test_deploy_goes_ahead_when_the_operator_names_each_guarded_resource(engine)
     assert calls["apply"] == [("parent-prod", "tfplan")]
 
 
-def test_deploy_without_changes_applies_nothing(engine):
+def test_deploy_without_changes_applies_nothing_and_records_the_baseline(engine, tmp_path):
     code, calls, output = engine("noop", "deploy", "parent-prod")
     assert code == exit_codes.OK
     assert calls["apply"] == []
     assert "parent-prod: no changes, nothing to apply" in output
+    # No change: the configuration describes the workspace as it is, a last good one.
+    record = last_good.FileStore(tmp_path / "state" / "parent-prod.last-good.json").read()
+    assert record is not None and record.configuration == {"resource": {"aws_x": {"a": {}}}}
+    assert "parent-prod: last good configuration recorded (commit" in output
+    _, _, again = engine("noop", "deploy", "parent-prod")
+    assert "last good configuration recorded" not in again  # the same one is not written again
 
 
 @pytest.mark.parametrize("command", ["diff", "plan"])
