@@ -241,7 +241,7 @@ def _failed(
     outcome = rollback.run(workspace, context, timeout_seconds=timeout_seconds, failed=failed)
     if outcome.complete:
         return _after_apply(workspace, context, exit_codes.ROLLED_BACK)
-    return exit_codes.ROLLBACK_FAILED
+    return exit_codes.LEFT_AS_IS if outcome.status == rollback.ROLLBACK_STOPPED else exit_codes.ROLLBACK_FAILED
 
 
 def _report_failure(workspace: Workspace, context: Context, applied: Applied) -> bool:
@@ -306,7 +306,7 @@ def continue_rollback(workspace: Workspace, context: Context, options: Options) 
     outcome = rollback.run(workspace, context, timeout_seconds=timeout_seconds, failed=None, allowed=options.allowed)
     if outcome.complete:
         return _after_apply(workspace, context, exit_codes.OK)
-    return exit_codes.ROLLBACK_FAILED
+    return exit_codes.LEFT_AS_IS if outcome.status == rollback.ROLLBACK_STOPPED else exit_codes.ROLLBACK_FAILED
 
 
 def plan_for_review(

@@ -21,7 +21,7 @@ from config.schema import EnvironmentConfig
 from tools import changeset, last_good, terraform, terraform_process
 from tools.progress import SLOW_RESOURCE_SECONDS, Progress, shown
 from tools.terraform_json import ApplyLog, ResourceFailure, summary_text
-from tools.terraform_process import Interrupts
+from tools.terraform_process import Hooks, Interrupts
 from workspace.naming import Namer
 
 PLAN_FILE = "tfplan"
@@ -113,7 +113,8 @@ class Applied:
 
 
 def _errors_text(log: ApplyLog) -> str:
-    return "\n".join(f"  {d.text}" for d in log.errors) or "  (no error message: see the log)"
+    texts = dict.fromkeys(d.text for d in log.errors)  # each once, in order
+    return "\n".join(f"  {text}" for text in texts) or "  (no error message: see the log)"
 
 
 def init(workspace: Workspace, context: Context, directory: Path | None = None, step: str = "init") -> None:
@@ -125,6 +126,7 @@ def init(workspace: Workspace, context: Context, directory: Path | None = None, 
             ["init", "-no-color", "-input=false"],
             log=log_file,
             interrupts=context.interrupts,
+            hooks=Hooks(on_notice=context.progress.line),
         )
     if completed.returncode != 0:
         tail = "\n".join(log_file.read_text(errors="replace").splitlines()[-15:])
@@ -154,14 +156,18 @@ def plan(
             ["plan", "-json", "-input=false", "-detailed-exitcode", f"-out={plan_file}", locking, *extra],
             log=log_file,
             interrupts=context.interrupts,
-            on_line=log.feed,
+            hooks=Hooks(on_line=log.feed, on_notice=context.progress.line),
         )
     if completed.returncode not in (terraform.NO_CHANGES, terraform.CHANGES):
+        if completed.cancelled:
+            raise StepError(f"{workspace.stack}: {step} stopped by the operator (log {shown(log_file)})", log)
         if log.lock_held:
             raise LockHeldError(lock_message(workspace, log), log)
         raise StepError(f"{workspace.stack}: {step} failed (log {shown(log_file)}):\n{_errors_text(log)}", log)
     changes = completed.returncode == terraform.CHANGES
     detail = summary_text(log.plan_summary, planned=True) if changes else "no changes"
+    if changes and not log.planned:
+        detail += " (outputs only)"
     context.progress.step(workspace.stack, step, detail, completed.seconds)
     return Planned(plan_file, changes, log)
 
@@ -213,10 +219,13 @@ def apply(
             ["apply", "-json", "-input=false", "-auto-approve", LOCK_FAIL_FAST, str(plan_file.resolve())],
             log=log_file,
             interrupts=context.interrupts,
-            on_line=on_line,
             deadline=deadline,
-            on_cancel=(lambda reason: on_cancel(reason, log)) if on_cancel is not None else None,
-            on_tick=on_tick,
+            hooks=Hooks(
+                on_line=on_line,
+                on_cancel=(lambda reason: on_cancel(reason, log)) if on_cancel is not None else None,
+                on_tick=on_tick,
+                on_notice=context.progress.line,
+            ),
         )
     applied = Applied(log, completed.returncode, completed.seconds, completed.cancelled)
     if applied.ok:
@@ -273,8 +282,7 @@ def destroy(workspace: Workspace, context: Context, *, step: str = "destroy") ->
             ["apply", "-destroy", "-json", "-input=false", "-auto-approve", LOCK_FAIL_FAST],
             log=log_file,
             interrupts=context.interrupts,
-            on_line=on_line,
-            on_tick=on_tick,
+            hooks=Hooks(on_line=on_line, on_tick=on_tick, on_notice=context.progress.line),
         )
     result = Applied(log, completed.returncode, completed.seconds, completed.cancelled)
     detail = summary_text(log.counts(), planned=False) if result.ok else f"FAILED (log {shown(log_file)})"

@@ -18,7 +18,8 @@ created by the failed apply itself (it is not in the last good configuration, is
 or its create started in the failed apply) or the operator names it (ALLOW=).
 
 The outcome is CloudFormation's: ROLLBACK_COMPLETE, or ROLLBACK_FAILED with what is left
-and the next command (`make rollback STACK=…`, CloudFormation's "Continue update rollback").
+and the next command (`make rollback STACK=…`, CloudFormation's "Continue update rollback");
+or LEFT_AS_IS when the operator's second Ctrl-C stopped it.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ from tools.last_good import NoStore, Record, Store
 
 ROLLBACK_COMPLETE = "ROLLBACK_COMPLETE"
 ROLLBACK_FAILED = "ROLLBACK_FAILED"
+# The operator's second Ctrl-C: the rollback was stopped, the workspace left as it is.
+ROLLBACK_STOPPED = "LEFT_AS_IS"
 ROLLBACK_PLAN = "rollback.tfplan"
 
 
@@ -150,6 +153,16 @@ def _finish(workspace: Workspace, context: Context, status: str, lines: list[str
     progress = context.progress
     for line in lines:
         progress.line(line)
+    if status == ROLLBACK_FAILED and context.interrupts.stop_now:
+        progress.line(
+            _status_line(
+                workspace,
+                ROLLBACK_STOPPED,
+                "the operator interrupted twice: the rollback was stopped, the workspace is left as it is "
+                f"(Terraform saved its state). Roll back later with `make rollback STACK={workspace.stack}`",
+            )
+        )
+        return Outcome(ROLLBACK_STOPPED, tuple(lines))
     if status == ROLLBACK_COMPLETE:
         progress.line(_status_line(workspace, status, "the workspace is back to what it was before the failed apply"))
     else:
@@ -205,7 +218,7 @@ def _to_last_good(
             ],
         )
     if context.interrupts.stop_now:
-        return _finish(workspace, context, ROLLBACK_FAILED, ["stopped by the operator before the rollback applied"])
+        return _finish(workspace, context, ROLLBACK_FAILED, [])
     applied = apply(
         workspace,
         context,
@@ -253,7 +266,7 @@ def _remove_created(
                 ],
             )
         if context.interrupts.stop_now:
-            return _finish(workspace, context, ROLLBACK_FAILED, ["stopped by the operator before the rollback applied"])
+            return _finish(workspace, context, ROLLBACK_FAILED, [])
         applied = apply(
             workspace, context, planned.plan_file, deadline=_deadline(timeout_seconds), step="rollback apply"
         )

@@ -23,7 +23,6 @@ import queue
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -31,6 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import TextIO
 
 from tools import terraform
 
@@ -136,21 +136,28 @@ class Completed:
     cancelled: str | None = None  # OPERATOR or TIMEOUT when the engine interrupted Terraform
 
 
+@dataclass(frozen=True)
+class Hooks:
+    """What a caller hears while Terraform runs (all optional)."""
+
+    on_line: Callable[[str], object] | None = None  # each output line
+    on_cancel: Callable[[str], None] | None = None  # once, TIMEOUT or OPERATOR, when Terraform was interrupted
+    on_tick: Callable[[], None] | None = None  # about every POLL_SECONDS
+    on_notice: Callable[[str], None] | None = None  # what the operator's interrupts mean
+
+
 def run(
     directory: Path,
     args: list[str],
     *,
     log: Path,
     interrupts: Interrupts,
-    on_line: Callable[[str], object] | None = None,
     deadline: float | None = None,
-    on_cancel: Callable[[str], None] | None = None,
-    on_tick: Callable[[], None] | None = None,
+    hooks: Hooks = Hooks(),
 ) -> Completed:
-    """Run `terraform -chdir=directory *args`, output appended to `log`, each line to `on_line`.
+    """Run `terraform -chdir=directory *args`, output appended to `log`.
 
-    `deadline` (time.monotonic()) interrupts Terraform once when it passes; `on_cancel` is
-    called once, with TIMEOUT or OPERATOR, when Terraform has been interrupted. Returns when
+    `deadline` (time.monotonic()) interrupts Terraform once when it passes. Returns when
     Terraform has exited, however long it takes to save its state."""
     binary = shutil.which("terraform")
     if binary is None:
@@ -171,49 +178,61 @@ def run(
             process_group=0,
         )
         interrupts.register(process)
-        lines: queue.Queue[str | None] = queue.Queue()
-
-        def read() -> None:
-            assert process.stdout is not None
-            for line in process.stdout:
-                lines.put(line)
-            lines.put(None)
-
-        reader = threading.Thread(target=read, daemon=True)
-        reader.start()
-        cancelled: str | None = None
         try:
-            while True:
-                try:
-                    line = lines.get(timeout=POLL_SECONDS)
-                except queue.Empty:
-                    line = ""
-                if line is None:
-                    break
-                if line:
-                    output.write(line)
-                    if on_line is not None:
-                        on_line(line)
-                timed_out = deadline is not None and cancelled is None and time.monotonic() >= deadline
-                if timed_out and interrupts.interrupt(process):
-                    cancelled = TIMEOUT
-                    output.write(f"# the engine sent SIGINT: timeout after {time.monotonic() - started:.0f} s\n")
-                    if on_cancel is not None:
-                        on_cancel(TIMEOUT)
-                if cancelled is None and interrupts.was_interrupted(process):
-                    cancelled = OPERATOR
-                    if on_cancel is not None:
-                        on_cancel(OPERATOR)
-                if on_tick is not None:
-                    on_tick()
+            cancelled = _watch(process, output, interrupts, deadline, hooks)
             returncode = process.wait()
         finally:
             interrupts.unregister(process)
-        reader.join(timeout=5)
         output.write(f"# exit {returncode} after {time.monotonic() - started:.1f} s\n")
     return Completed(returncode, time.monotonic() - started, cancelled)
 
 
-def print_notices(interrupts: Interrupts) -> None:
-    for notice in interrupts.notices():
-        print(notice, file=sys.stderr, flush=True)
+def _watch(
+    process: subprocess.Popen[str], output: TextIO, interrupts: Interrupts, deadline: float | None, hooks: Hooks
+) -> str | None:
+    """Relay Terraform's output until it closes; interrupt it once at the deadline. Returns
+    why Terraform was interrupted, if it was."""
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    cancelled: str | None = None
+    while (line := _next_line(lines)) is not None:
+        if line:
+            output.write(line)
+            if hooks.on_line is not None:
+                hooks.on_line(line)
+        reason = None
+        if (
+            cancelled is None
+            and deadline is not None
+            and time.monotonic() >= deadline
+            and interrupts.interrupt(process)
+        ):
+            reason = TIMEOUT
+            output.write("# the engine sent SIGINT: timeout\n")
+        elif cancelled is None and interrupts.was_interrupted(process):
+            reason = OPERATOR
+        if reason is not None:
+            cancelled = reason
+            if hooks.on_cancel is not None:
+                hooks.on_cancel(reason)
+        if hooks.on_tick is not None:
+            hooks.on_tick()
+        for notice in interrupts.notices():
+            if hooks.on_notice is not None:
+                hooks.on_notice(notice)
+    return cancelled
+
+
+def _next_line(lines: queue.Queue[str | None]) -> str | None:
+    """The next output line, "" when none came within POLL_SECONDS, None at the end."""
+    try:
+        return lines.get(timeout=POLL_SECONDS)
+    except queue.Empty:
+        return ""

@@ -285,6 +285,13 @@ def test_failed_rollback_exits_5_without_the_hook(applying):
     assert len(rollbacks) == 1 and hooks == []
 
 
+def test_a_rollback_stopped_by_a_second_ctrl_c_leaves_it_as_is(applying):
+    failed = Applied(recorded_log("parent-local-update-failed.apply.jsonl"), 1, 9.0, None)
+    code, _, rollbacks, hooks = applying(failed, rollback_status=rollback.ROLLBACK_STOPPED)
+    assert code == exit_codes.LEFT_AS_IS
+    assert len(rollbacks) == 1 and hooks == []
+
+
 def test_rollback_false_leaves_the_partial_apply(applying):
     failed = Applied(recorded_log("parent-local-update-failed.apply.jsonl"), 1, 9.0, None)
     code, output, rollbacks, _ = applying(failed, Options(rollback=False))
