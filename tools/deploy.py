@@ -49,7 +49,7 @@ from pathlib import Path
 
 from config import ConfigError, load_environment
 from config.schema import EnvironmentConfig
-from tools import changeset, deploy_timeout, exit_codes, last_good, preflight, rollback, synth, terraform
+from tools import api_keys, changeset, deploy_timeout, exit_codes, last_good, preflight, rollback, synth, terraform
 from tools.credentials import missing_credentials
 from tools.deploy_steps import (
     PLAN_FILE,
@@ -71,20 +71,24 @@ from tools.progress import Progress, log_dir_for, shown
 from tools.stacks import parse_stack
 from tools.terraform_json import ApplyLog
 from tools.terraform_process import TIMEOUT
+from workspace import layers
 
 # make plan's default: .deploy-plans/<stack>.tfplan beside cdktf.out/ (git-ignored).
 PLAN_DIR_NAME = ".deploy-plans"
 
 
-def after_apply(layer: str, config: EnvironmentConfig) -> None:
-    """Extension point: runs after every successful apply of a workspace and after every
-    ROLLBACK_COMPLETE, with the workspace's layer and environment.
+def after_apply(layer: str, config: EnvironmentConfig) -> list[str]:
+    """What runs after every successful apply of a workspace and after every
+    ROLLBACK_COMPLETE; returns the lines to show.
 
-    For the `backend` layer the API keys of the EventBridge connections are to be pushed
-    from Secrets Manager here (`tools.api_keys.sync(config)`, `make sync-api-keys`: Terraform
-    creates the connections with a placeholder and never holds a key). Not wired yet: that
-    call lands with the integration of the security work. An exception raised here makes
+    `backend`: Terraform creates the EventBridge connections with a placeholder and never
+    holds an API key, so the keys are put in from Secrets Manager here (`tools.api_keys.sync`,
+    only where a connection differs; `make sync-api-keys` runs the same). An exception makes
     the command fail with exit code 1 after the apply."""
+    if layer != layers.BACKEND.name:
+        return []
+    rows = api_keys.sync(config)
+    return [f"api keys: {row.connection} {row.status}" for row in rows]
 
 
 @dataclass(frozen=True)
@@ -289,7 +293,8 @@ def _succeeded(
 
 def _after_apply(workspace: Workspace, context: Context, code: int) -> int:
     try:
-        after_apply(workspace.layer, workspace.config)
+        for line in after_apply(workspace.layer, workspace.config):
+            context.progress.line(line)
     except Exception as error:
         context.progress.line(f"error: {workspace.stack}: applied, but after_apply failed: {error}")
         return exit_codes.ERROR

@@ -150,16 +150,17 @@ def printed_into(path: Path) -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def deployed(emulator_endpoint, tmp_path_factory):
-    """`local` deployed and its API keys synchronized; what that printed is in
-    `<repo>/printed.log` (beside `cdktf.out` and `state`, scanned with them)."""
+    """`local` deployed (the deploy puts the API keys into the connections); what that
+    printed is in `<repo>/printed.log` (beside `cdktf.out` and `state`, scanned with them)."""
     config = load_environment("local")
     assert config.emulator is not None and config.emulator.endpoint == emulator_endpoint
     repo = tmp_path_factory.mktemp("repo")
     outdir = repo / "cdktf.out"
     with printed_into(repo / "printed.log"):
         assert local_environment.deploy(config, outdir=outdir) == exit_codes.OK
-        rows = api_keys.sync(config)
+        rows = api_keys.check(config)
         print(api_keys.render(rows))
+    assert {row.status for row in rows} == {api_keys.IN_SYNC}, "the deploy did not put the API keys in"
     return config, outdir
 
 

@@ -230,7 +230,7 @@ def applying(monkeypatch, tmp_path):
             rollbacks.append(failed) or rollback.Outcome(outcome["status"])
         ),
     )
-    monkeypatch.setattr(deploy, "after_apply", lambda layer, config: hooks.append((layer, config.name)))
+    monkeypatch.setattr(deploy, "after_apply", lambda layer, config: hooks.append((layer, config.name)) or [])
 
     def run(
         applied: Applied | Exception, options: Options | None = None, rollback_status: str = rollback.ROLLBACK_COMPLETE
