@@ -2,6 +2,7 @@ import pytest
 
 from tests.emulator import aws
 from tools.emulator.patches.custom_ids import CUSTOM_ID_TAG
+from tools.emulator.seed import self_signed
 
 pytestmark = pytest.mark.emulator
 
@@ -47,11 +48,9 @@ def test_ec2_ids_from_the_tag_and_the_tag_is_not_kept(emulator_endpoint):
 
 
 def test_imported_certificate_gets_the_arn_from_the_tag(emulator_endpoint):
-    from tools.emulator.seed import _self_signed
-
     acm = aws("acm", emulator_endpoint)
     arn = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-4333-8444-555555555555"
-    certificate, key = _self_signed("example.test")
+    certificate, key = self_signed(("*.example.test", "example.test"))
     assert acm.import_certificate(Certificate=certificate, PrivateKey=key, Tags=[custom(arn)])["CertificateArn"] == arn
     described = acm.describe_certificate(CertificateArn=arn)["Certificate"]
     assert described["Status"] == "ISSUED" and described["DomainName"] == "*.example.test"
