@@ -4,6 +4,7 @@ and change set on pull requests; dev -> staging -> prod (approved) on main; OIDC
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -19,16 +20,22 @@ DEPLOY = WORKFLOWS / "infrastructure-deploy.yml"
 CHECK_JSONSCHEMA = REPO_ROOT / ".venv" / "bin" / "check-jsonschema"
 
 
+ACTIONS = REPO_ROOT / ".github" / "actions"
+# A pipe that is not `||`: its left side's exit code is lost without pipefail.
+PIPE = re.compile(r"(?<![|])[|](?![|])")
+
+
 def load(path: Path) -> dict:
     document = yaml.safe_load(path.read_text())
     # YAML 1.1 reads the bare key `on` as True.
-    document["on"] = document.pop(True, document.get("on"))
+    if True in document or "on" in document:
+        document["on"] = document.pop(True, document.get("on"))
     return document
 
 
-def validate(*paths: Path) -> subprocess.CompletedProcess:
+def validate(schema: str, *paths: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(CHECK_JSONSCHEMA), "--builtin-schema", "vendor.github-workflows", *map(str, paths)],
+        [str(CHECK_JSONSCHEMA), "--builtin-schema", schema, *map(str, paths)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -36,16 +43,47 @@ def validate(*paths: Path) -> subprocess.CompletedProcess:
     )
 
 
+def action(name: str) -> dict:
+    return load(ACTIONS / name / "action.yml")
+
+
+def steps(job: dict) -> list[dict]:
+    """A job's steps, with the steps of the repository's composite actions it uses inlined."""
+    found = []
+    for step in job.get("steps", []):
+        found.append(step)
+        if step.get("uses", "").startswith("./.github/actions/"):
+            found.extend(action(step["uses"].rsplit("/", 1)[1])["runs"]["steps"])
+    return found
+
+
 def runs(job: dict) -> str:
-    return "\n".join(step.get("run", "") for step in job.get("steps", []))
+    return "\n".join(step.get("run", "") for step in steps(job))
 
 
 def uses(job: dict) -> list[str]:
-    return [step["uses"] for step in job.get("steps", []) if "uses" in step]
+    return [step["uses"] for step in steps(job) if "uses" in step]
 
 
-def test_workflows_match_the_github_workflow_schema():
-    result = validate(MAIN, DEPLOY)
+def unsafe_pipes(workflow: dict) -> list[str]:
+    """Piped `run` steps whose shell does not fail on a failed pipe. GitHub's default shell is
+    `bash -e {0}` (no pipefail); an explicit `shell: bash` is `bash --noprofile --norc -eo pipefail {0}`."""
+    found = []
+    default = workflow.get("defaults", {}).get("run", {}).get("shell")
+    for name, job in workflow["jobs"].items():
+        job_default = job.get("defaults", {}).get("run", {}).get("shell", default)
+        for step in steps(job):
+            if "run" in step and PIPE.search(step["run"]):
+                shell = step.get("shell", job_default)
+                if shell != "bash" and not (shell or "").rstrip().endswith("-o pipefail {0}"):
+                    found.append(f"{name}: {step.get('name', step['run'][:40])}")
+    return found
+
+
+def test_workflows_and_actions_match_the_github_schemas():
+    result = validate("vendor.github-workflows", MAIN, DEPLOY)
+    assert result.returncode == 0, result.stdout + result.stderr
+    result = validate("vendor.github-actions", *sorted(ACTIONS.glob("*/action.yml")))
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -55,7 +93,20 @@ def test_the_schema_check_catches_a_broken_workflow(tmp_path):
     broken["jobs"]["test"]["steps"][0] = {"uses": "actions/checkout@v4", "whith": {}}
     path = tmp_path / "broken.yml"
     path.write_text(yaml.safe_dump(broken))
-    assert validate(path).returncode != 0
+    assert validate("vendor.github-workflows", path).returncode != 0
+
+
+@pytest.mark.parametrize("path", [MAIN, DEPLOY])
+def test_every_piped_run_step_fails_when_the_pipe_fails(path):
+    assert unsafe_pipes(load(path)) == []
+
+
+def test_the_pipe_check_finds_a_piped_step_without_pipefail():
+    workflow = load(MAIN)
+    del workflow["defaults"]
+    assert any("preflight" in found.lower() for found in unsafe_pipes(workflow))
+    workflow["jobs"]["plan"]["defaults"] = {"run": {"shell": "sh"}}
+    assert any(found.startswith("plan:") for found in unsafe_pipes(workflow))
 
 
 def test_pull_requests_run_the_tests_and_synthesize_every_environment():
@@ -79,7 +130,7 @@ def test_pull_requests_plan_only_the_touched_environments_and_post_the_change_se
     assert plan["permissions"]["pull-requests"] == "write"
 
 
-def test_merge_to_main_deploys_dev_then_staging_then_prod_behind_an_environment():
+def test_merge_to_main_deploys_dev_then_staging_then_prod():
     jobs = load(MAIN)["jobs"]
     chain = [(name, jobs[name]) for name in ("deploy-dev", "deploy-staging", "deploy-prod")]
     assert jobs["deploy-dev"]["if"] == "github.event_name == 'push' && github.ref == 'refs/heads/main'"
@@ -89,34 +140,54 @@ def test_merge_to_main_deploys_dev_then_staging_then_prod_behind_an_environment(
     assert [job["with"]["environment"] for _, job in chain] == ["dev", "staging", "prod"]
     assert all(job["uses"] == "./.github/workflows/infrastructure-deploy.yml" for _, job in chain)
 
-    deploy = load(DEPLOY)
-    job = deploy["jobs"]["deploy"]
-    # The GitHub environment (required reviewers on prod) gates the job that holds the role.
-    assert job["environment"] == "${{ inputs.environment }}"
-    assert (
-        runs(job).index("make preflight")
-        < runs(job).index('make deploy STACK="parent-$ENV"')
-        < runs(job).index('make deploy STACK="backend-$ENV"')
-        < runs(job).index('make deploy STACK="frontend-$ENV"')
-    )
+
+@pytest.mark.parametrize("layer", ["parent", "backend", "frontend"])
+def test_each_workspace_is_planned_then_approved_then_applies_exactly_that_plan(layer):
+    jobs = load(DEPLOY)["jobs"]
+    plan, apply = jobs[f"plan-{layer}"], jobs[f"apply-{layer}"]
+    # The plan holds the read-only role; the apply job's environment (required reviewers on prod)
+    # holds the deploy role and gates the job after the plan.
+    assert plan["environment"] == "${{ inputs.environment }}-plan"
+    assert apply["environment"] == "${{ inputs.environment }}"
+    assert apply["needs"] == [f"plan-{layer}"]
+    assert f"needs.plan-{layer}.outputs.changes == 'true'" in apply["if"]
+    assert {
+        "uses": "./.github/actions/plan",
+        "id": "plan",
+        "with": {"stack": f"{layer}-${{{{ inputs.environment }}}}"},
+    } in plan["steps"]
+    assert 'make plan STACK="$STACK" PLAN=tfplan' in runs(plan)
+    assert "actions/upload-artifact@v4" in uses(plan) and "actions/download-artifact@v4" in uses(apply)
+    upload = next(s for s in steps(plan) if s.get("uses") == "actions/upload-artifact@v4")
+    download = next(s for s in steps(apply) if s.get("uses") == "actions/download-artifact@v4")
+    assert upload["with"]["name"] == download["with"]["name"] == "plan-${{ inputs.stack }}"
+    assert "tfplan" in upload["with"]["path"]
+    assert 'make apply STACK="$STACK" PLAN=' in runs(apply)
+    assert "make deploy" not in runs(apply) and "make plan" not in runs(apply)
+
+
+def test_backend_and_frontend_are_planned_after_the_parent_is_applied():
+    jobs = load(DEPLOY)["jobs"]
+    for layer in ("backend", "frontend"):
+        assert jobs[f"plan-{layer}"]["needs"] == ["plan-parent", "apply-parent"]
+        # A parent without changes skips its apply; a failed parent apply stops the wave.
+        assert "needs.apply-parent.result != 'failure'" in jobs[f"plan-{layer}"]["if"]
+    assert "make preflight" in runs(jobs["plan-parent"])
 
 
 def test_aws_access_is_oidc_role_assumption_only():
-    for path in (MAIN, DEPLOY):
+    for path in (MAIN, DEPLOY, *ACTIONS.glob("*/action.yml")):
         text = path.read_text()
         assert "AWS_ACCESS_KEY_ID" not in text and "AWS_SECRET_ACCESS_KEY" not in text
         assert "aws-access-key-id" not in text and "aws-secret-access-key" not in text
+    for path in (MAIN, DEPLOY):
         workflow = load(path)
         for name, job in workflow["jobs"].items():
-            steps = [
-                s
-                for s in job.get("steps", [])
-                if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@")
-            ]
-            for step in steps:
-                assert step["with"]["role-to-assume"] == "${{ vars.AWS_ROLE_ARN }}", name
-                permissions = job.get("permissions") or workflow["permissions"]
-                assert permissions["id-token"] == "write", name
+            for step in steps(job):
+                if step.get("uses", "").startswith("aws-actions/configure-aws-credentials@"):
+                    assert step["with"]["role-to-assume"] == "${{ vars.AWS_ROLE_ARN }}", name
+                    permissions = job.get("permissions") or workflow["permissions"]
+                    assert permissions["id-token"] == "write", name
     assert load(MAIN)["permissions"] == {"contents": "read"}
 
 
