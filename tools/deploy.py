@@ -44,6 +44,7 @@ import io
 import json
 import sys
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +53,7 @@ from config.schema import EnvironmentConfig
 from tools import api_keys, changeset, deploy_timeout, exit_codes, last_good, preflight, rollback, synth, terraform
 from tools.credentials import missing_credentials
 from tools.deploy_steps import (
+    PLAN_CONFIGURATION,
     PLAN_FILE,
     Applied,
     Context,
@@ -62,6 +64,7 @@ from tools.deploy_steps import (
     apply,
     failure_lines,
     init,
+    is_saved_cloud_plan,
     plan,
     plan_contents,
     state_addresses,
@@ -152,7 +155,7 @@ def _record_unchanged(workspace: Workspace, context: Context, plan_file: Path) -
     store = workspace.store()
     if not store.available:
         return
-    configuration, _ = plan_contents(plan_file)
+    configuration, _ = plan_contents(plan_file, workspace.directory)
     try:
         recorded = store.read()
         if recorded is None or recorded.configuration != configuration:
@@ -184,7 +187,7 @@ def apply_plan(
     except ValueError as error:
         progress.line(f"error: {error}")
         return exit_codes.ERROR
-    configuration, prior_state = plan_contents(plan_file)
+    configuration, prior_state = plan_contents(plan_file, workspace.directory)
     before = state_addresses(prior_state)
     if context.interrupts.cancelled:
         return _stopped_before(workspace, context)
@@ -388,13 +391,19 @@ def apply_saved_plan(workspace: Workspace, context: Context, plan_file: Path, op
             context.progress.line(f"error: {plan_file} is a plan of {document.get('stack')}, not {workspace.stack}")
             return exit_codes.ERROR
         commit = (document.get("commit"), bool(document.get("dirty")))
-    try:
-        configuration, _ = plan_contents(plan_file)
-    except (OSError, KeyError, ValueError) as error:
-        context.progress.line(f"error: {plan_file} is not a saved Terraform plan: {error}")
+    if not is_saved_cloud_plan(plan_file):
+        # The configuration the plan was made from, whatever the checkout holds now.
+        try:
+            with zipfile.ZipFile(plan_file) as archive:
+                configuration = json.loads(archive.read(PLAN_CONFIGURATION))
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
+            context.progress.line(f"error: {plan_file} is not a saved Terraform plan: {error}")
+            return exit_codes.ERROR
+        workspace.directory.mkdir(parents=True, exist_ok=True)
+        (workspace.directory / "cdk.tf.json").write_text(json.dumps(configuration, indent=2))
+    elif not (workspace.directory / "cdk.tf.json").is_file():
+        context.progress.line(f"error: {plan_file} is a saved cloud plan; synthesize {workspace.stack} first")
         return exit_codes.ERROR
-    workspace.directory.mkdir(parents=True, exist_ok=True)
-    (workspace.directory / "cdk.tf.json").write_text(json.dumps(configuration, indent=2))
     try:
         init(workspace, context)
     except StepError as error:
@@ -449,6 +458,9 @@ def _dispatch(
     if args.command == "rollback":
         return continue_rollback(workspace, context, options)
     if args.command == "apply":
+        if is_saved_cloud_plan(Path(args.plan)):
+            # The remote run holds the plan; the `cloud` block of the synthesized stack finds it.
+            _synthesize(config, args.outdir, progress)
         return apply_saved_plan(workspace, context, Path(args.plan).resolve(), options)
     _synthesize(config, args.outdir, progress)
     if args.command == "deploy":

@@ -293,9 +293,27 @@ def destroy(workspace: Workspace, context: Context, *, step: str = "destroy") ->
 # ------------------------------------------------------------------ reading plans and state
 
 
-def plan_contents(plan_file: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+def is_saved_cloud_plan(plan_file: Path) -> bool:
+    """A saved plan of the `cloud` backend is not an archive but a bookmark of the remote run
+    (`{"remote_plan_format": 1, "run_id": …, "hostname": …}`): the run holds the plan."""
+    if zipfile.is_zipfile(plan_file):
+        return False
+    try:
+        return "remote_plan_format" in json.loads(plan_file.read_text())
+    except (OSError, ValueError, TypeError):
+        return False
+
+
+def plan_contents(plan_file: Path, directory: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """(the configuration, the prior state) a saved plan was made from: what it applies, and
-    what was there before (Terraform refuses the plan if the state has moved since)."""
+    what was there before (Terraform refuses the plan if the state has moved since).
+
+    A saved cloud plan carries neither: its run was planned from the configuration synthesized
+    in `directory` (uploaded as the run's configuration version), and the prior state is the
+    workspace's current state (Terraform Cloud refuses the run if it has moved since)."""
+    if is_saved_cloud_plan(plan_file):
+        configuration = json.loads((directory / "cdk.tf.json").read_text())
+        return configuration, terraform.state_pull(directory)
     with zipfile.ZipFile(plan_file) as archive:
         configuration = json.loads(archive.read(PLAN_CONFIGURATION))
         names = set(archive.namelist())

@@ -156,13 +156,18 @@ def test_each_workspace_is_planned_then_approved_then_applies_exactly_that_plan(
         "id": "plan",
         "with": {"stack": f"{layer}-${{{{ inputs.environment }}}}"},
     } in plan["steps"]
-    assert 'make plan STACK="$STACK" PLAN=tfplan' in runs(plan)
+    # make plan writes the saved plan and, beside it, its change set (.txt for people, .json
+    # with the status that decides whether the apply job runs); the apply job downloads the
+    # same directory and applies that very file.
+    assert 'make plan STACK="$STACK" PLAN="plans/$STACK.tfplan"' in runs(plan)
+    assert '"plans/$STACK.tfplan.changeset.json"' in runs(plan) and '["changeset"]["status"]' in runs(plan)
+    assert '"plans/$STACK.tfplan.changeset.txt"' in runs(plan)
     assert "actions/upload-artifact@v4" in uses(plan) and "actions/download-artifact@v4" in uses(apply)
     upload = next(s for s in steps(plan) if s.get("uses") == "actions/upload-artifact@v4")
     download = next(s for s in steps(apply) if s.get("uses") == "actions/download-artifact@v4")
     assert upload["with"]["name"] == download["with"]["name"] == "plan-${{ inputs.stack }}"
-    assert "tfplan" in upload["with"]["path"]
-    assert 'make apply STACK="$STACK" PLAN=' in runs(apply)
+    assert upload["with"]["path"].rstrip("/") == download["with"]["path"].rstrip("/") == "plans"
+    assert 'make apply STACK="$STACK" PLAN="plans/$STACK.tfplan"' in runs(apply)
     assert "make deploy" not in runs(apply) and "make plan" not in runs(apply)
 
 
@@ -209,7 +214,7 @@ def test_drift_runs_on_a_schedule_for_the_s3_environments():
         (["constructs_lib/backend/load_balancer.py"], list(REAL_ENVIRONMENTS)),
         (["config/defaults.toml"], list(REAL_ENVIRONMENTS)),
         (["Pipfile.lock"], list(REAL_ENVIRONMENTS)),
-        (["stacks/backend.py", "config/environments/prod.toml"], ["dev", "staging", "prod"]),
+        (["stacks/backend/api.py", "config/environments/prod.toml"], ["dev", "staging", "prod"]),
     ],
 )
 def test_touched_environments(paths, expected):

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from config import load_environment
-from tools import changeset, deploy, deploy_timeout, exit_codes, last_good, rollback
+from tools import changeset, deploy, deploy_steps, deploy_timeout, exit_codes, last_good, rollback
 from tools.deploy import Options
 from tools.deploy_steps import (
     PLAN_CONFIGURATION,
@@ -23,6 +23,7 @@ from tools.deploy_steps import (
     Planned,
     StalePlanError,
     Workspace,
+    is_saved_cloud_plan,
     plan_contents,
     state_addresses,
 )
@@ -85,7 +86,7 @@ def engine(monkeypatch, tmp_path):
     monkeypatch.setattr(
         Workspace, "store", lambda self: last_good.FileStore(tmp_path / "state" / f"{self.stack}.last-good.json")
     )
-    monkeypatch.setattr(deploy, "plan_contents", lambda plan_file: ({"resource": {"aws_x": {"a": {}}}}, {}))
+    monkeypatch.setattr(deploy, "plan_contents", lambda plan_file, directory: ({"resource": {"aws_x": {"a": {}}}}, {}))
 
     def fake_plan(workspace, context, *, lock, plan_file=None, **kwargs):
         calls["plan"].append({"stack": workspace.stack, "lock": lock})
@@ -219,7 +220,7 @@ def applying(monkeypatch, tmp_path):
             for name in ("parameters_jwt_expire_6FF993E9", "parameters_gsm_base_url_91B96F33")
         ]
     }
-    monkeypatch.setattr(deploy, "plan_contents", lambda plan_file: (configuration, prior))
+    monkeypatch.setattr(deploy, "plan_contents", lambda plan_file, directory: (configuration, prior))
     rollbacks: list[rollback.FailedApply | None] = []
     hooks: list[tuple[str, str]] = []
     outcome = {"status": rollback.ROLLBACK_COMPLETE}
@@ -423,7 +424,23 @@ def test_a_saved_plan_gives_its_configuration_and_prior_state(tmp_path):
         archive.writestr(PLAN_CONFIGURATION, json.dumps({"resource": {"aws_x": {"a": {}}}}))
         archive.writestr("tfstate", json.dumps({"resources": []}))
         archive.writestr("tfplan", b"binary")
-    assert plan_contents(plan_file) == ({"resource": {"aws_x": {"a": {}}}}, {"resources": []})
+    assert not is_saved_cloud_plan(plan_file)
+    assert plan_contents(plan_file, tmp_path) == ({"resource": {"aws_x": {"a": {}}}}, {"resources": []})
+
+
+def test_a_saved_cloud_plan_gives_the_synthesized_configuration_and_the_current_state(tmp_path, monkeypatch):
+    # `terraform plan -out` with the cloud backend (dev) writes a bookmark of the remote run.
+    plan_file = tmp_path / "tfplan"
+    plan_file.write_text(json.dumps({"remote_plan_format": 1, "run_id": "run-abc", "hostname": "tfc.example"}))
+    (tmp_path / "cdk.tf.json").write_text(json.dumps({"resource": {"aws_x": {"a": {}}}}))
+    pulled = []
+    monkeypatch.setattr(deploy_steps.terraform, "state_pull", lambda d: pulled.append(d) or {"resources": []})
+    assert is_saved_cloud_plan(plan_file)
+    assert plan_contents(plan_file, tmp_path) == ({"resource": {"aws_x": {"a": {}}}}, {"resources": []})
+    assert pulled == [tmp_path]
+    not_a_plan = tmp_path / "notes.json"
+    not_a_plan.write_text('{"run_id": "run-abc"}')
+    assert not is_saved_cloud_plan(not_a_plan)
 
 
 def test_last_good_record_round_trip(tmp_path):
