@@ -4,7 +4,8 @@
 
 For each workspace of the environment (parent, backend, frontend): `terraform plan
 -refresh-only -detailed-exitcode -lock=false`, read back with `terraform show -json`, and
-one row per drifted attribute: workspace, address, attribute, in state -> in AWS. Nothing
+one row per drifted attribute: workspace, address, attribute, in state -> in AWS (not what
+the pipeline's ECS deploy changes: a new image in a new revision the service runs). Nothing
 is changed: a refresh-only plan is saved to a file and never applied, and it takes no
 state lock (it writes no state), so the read-only plan role can run it and it never blocks
 a deploy. One progress line per workspace step on stderr (tools/progress.py); Terraform's
@@ -132,6 +133,46 @@ def _render_path(path: Path_) -> str:
 ALWAYS_MANAGED = ("tags_all",)
 
 
+TASK_DEFINITION_TYPE = "aws_ecs_task_definition"
+SERVICE_TYPE = "aws_ecs_service"
+
+
+def _family(task_definition: Any) -> str | None:
+    """`arn:…:task-definition/<family>:<revision>` or `<family>:<revision>` -> the family."""
+    if not isinstance(task_definition, str) or ":" not in task_definition:
+        return None
+    return task_definition.rsplit("/", 1)[-1].rsplit(":", 1)[0]
+
+
+def _without_images(container_definitions: Any) -> Any:
+    try:
+        containers = json.loads(container_definitions)
+    except (TypeError, ValueError):
+        return container_definitions
+    if not isinstance(containers, list):
+        return containers
+    return [{k: v for k, v in c.items() if k != "image"} if isinstance(c, dict) else c for c in containers]
+
+
+def without_pipeline_rollout(resource_type: str, before: Any, after: Any) -> Any:
+    """`after` with what the pipeline's ECS deploy action changes put back to `before`: it
+    registers a revision of the same family that differs only in the container's image, and
+    points the service at it. That is the release path working, not drift; anything else
+    that differs (cpu, environment, another family) stays and is reported."""
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return after
+    same_containers = _without_images(before.get("container_definitions")) == _without_images(
+        after.get("container_definitions")
+    )
+    if resource_type == TASK_DEFINITION_TYPE and before.get("family") == after.get("family") and same_containers:
+        return after | {"container_definitions": before.get("container_definitions")}
+    if resource_type == SERVICE_TYPE:
+        family = _family(before.get("task_definition"))
+        if family is not None and family == _family(after.get("task_definition")):
+            return after | {"task_definition": before.get("task_definition")}
+    return after
+
+
 def read_drift(plan: dict[str, Any], workspace: str) -> list[Drift]:
     """The drifted attributes of a refresh-only plan (`terraform show -json`) that the
     configuration manages."""
@@ -146,9 +187,10 @@ def read_drift(plan: dict[str, Any], workspace: str) -> list[Drift]:
             rows.append(Drift(workspace, address, "(resource)", "exists", "deleted outside Terraform"))
             continue
         configuration = expressions.get(address.split("[", 1)[0], {})
+        resource_type = entry.get("type") or address.split(".", 1)[0]
         for path, before, after in attribute_changes(
             change.get("before"),
-            change.get("after"),
+            without_pipeline_rollout(resource_type, change.get("before"), change.get("after")),
             change.get("before_sensitive", False),
             change.get("after_sensitive", False),
         ):

@@ -26,7 +26,7 @@ import pytest
 from config import load_environment
 from config.schema import Emulator, EnvironmentConfig
 from tests.configs import changed
-from tools import changeset, terraform
+from tools import changeset, drift, terraform
 from tools.changeset import MODIFY, REPLACE, ChangeSet
 from workspace.naming import Namer
 
@@ -206,6 +206,18 @@ def test_a_pipeline_deployment_runs_its_image_in_a_new_revision(deployment):
     assert running.revision == before.revision + 1
     assert running.image == deployment.pipeline_image
     assert (running.cpu, running.memory, running.environment) == (before.cpu, before.memory, before.environment)
+
+
+def test_drift_does_not_report_the_pipelines_deployment(deployment):
+    # `make drift`'s reading of a refresh-only plan: the refresh sees the new revision and the
+    # service on it (the raw plan has them), and neither is drift from what the code says.
+    directory = deployment.stack_dir("backend")
+    terraform.run(directory, "plan", "-refresh-only", "-lock=false", "-input=false", "-no-color", "-out=drift.tfplan")
+    document = terraform.show_json(directory, "drift.tfplan")
+    refreshed = {entry["type"] for entry in document.get("resource_drift", [])}
+    assert {"aws_ecs_task_definition", "aws_ecs_service"} <= refreshed
+
+    assert drift.read_drift(document, deployment.namer.stack("backend")) == []
 
 
 def test_an_unrelated_deploy_leaves_the_service_and_its_image_alone(deployment):

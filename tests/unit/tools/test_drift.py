@@ -165,3 +165,66 @@ def test_a_connection_key_that_differs_or_lost_its_secret_is_a_row(tmp_path):
             "secret missing",
         ),
     ]
+
+
+TASK_DEFINITION = "aws_ecs_task_definition.api_task-definition_1"
+SERVICE = "aws_ecs_service.api_service_1"
+FAMILY_ARN = "arn:aws:ecs:us-east-1:123456789012:task-definition/dailydesk-local-api"
+ROLLOUT_CONFIGURATION = [
+    {
+        "address": TASK_DEFINITION,
+        "expressions": {
+            "family": {"constant_value": "dailydesk-local-api"},
+            "cpu": {"constant_value": "256"},
+            "container_definitions": {"references": ["data.aws_ecs_task_definition.x"]},
+        },
+    },
+    {"address": SERVICE, "expressions": {"task_definition": {"references": [TASK_DEFINITION + ".arn"]}}},
+]
+
+
+def containers(image: str, **environment: str) -> str:
+    env = [{"name": k, "value": v} for k, v in sorted(environment.items())]
+    return json.dumps([{"name": "api", "image": image, "cpu": 0, "environment": env}])
+
+
+def task_definition(revision: int, image: str, cpu: str = "256", **environment: str) -> dict:
+    return {
+        "family": "dailydesk-local-api",
+        "arn": f"{FAMILY_ARN}:{revision}",
+        "revision": revision,
+        "cpu": cpu,
+        "container_definitions": containers(image, **environment),
+    }
+
+
+def test_the_pipelines_rollout_is_not_drift():
+    # CodePipeline's ECS deploy action: a new revision with another image, the service on it.
+    document = plan(
+        [
+            drifted(TASK_DEFINITION, task_definition(4, "repo:bootstrap"), task_definition(5, "repo:3f9c2e1")),
+            drifted(SERVICE, {"task_definition": f"{FAMILY_ARN}:4"}, {"task_definition": f"{FAMILY_ARN}:5"}),
+        ],
+        ROLLOUT_CONFIGURATION,
+    )
+    assert drift.read_drift(document, "backend-local") == []
+
+
+def test_a_revision_changed_beyond_its_image_or_another_family_is_drift():
+    document = plan(
+        [
+            drifted(
+                TASK_DEFINITION,
+                task_definition(4, "repo:a", RDS_HOST="db"),
+                task_definition(5, "repo:b", cpu="1024", RDS_HOST="other"),
+            ),
+            drifted(SERVICE, {"task_definition": f"{FAMILY_ARN}:4"}, {"task_definition": "someone-elses-family:1"}),
+        ],
+        ROLLOUT_CONFIGURATION,
+    )
+    rows = {(r.address, r.attribute) for r in drift.read_drift(document, "backend-local")}
+    assert rows == {
+        (TASK_DEFINITION, "cpu"),
+        (TASK_DEFINITION, "container_definitions"),
+        (SERVICE, "task_definition"),
+    }
