@@ -182,7 +182,10 @@ def _traced(moto_app: WSGIApplication, environ: WSGIEnvironment, start_response:
     if not code.startswith("2"):
         found = re.search(rb"<Code>([^<]+)</Code>|\"__type\":\s*\"([^\"]+)\"", b"".join(chunks))
         detail = (found.group(1) or found.group(2)).decode() if found else ""
-    print(f"trace {action or environ.get('PATH_INFO')} {code} {detail}".rstrip(), flush=True)
+    # The SDK's retry of a call names its attempt (`amz-sdk-request: attempt=2; max=…`).
+    attempt = environ.get("HTTP_AMZ_SDK_REQUEST", "").split(";")[0].replace("attempt=", "")
+    retried = f" attempt {attempt}" if attempt not in ("", "1") else ""
+    print(f"trace {action or environ.get('PATH_INFO')} {code} {detail}{retried}".rstrip(), flush=True)
     return chunks
 
 
@@ -193,7 +196,7 @@ def serve(host: str, port: int) -> None:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server
 
-    from tools.emulator import faults, patches
+    from tools.emulator import faults, patches, retries
 
     applied = patches.apply_all()
     # Off unless DAILYDESK_EMULATOR_FAULTS or the admin path sets faults (tools/emulator/faults.py).
@@ -206,6 +209,8 @@ def serve(host: str, port: int) -> None:
     one_call_at_a_time = threading.Lock()
     # DAILYDESK_EMULATOR_TRACE=1 logs each call's action, status and error code (no bodies).
     trace = os.environ.get("DAILYDESK_EMULATOR_TRACE") == "1"
+    # A retried call gets the answer its first attempt got, not a second execution.
+    answered = retries.Answered()
 
     def app(environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -214,6 +219,12 @@ def serve(host: str, port: int) -> None:
             return [document]
         if path == faults.FAULTS_PATH:
             return faults.admin(switch, environ, start_response)
+        replayed = answered.replay(environ)
+        if replayed is not None:
+            if trace:
+                print(f"trace replayed the answer of attempt 1 to attempt {retries.attempt(environ)}", flush=True)
+            start_response(replayed.status, replayed.headers)
+            return [replayed.body]
         if not path.startswith("/moto-api/"):
             # Outside the lock: a hanging call must not hold up the others.
             faulted = faults.intercept(switch, environ, start_response)
@@ -223,9 +234,19 @@ def serve(host: str, port: int) -> None:
             if path == "/moto-api/reset" and environ.get("REQUEST_METHOD") == "POST":
                 patches.reset_all()
                 switch.clear()
-            if not trace:
-                return list(moto_app(environ, start_response))
-            return _traced(moto_app, environ, start_response)
+                answered.clear()
+            recorded: list[tuple[str, list[tuple[str, str]]]] = []
+
+            def recording(
+                code: str, headers: list[tuple[str, str]], *args: OptExcInfo | None
+            ) -> Callable[[bytes], object]:
+                recorded.append((code, list(headers)))
+                return start_response(code, headers, *args)
+
+            chunks = _traced(moto_app, environ, recording) if trace else list(moto_app(environ, recording))
+            if recorded:
+                answered.remember(environ, retries.Answer(recorded[-1][0], recorded[-1][1], b"".join(chunks)))
+            return chunks
 
     server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
 
