@@ -120,7 +120,7 @@ def _errors_text(log: ApplyLog) -> str:
 def init(workspace: Workspace, context: Context, directory: Path | None = None, step: str = "init") -> None:
     directory = directory or workspace.directory
     log_file = context.progress.log_path(workspace.stack, step)
-    with context.progress.running(workspace.stack, step):
+    with context.progress.running(workspace.stack, step), terraform.plugin_cache_lock():
         completed = terraform_process.run(
             directory,
             ["init", "-no-color", "-input=false"],

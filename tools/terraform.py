@@ -6,10 +6,13 @@ the project's CLI config (provider mirror), no colour, no prompts.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,18 +48,36 @@ def environment() -> dict[str, str]:
     return env
 
 
+@contextlib.contextmanager
+def plugin_cache_lock() -> Iterator[None]:
+    """Hold while `terraform init` runs: one init at a time per plugin cache, across processes.
+
+    Terraform's plugin cache is not safe for concurrent use: two inits at once (backend and
+    frontend of one deploy, parallel test workers) can fail with "after installing
+    registry.terraform.io/hashicorp/aws it is still not detected in .terraform/providers;
+    this is a bug in Terraform". An init from the cache takes ~1 s, so waiting costs little."""
+    cache = Path(environment()["TF_PLUGIN_CACHE_DIR"])
+    with (cache / ".init.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def run(directory: Path, *args: str, check: bool = True, timeout: float | None = 900) -> Result:
     binary = shutil.which("terraform")
     if binary is None:
         raise RuntimeError("terraform is not on PATH: install Terraform 1.11.x")
-    completed = subprocess.run(
-        [binary, f"-chdir={directory}", *args],
-        env=environment(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    with plugin_cache_lock() if args[:1] == ("init",) else contextlib.nullcontext():
+        completed = subprocess.run(
+            [binary, f"-chdir={directory}", *args],
+            env=environment(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
     result = Result(completed.returncode, completed.stdout + completed.stderr)
     if check and completed.returncode != 0:
         raise TerraformError(list(args), result)
