@@ -42,6 +42,10 @@ def environment() -> dict[str, str]:
     env["TF_CLI_CONFIG_FILE"] = str(TERRAFORM_CLI_CONFIG)
     env.setdefault("TF_PLUGIN_CACHE_DIR", str(TERRAFORM_PLUGIN_CACHE))
     Path(env["TF_PLUGIN_CACHE_DIR"]).mkdir(parents=True, exist_ok=True)
+    # The AWS provider builds its whole schema at every start (several seconds of CPU per
+    # Terraform command); collecting garbage less often saves ~25% of that CPU for ~20% more
+    # memory (measured: terraform validate 6.6 -> 5.0 s of CPU, 620 -> 760 MB).
+    env.setdefault("GOGC", "400")
     env["TF_IN_AUTOMATION"] = "1"
     env["TF_INPUT"] = "0"
     env["CHECKPOINT_DISABLE"] = "1"

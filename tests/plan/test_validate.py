@@ -1,6 +1,16 @@
-"""`terraform validate` accepts every synthesized stack (provider from the local mirror)."""
+"""`terraform validate` accepts every synthesized stack (provider from the local mirror).
 
+All 12 stacks are validated by one Terraform run: a root module that calls each stack
+directory as a child module. Terraform validates a child module as fully as a root one
+(every resource, data source and expression against the provider's schema); only its
+backend block is ignored, with a warning. One run starts the provider once instead of 12
+times (~12 s instead of ~70 s on 2 cores)."""
+
+from __future__ import annotations
+
+import json
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -11,13 +21,58 @@ pytestmark = pytest.mark.plan
 STACKS = [
     f"{layer}-{env}" for env in ("dev", "staging", "prod", "local") for layer in ("parent", "backend", "frontend")
 ]
+IGNORED_BACKEND = "Backend configuration ignored"
+
+
+def validate_as_modules(root: Path, stack_dirs: dict[str, Path]) -> dict:
+    modules = {}
+    for stack, source in stack_dirs.items():
+        (root / stack).mkdir(parents=True)
+        shutil.copy(source / "cdk.tf.json", root / stack / "cdk.tf.json")
+        modules[stack.replace("-", "_")] = {"source": f"./{stack}"}
+    (root / "main.tf.json").write_text(json.dumps({"module": modules}))
+    terraform.init(root, backend=False)
+    return terraform.validate(root)
+
+
+def diagnostics_of(result: dict, stack: str, severity: str) -> list[dict]:
+    return [
+        d
+        for d in result["diagnostics"]
+        if d["severity"] == severity and d.get("range", {}).get("filename", "").startswith(f"{stack}/")
+    ]
+
+
+@pytest.fixture(scope="module")
+def validated(synthesized, tmp_path_factory) -> dict:
+    return validate_as_modules(
+        tmp_path_factory.mktemp("validate"), {stack: synthesized.stack_dir(stack) for stack in STACKS}
+    )
+
+
+def test_every_stack_is_valid(validated):
+    assert validated["valid"], validated["diagnostics"]
+    assert validated["error_count"] == 0
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_terraform_validate(synthesized, tmp_path, stack):
-    directory = tmp_path / stack
-    shutil.copytree(synthesized.stack_dir(stack), directory)
-    terraform.init(directory, backend=False)
-    result = terraform.validate(directory)
-    assert result["valid"], result["diagnostics"]
-    assert result["error_count"] == 0
+def test_terraform_validate(validated, stack):
+    assert diagnostics_of(validated, stack, "error") == []
+    # The only warning a stack may have is the ignored backend of a child module.
+    assert {d["summary"] for d in diagnostics_of(validated, stack, "warning")} <= {IGNORED_BACKEND}
+
+
+def test_an_invalid_stack_is_caught_and_named(synthesized, tmp_path):
+    broken = tmp_path / "broken"
+    shutil.copytree(synthesized.stack_dir("parent-local"), broken)
+    document = json.loads((broken / "cdk.tf.json").read_text())
+    parameter = next(iter(document["resource"]["aws_ssm_parameter"].values()))
+    parameter["no_such_argument"] = "x"
+    (broken / "cdk.tf.json").write_text(json.dumps(document))
+
+    result = validate_as_modules(tmp_path / "root", {"parent-local": broken})
+
+    assert not result["valid"]
+    [error] = diagnostics_of(result, "parent-local", "error")
+    assert error["summary"] == "Extraneous JSON object property"
+    assert "no_such_argument" in error["detail"]
