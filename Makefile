@@ -82,11 +82,17 @@ emulator-start: setup ## start (or reuse) the AWS emulator on 127.0.0.1
 emulator-stop: setup ## stop the emulator started by emulator-start
 	@$(ENV_SH); $(PY) -m tools.emulator stop
 
-test: setup lint ## lint and types, then every test: synth, plan, policy scan and emulator tests
-	@$(ENV_SH); $(PY) -m pytest
+# pytest-xdist: the emulator tests mostly wait on the provider's fixed sleeps, so 4 workers
+# (each with its own emulator, one test file per worker at a time) overlap those waits on 2
+# cores; the other tests are CPU-bound, 2 workers for 2 cores. docs/benchmark.md has the numbers.
+TEST_WORKERS ?= 4
+FAST_WORKERS ?= 2
 
-test-fast: setup ## every test but the emulator ones
-	@$(ENV_SH); $(PY) -m pytest -m "not emulator"
+test: setup ## every test: lint and types, synth, plan, policy scan and emulator tests, side by side
+	@$(ENV_SH); $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+
+test-fast: setup ## every test but the emulator and lint ones
+	@$(ENV_SH); $(PY) -m pytest -n $(FAST_WORKERS) -m "not emulator and not lint"
 
 lint: setup ## ruff (lint + format check) and mypy (strict for config/, workspace/, constructs_lib/)
 	@$(ENV_SH); .venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy

@@ -2,12 +2,14 @@
 
 One deployment serves the tests in file order (each deploy costs minutes of fixed
 provider waits): deploy the three `local` workspaces and put the API keys into their
-connections (as the deploy does after each backend apply); every second plan is empty;
-the parameters hold their config values; no secret value is in any file the project wrote
-or anything it printed; the connections hold their secrets' keys, also after a rotation;
-drift made behind Terraform's back (and a rotated key) is named exactly and cleared by a
-deploy; destroy leaves none of our resources. Then the whole cycle again on the same
-emulator, nothing restarted.
+connections (as the deploy does after each backend apply); every second plan is empty
+(the alarms' metric math included); CloudWatch holds every alarm the backend publishes,
+with the config's thresholds and the operations topic as actions, and `tools.alarms` reads
+them back; the parameters hold their config values; no secret value is in any file the
+project wrote or anything it printed; the connections hold their secrets' keys, also
+after a rotation; drift made behind Terraform's back (and a rotated key) is named exactly
+and cleared by a deploy; destroy leaves none of our resources. Then the whole cycle again
+on the same emulator, nothing restarted.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ import pytest
 
 from config import load_environment
 from config.schema import Emulator
+from tools import alarms as alarm_tool
 from tools import api_keys, drift, exit_codes, local_environment, terraform
+from workspace import alarms as kinds
 from workspace import catalogue
 from workspace.naming import Namer
 
@@ -35,6 +39,7 @@ pytestmark = pytest.mark.emulator
 LAYERS = local_environment.LAYERS
 DRIFTED_EMAIL = "drifted-by-hand@example.com"
 DRIFTED_RETENTION = 30
+RATE_EXPRESSION = "100 * (FILL(target_5xx, 0) + FILL(elb_5xx, 0)) / requests"
 
 
 def client(config, service: str):
@@ -182,6 +187,119 @@ def test_every_workspace_deploys(deployed):
 
 def test_second_plans_are_empty(deployed):
     assert_second_plans_empty(deployed[1])
+
+
+# The alarms: CloudWatch holds every alarm the backend publishes, with the config's
+# thresholds and the operations topic as its actions, and tools.alarms reads them back.
+
+
+def backend_outputs(outdir: Path) -> dict:
+    """The backend's outputs as `terraform output -json` gives them (name -> {"value": ...})."""
+    return json.loads(terraform.run(outdir / "stacks" / "backend-local", "output", "-json").output)
+
+
+def live_alarms(config) -> dict[str, dict]:
+    found = alarm_tool.describe(client(config, "cloudwatch"), f"{config.project}-{config.name}-")
+    return {alarm["AlarmName"]: alarm for alarm in found}
+
+
+def test_cloudwatch_holds_every_published_alarm(deployed):
+    config, outdir = deployed
+    names = backend_outputs(outdir)["alarm_names"]["value"]
+    nodes = [f"{n:03d}" for n in range(1, config.redis.cache_clusters + 1)]
+    assert set(names) == {
+        *(kinds.DEAD_LETTER_QUEUE.purpose(job.name) for job in config.jobs),
+        kinds.HTTP_5XX_RATE.purpose(),
+        kinds.UNHEALTHY_TARGETS.purpose(),
+        kinds.SERVICE_CPU.purpose(),
+        kinds.SERVICE_MEMORY.purpose(),
+        *(kinds.REDIS_MEMORY.purpose(node) for node in nodes),
+        *(kinds.REDIS_EVICTIONS.purpose(node) for node in nodes),
+    }
+    assert len(names) == 11
+    assert set(live_alarms(config)) == set(names.values())
+
+
+def test_thresholds_come_from_the_config_and_actions_go_to_the_topic(deployed):
+    config, outdir = deployed
+    outputs = backend_outputs(outdir)
+    topic_arn = outputs["operations_topic_arn"]["value"]
+    live = live_alarms(config)
+    for purpose, name in outputs["alarm_names"]["value"].items():
+        alarm = live[name]
+        rule = getattr(config.alarms, kinds.parse(purpose)[0].key.replace("-", "_"))
+        assert alarm["Threshold"] == rule.threshold, name
+        assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (
+            rule.evaluation_periods,
+            rule.datapoints_to_alarm,
+        ), name
+        assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
+        assert alarm["TreatMissingData"] == "notBreaching"
+        assert alarm["AlarmActions"] == alarm["OKActions"] == [topic_arn], name
+        assert alarm["InsufficientDataActions"] == []
+        if purpose == kinds.HTTP_5XX_RATE.purpose():
+            # `metric_query` is a set in the provider: the order sent is not the written one.
+            queries = {query["Id"]: query for query in alarm["Metrics"]}
+            assert set(queries) == {"rate", "target_5xx", "elb_5xx", "requests"}
+            assert queries.pop("rate")["Expression"] == RATE_EXPRESSION
+            assert {q["MetricStat"]["Period"] for q in queries.values()} == {rule.period_seconds}
+            assert not any(q["ReturnData"] for q in queries.values())
+        else:
+            assert alarm["Period"] == rule.period_seconds, name
+
+
+def test_alarms_watch_the_deployed_resources(deployed):
+    config, outdir = deployed
+    outputs = backend_outputs(outdir)
+    live = live_alarms(config)
+
+    def dimensions(purpose: str) -> dict[str, str]:
+        return {d["Name"]: d["Value"] for d in live[outputs["alarm_names"]["value"][purpose]]["Dimensions"]}
+
+    (group,) = client(config, "elasticache").describe_replication_groups()["ReplicationGroups"]
+    members = sorted(group["MemberClusters"])
+    assert [dimensions(kinds.REDIS_MEMORY.purpose(f"{n:03d}"))["CacheClusterId"] for n in (1, 2)] == members
+    assert [dimensions(kinds.REDIS_EVICTIONS.purpose(f"{n:03d}"))["CacheClusterId"] for n in (1, 2)] == members
+    assert dimensions(kinds.SERVICE_CPU.purpose()) == {
+        "ClusterName": outputs["cluster_name"]["value"],
+        "ServiceName": outputs["service_name"]["value"],
+    }
+    for job in config.jobs:
+        queue_url = outputs["dead_letter_queue_urls"]["value"][job.name]
+        assert dimensions(kinds.DEAD_LETTER_QUEUE.purpose(job.name)) == {"QueueName": queue_url.rsplit("/", 1)[1]}
+    (load_balancer,) = client(config, "elbv2").describe_load_balancers()["LoadBalancers"]
+    suffix = load_balancer["LoadBalancerArn"].split(":loadbalancer/", 1)[1]
+    unhealthy = dimensions(kinds.UNHEALTHY_TARGETS.purpose())
+    assert unhealthy["LoadBalancer"] == suffix
+    assert unhealthy["TargetGroup"].startswith("targetgroup/dailydesk-local-api/")
+
+
+def test_topic_is_encrypted_and_admits_this_accounts_alarms(deployed):
+    config, outdir = deployed
+    topic_arn = backend_outputs(outdir)["operations_topic_arn"]["value"]
+    attributes = client(config, "sns").get_topic_attributes(TopicArn=topic_arn)["Attributes"]
+    key_arn = attributes["KmsMasterKeyId"]
+    (publish,) = json.loads(attributes["Policy"])["Statement"]
+    assert publish["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert publish["Condition"]["ArnLike"]["aws:SourceArn"] == (
+        f"arn:aws:cloudwatch:{config.region}:{config.account_id}:alarm:*"
+    )
+    key_policy = json.loads(client(config, "kms").get_key_policy(KeyId=key_arn, PolicyName="default")["Policy"])
+    services = [s for s in key_policy["Statement"] if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}]
+    assert [s["Condition"]["StringEquals"]["aws:SourceAccount"] for s in services] == [config.account_id]
+
+
+def test_the_tool_reads_them_back_and_the_summary_renders_the_outputs(deployed, capsys):
+    config, outdir = deployed
+    assert alarm_tool.main(["--env", "local"]) == 0
+    printed = capsys.readouterr().out
+    names = backend_outputs(outdir)["alarm_names"]["value"]
+    assert f"11 named {config.project}-{config.name}-*" in printed
+    for name in names.values():
+        assert name in printed
+    lines = alarm_tool.summary_lines(backend_outputs(outdir))
+    assert lines[0].startswith("alarms: 11, notifying arn:aws:sns:")
+    assert len(lines) == 2 + 11
 
 
 def test_every_cdk_parameter_holds_its_config_value(deployed):

@@ -23,7 +23,7 @@ print(len(received), flush=True)
 """
 
 
-def child(seconds: float = 2.0) -> subprocess.Popen[str]:
+def child(seconds: float = 0.6) -> subprocess.Popen[str]:
     process = subprocess.Popen(
         [sys.executable, "-c", COUNTING_CHILD, str(seconds)],
         stdout=subprocess.PIPE,
@@ -69,7 +69,7 @@ def test_a_timeout_interrupts_once():
 def test_after_the_first_ctrl_c_a_rollback_still_starts_and_is_not_signalled():
     interrupts = Interrupts()
     interrupts.operator()
-    rollback = child(1.0)
+    rollback = child()
     interrupts.register(rollback)
     assert sigints(rollback) == 0
 
@@ -78,7 +78,7 @@ def test_after_the_second_ctrl_c_anything_started_is_interrupted_at_once():
     interrupts = Interrupts()
     interrupts.operator()
     interrupts.operator()
-    late = child(1.0)
+    late = child()
     interrupts.register(late)
     assert sigints(late) == 1
 
