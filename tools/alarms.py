@@ -16,7 +16,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from config import ConfigError, load_environment
+from tools.credentials import environment_for
 from tools.table import table
 from workspace import alarms
 from workspace.naming import Namer
@@ -92,18 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.alarms", description=__doc__.splitlines()[0])
     parser.add_argument("--env", required=True, help="environment name (config/environments/<env>.toml)")
     args = parser.parse_args(argv)
-    try:
-        config = load_environment(args.env)
-    except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
+    config = environment_for(args.env, "read the alarms")
+    if config is None:
         return 2
-    if config.emulator is None:
-        from tools.credentials import missing_credentials
-
-        problems = missing_credentials(config)
-        if problems:
-            print("error: cannot read the alarms:\n  - " + "\n  - ".join(problems), file=sys.stderr)
-            return 2
     from tools.preflight import Clients
 
     prefix = Namer(config.project, config.name).prefix

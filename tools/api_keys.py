@@ -38,8 +38,8 @@ import sys
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from config import ConfigError, load_environment
 from config.schema import EnvironmentConfig
+from tools.credentials import environment_for
 from tools.preflight import Clients
 from tools.table import table
 from workspace import catalogue
@@ -249,18 +249,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--env", required=True, help="environment name (config/environments/<env>.toml)")
     parser.add_argument("--json", metavar="FILE", help="also write the rows as JSON to FILE")
     args = parser.parse_args(argv)
-    try:
-        config = load_environment(args.env)
-    except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
+    config = environment_for(args.env, f"{args.action} the API keys")
+    if config is None:
         return 2
-    if config.emulator is None:
-        from tools.credentials import missing_credentials
-
-        problems = missing_credentials(config)
-        if problems:
-            print(f"error: cannot {args.action} the API keys:\n  - " + "\n  - ".join(problems), file=sys.stderr)
-            return 2
     if args.action == "sync":
         try:
             rows = sync(config)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
+from config import ConfigError, load_environment
 from config.schema import CloudState, EnvironmentConfig
 
 
@@ -54,3 +56,19 @@ def missing_credentials(config: EnvironmentConfig) -> list[str]:
             "DAILYDESK_USE_INSTANCE_PROFILE=1"
         )
     return problems
+
+
+def environment_for(name: str, doing: str) -> EnvironmentConfig | None:
+    """The validated config of environment `name` for a command that reads AWS, or None after
+    saying on stderr why not (an invalid environment file, or absent credentials): `doing` is
+    what the command cannot do then, e.g. "run the preflight"."""
+    try:
+        config = load_environment(name)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return None
+    problems = missing_credentials(config)
+    if problems:
+        print(f"error: cannot {doing}:\n  - " + "\n  - ".join(problems), file=sys.stderr)
+        return None
+    return config

@@ -32,8 +32,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from config import ConfigError, load_environment
 from config.schema import Emulator, EnvironmentConfig, uncovered_hosts
+from tools.credentials import environment_for
 from tools.table import table
 from workspace import catalogue
 from workspace.naming import Namer
@@ -434,18 +434,9 @@ def main(argv: list[str] | None = None) -> int:
         help="also check each secret holds its JSON key (calls GetSecretValue; the value is never shown)",
     )
     args = parser.parse_args(argv)
-    try:
-        config = load_environment(args.env)
-    except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
+    config = environment_for(args.env, "run the preflight")
+    if config is None:
         return 2
-    if config.emulator is None:
-        from tools.credentials import missing_credentials
-
-        problems = missing_credentials(config)
-        if problems:
-            print("error: cannot run the preflight:\n  - " + "\n  - ".join(problems), file=sys.stderr)
-            return 2
     return report(config, json_path=args.json, read_secret_keys=args.read_secret_keys)
 
 

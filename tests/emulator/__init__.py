@@ -27,3 +27,35 @@ def network(endpoint: str, cidr: str = "10.90.0.0/16") -> tuple[str, list[str], 
     ]
     group = ec2.create_security_group(GroupName=f"sg-{vpc}", Description="test", VpcId=vpc)["GroupId"]
     return vpc, subnets, group
+
+
+def register_fargate(ecs, family: str, image: str = "nginx") -> dict:
+    """A Fargate revision of `family` with one container `app` running `image`."""
+    return ecs.register_task_definition(
+        family=family,
+        containerDefinitions=[{"name": "app", "image": image}],
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",
+    )["taskDefinition"]
+
+
+def fargate_service(endpoint: str, name: str, cidr: str, *, task_definition: str | None = None, **settings):
+    """Cluster `name` with the Fargate service `svc` on its own network; the service runs
+    `task_definition` (default: a first revision of family `name`). Returns the ECS client."""
+    ecs = aws("ecs", endpoint)
+    _, subnets, group = network(endpoint, cidr)
+    ecs.create_cluster(clusterName=name)
+    if task_definition is None:
+        task_definition = register_fargate(ecs, name)["taskDefinitionArn"]
+    ecs.create_service(
+        cluster=name,
+        serviceName="svc",
+        taskDefinition=task_definition,
+        desiredCount=1,
+        launchType="FARGATE",
+        networkConfiguration={"awsvpcConfiguration": {"subnets": subnets, "securityGroups": [group]}},
+        **settings,
+    )
+    return ecs

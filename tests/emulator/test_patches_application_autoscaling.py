@@ -1,31 +1,13 @@
 import pytest
 
-from tests.emulator import aws, network
+from tests.emulator import aws, fargate_service
 
 pytestmark = pytest.mark.emulator
 
 
 @pytest.fixture(scope="module")
 def scalable_target(emulator_endpoint):
-    ecs = aws("ecs", emulator_endpoint)
-    _, subnets, group = network(emulator_endpoint, "10.91.0.0/16")
-    ecs.create_cluster(clusterName="aas")
-    ecs.register_task_definition(
-        family="aas",
-        containerDefinitions=[{"name": "app", "image": "nginx"}],
-        requiresCompatibilities=["FARGATE"],
-        networkMode="awsvpc",
-        cpu="256",
-        memory="512",
-    )
-    ecs.create_service(
-        cluster="aas",
-        serviceName="svc",
-        taskDefinition="aas",
-        desiredCount=1,
-        launchType="FARGATE",
-        networkConfiguration={"awsvpcConfiguration": {"subnets": subnets, "securityGroups": [group]}},
-    )
+    fargate_service(emulator_endpoint, "aas", "10.91.0.0/16")
     client = aws("application-autoscaling", emulator_endpoint)
     arn = client.register_scalable_target(
         ServiceNamespace="ecs",

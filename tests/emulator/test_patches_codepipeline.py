@@ -16,14 +16,9 @@ ROLE_POLICY = json.dumps(
 )
 
 
-@pytest.fixture(scope="module")
-def pipeline(emulator_endpoint):
-    role = aws("iam", emulator_endpoint).create_role(RoleName="pipe-role", AssumeRolePolicyDocument=ROLE_POLICY)[
-        "Role"
-    ]["Arn"]
-    aws("s3", emulator_endpoint).create_bucket(Bucket="pipe-artifacts")
-    client = aws("codepipeline", emulator_endpoint)
-    action = {
+def two_stage_pipeline(name: str, role: str) -> dict:
+    """An S3 source (bucket pipe-artifacts) and a CodeBuild build, as CreatePipeline takes it."""
+    source = {
         "name": "Source",
         "actionTypeId": {"category": "Source", "owner": "AWS", "provider": "S3", "version": "1"},
         "configuration": {"S3Bucket": "pipe-artifacts", "S3ObjectKey": "src.zip"},
@@ -35,14 +30,22 @@ def pipeline(emulator_endpoint):
         "configuration": {"ProjectName": "p"},
         "inputArtifacts": [{"name": "src"}],
     }
-    client.create_pipeline(
-        pipeline={
-            "name": "pipe",
-            "roleArn": role,
-            "artifactStore": {"type": "S3", "location": "pipe-artifacts"},
-            "stages": [{"name": "Source", "actions": [action]}, {"name": "Build", "actions": [build]}],
-        }
-    )
+    return {
+        "name": name,
+        "roleArn": role,
+        "artifactStore": {"type": "S3", "location": "pipe-artifacts"},
+        "stages": [{"name": "Source", "actions": [source]}, {"name": "Build", "actions": [build]}],
+    }
+
+
+@pytest.fixture(scope="module")
+def pipeline(emulator_endpoint):
+    role = aws("iam", emulator_endpoint).create_role(RoleName="pipe-role", AssumeRolePolicyDocument=ROLE_POLICY)[
+        "Role"
+    ]["Arn"]
+    aws("s3", emulator_endpoint).create_bucket(Bucket="pipe-artifacts")
+    client = aws("codepipeline", emulator_endpoint)
+    client.create_pipeline(pipeline=two_stage_pipeline("pipe", role))
     yield client
     client.delete_pipeline(name="pipe")
 
@@ -90,25 +93,6 @@ def test_role_trusting_a_list_of_services(emulator_endpoint):
         "Arn"
     ]
     client = aws("codepipeline", emulator_endpoint)
-    source = {
-        "name": "Source",
-        "actionTypeId": {"category": "Source", "owner": "AWS", "provider": "S3", "version": "1"},
-        "configuration": {"S3Bucket": "pipe-artifacts", "S3ObjectKey": "k"},
-        "outputArtifacts": [{"name": "src"}],
-    }
-    build = {
-        "name": "Build",
-        "actionTypeId": {"category": "Build", "owner": "AWS", "provider": "CodeBuild", "version": "1"},
-        "configuration": {"ProjectName": "p"},
-        "inputArtifacts": [{"name": "src"}],
-    }
-    created = client.create_pipeline(
-        pipeline={
-            "name": "pipe-list",
-            "roleArn": role,
-            "artifactStore": {"type": "S3", "location": "pipe-artifacts"},
-            "stages": [{"name": "Source", "actions": [source]}, {"name": "Build", "actions": [build]}],
-        }
-    )
+    created = client.create_pipeline(pipeline=two_stage_pipeline("pipe-list", role))
     assert created["pipeline"]["roleArn"] == role
     client.delete_pipeline(name="pipe-list")

@@ -1,29 +1,15 @@
 import pytest
 
-from tests.emulator import aws, network
+from tests.emulator import aws, fargate_service, register_fargate
 
 pytestmark = pytest.mark.emulator
 
 
 def test_service_keeps_grace_period_rebalancing_and_circuit_breaker(emulator_endpoint):
-    ecs = aws("ecs", emulator_endpoint)
-    _, subnets, group = network(emulator_endpoint, "10.93.0.0/16")
-    ecs.create_cluster(clusterName="keep")
-    ecs.register_task_definition(
-        family="keep",
-        containerDefinitions=[{"name": "app", "image": "nginx"}],
-        requiresCompatibilities=["FARGATE"],
-        networkMode="awsvpc",
-        cpu="256",
-        memory="512",
-    )
-    ecs.create_service(
-        cluster="keep",
-        serviceName="svc",
-        taskDefinition="keep",
-        desiredCount=1,
-        launchType="FARGATE",
-        networkConfiguration={"awsvpcConfiguration": {"subnets": subnets, "securityGroups": [group]}},
+    ecs = fargate_service(
+        emulator_endpoint,
+        "keep",
+        "10.93.0.0/16",
         healthCheckGracePeriodSeconds=60,
         availabilityZoneRebalancing="ENABLED",
         deploymentConfiguration={
@@ -44,20 +30,9 @@ def test_service_keeps_grace_period_rebalancing_and_circuit_breaker(emulator_end
     assert ecs.describe_services(cluster="keep", services=["svc"])["services"][0]["healthCheckGracePeriodSeconds"] == 90
 
 
-def register(ecs, family: str, image: str) -> dict:
-    return ecs.register_task_definition(
-        family=family,
-        containerDefinitions=[{"name": "app", "image": image}],
-        requiresCompatibilities=["FARGATE"],
-        networkMode="awsvpc",
-        cpu="256",
-        memory="512",
-    )["taskDefinition"]
-
-
 def test_bare_family_is_the_latest_active_revision(emulator_endpoint):
     ecs = aws("ecs", emulator_endpoint)
-    first, second, third = (register(ecs, "latest", f"app:{n}") for n in (1, 2, 3))
+    first, second, third = (register_fargate(ecs, "latest", f"app:{n}") for n in (1, 2, 3))
     ecs.deregister_task_definition(taskDefinition=third["taskDefinitionArn"])
 
     latest = ecs.describe_task_definition(taskDefinition="latest")["taskDefinition"]
@@ -65,7 +40,7 @@ def test_bare_family_is_the_latest_active_revision(emulator_endpoint):
     # A revision named explicitly is found whatever its status.
     assert ecs.describe_task_definition(taskDefinition="latest:3")["taskDefinition"]["status"] == "INACTIVE"
     # Registration numbers after the highest revision, deregistered or not.
-    assert register(ecs, "latest", "app:4")["revision"] == 4
+    assert register_fargate(ecs, "latest", "app:4")["revision"] == 4
 
     for arn in (first["taskDefinitionArn"], second["taskDefinitionArn"]):
         ecs.deregister_task_definition(taskDefinition=arn)
@@ -76,18 +51,9 @@ def test_bare_family_is_the_latest_active_revision(emulator_endpoint):
 
 def test_update_service_reports_the_full_arn_of_the_revision(emulator_endpoint):
     ecs = aws("ecs", emulator_endpoint)
-    _, subnets, group = network(emulator_endpoint, "10.97.0.0/16")
-    ecs.create_cluster(clusterName="resolve")
-    first = register(ecs, "resolve", "app:1")
-    second = register(ecs, "resolve", "app:2")
-    ecs.create_service(
-        cluster="resolve",
-        serviceName="svc",
-        taskDefinition=first["taskDefinitionArn"],
-        desiredCount=1,
-        launchType="FARGATE",
-        networkConfiguration={"awsvpcConfiguration": {"subnets": subnets, "securityGroups": [group]}},
-    )
+    first = register_fargate(ecs, "resolve", "app:1")
+    second = register_fargate(ecs, "resolve", "app:2")
+    fargate_service(emulator_endpoint, "resolve", "10.97.0.0/16", task_definition=first["taskDefinitionArn"])
 
     def running() -> tuple[str, str]:
         service = ecs.describe_services(cluster="resolve", services=["svc"])["services"][0]
