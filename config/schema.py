@@ -472,12 +472,20 @@ class Alarms(Model):
     redis_evictions: CountAlarm
 
 
+TERRAFORM_DEFAULT_PARALLELISM = 10
+
+
 class Deploy(Model):
     """How the deploy engine (tools/deploy.py) runs an apply of this environment's workspaces."""
 
     # An apply still running after this is cancelled (one SIGINT, Terraform saves its state)
     # and rolled back, as CloudFormation's "Cancel update stack". `TIMEOUT=` overrides it per run.
     timeout_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    # Terraform's -parallelism for plan, apply and destroy: how many resource operations run
+    # at once. 10 is Terraform's own default and suits AWS (API throttling). The emulator has
+    # no throttling, but the provider's fixed waits (KMS keys 12 s, SQS queues 25 s, S3
+    # lifecycle 55 s) fill 10 slots at once and hold back everything else behind them.
+    parallelism: int = Field(default=TERRAFORM_DEFAULT_PARALLELISM, ge=1, le=100)
 
 
 class CronJob(Model):
@@ -572,6 +580,13 @@ class EnvironmentConfig(Model):
             raise ValueError("the [emulator] section belongs to the local environment, and only to it")
         if self.emulator is not None and self.state.backend != "local":
             raise ValueError("an emulator environment keeps its state in the local backend")
+        if self.state.backend == "cloud" and self.deploy.parallelism != TERRAFORM_DEFAULT_PARALLELISM:
+            # HCP Terraform refuses a run with another -parallelism ("Custom parallelism values
+            # are currently not supported"); its runs take it from the workspace's environment.
+            raise ValueError(
+                f"deploy.parallelism must stay {TERRAFORM_DEFAULT_PARALLELISM} with the cloud state backend "
+                "(HCP Terraform does not accept -parallelism; set TFE_PARALLELISM on the workspace instead)"
+            )
         names = [job.name for job in self.jobs]
         if len(set(names)) != len(names):
             raise ValueError(f"job names must be unique: {names}")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from config.schema import EnvironmentConfig
+from config.schema import TERRAFORM_DEFAULT_PARALLELISM, EnvironmentConfig
 from tools import changeset, last_good, terraform, terraform_process
 from tools.progress import SLOW_RESOURCE_SECONDS, Progress, shown
 from tools.terraform_json import ApplyLog, ResourceFailure, summary_text
@@ -112,6 +112,13 @@ class Applied:
         return self.returncode == 0
 
 
+def parallelism(config: EnvironmentConfig) -> tuple[str, ...]:
+    """`-parallelism=N` when the environment's `[deploy] parallelism` is not Terraform's default
+    (the cloud backend accepts only the default, so it never gets the flag)."""
+    value = config.deploy.parallelism
+    return () if value == TERRAFORM_DEFAULT_PARALLELISM else (f"-parallelism={value}",)
+
+
 def _errors_text(log: ApplyLog) -> str:
     texts = dict.fromkeys(d.text for d in log.errors)  # each once, in order
     return "\n".join(f"  {text}" for text in texts) or "  (no error message: see the log)"
@@ -153,7 +160,16 @@ def plan(
     with context.progress.running(workspace.stack, step):
         completed = terraform_process.run(
             directory,
-            ["plan", "-json", "-input=false", "-detailed-exitcode", f"-out={plan_file}", locking, *extra],
+            [
+                "plan",
+                "-json",
+                "-input=false",
+                "-detailed-exitcode",
+                f"-out={plan_file}",
+                locking,
+                *parallelism(workspace.config),
+                *extra,
+            ],
             log=log_file,
             interrupts=context.interrupts,
             hooks=Hooks(on_line=log.feed, on_notice=context.progress.line),
@@ -216,7 +232,15 @@ def apply(
 
         completed = terraform_process.run(
             directory,
-            ["apply", "-json", "-input=false", "-auto-approve", LOCK_FAIL_FAST, str(plan_file.resolve())],
+            [
+                "apply",
+                "-json",
+                "-input=false",
+                "-auto-approve",
+                LOCK_FAIL_FAST,
+                *parallelism(workspace.config),
+                str(plan_file.resolve()),
+            ],
             log=log_file,
             interrupts=context.interrupts,
             deadline=deadline,
@@ -279,7 +303,15 @@ def destroy(workspace: Workspace, context: Context, *, step: str = "destroy") ->
 
         completed = terraform_process.run(
             workspace.directory,
-            ["apply", "-destroy", "-json", "-input=false", "-auto-approve", LOCK_FAIL_FAST],
+            [
+                "apply",
+                "-destroy",
+                "-json",
+                "-input=false",
+                "-auto-approve",
+                LOCK_FAIL_FAST,
+                *parallelism(workspace.config),
+            ],
             log=log_file,
             interrupts=context.interrupts,
             hooks=Hooks(on_line=on_line, on_tick=on_tick, on_notice=context.progress.line),

@@ -186,6 +186,10 @@ def test_every_real_environment_file_is_valid():
         ("prod", "alarms.cpu_high", {"threshold": 1}, "alarms.cpu_high", "Extra inputs are not permitted"),
         ("prod", "deploy.timeout_minutes", 0, "deploy.timeout_minutes", "greater than or equal to 1"),
         ("staging", "deploy.timeout_minutes", 2000, "deploy.timeout_minutes", "less than or equal to 1440"),
+        ("prod", "deploy.parallelism", 0, "deploy.parallelism", "greater than or equal to 1"),
+        ("local", "deploy.parallelism", 500, "deploy.parallelism", "less than or equal to 100"),
+        # dev keeps its state in HCP Terraform, whose runs refuse another -parallelism.
+        ("dev", "deploy.parallelism", 30, "(top level)", "deploy.parallelism must stay 10 with the cloud state"),
     ],
 )
 def test_bad_value_is_reported_with_file_and_field(tmp_path, env, path, value, field, fragment):  # noqa: PLR0917 (parametrised)

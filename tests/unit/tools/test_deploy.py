@@ -454,3 +454,25 @@ def test_last_good_record_round_trip(tmp_path):
     assert not list(store.path.parent.glob("*.tmp"))
     store.delete()
     assert store.read() is None
+
+
+@pytest.mark.parametrize(("env", "expected"), [("local", ["-parallelism=30"]), ("prod", []), ("dev", [])])
+def test_plan_apply_and_destroy_run_with_the_environments_parallelism(monkeypatch, tmp_path, env, expected):
+    """`[deploy] parallelism` reaches every Terraform command that walks the resources; an
+    environment on Terraform's default (the cloud backend must be) gets no flag at all."""
+    commands: list[list[str]] = []
+
+    def fake_run(directory, args, **kwargs):
+        commands.append(args)
+        return deploy_steps.terraform_process.Completed(returncode=0, seconds=0.1)
+
+    monkeypatch.setattr(deploy_steps.terraform_process, "run", fake_run)
+    workspace = Workspace(load_environment(env), "parent", tmp_path / "stacks" / f"parent-{env}")
+    context = Context(progress=Progress(io.StringIO(), live=False, log_dir=tmp_path / "logs"))
+
+    deploy_steps.plan(workspace, context, lock=True)
+    deploy_steps.apply(workspace, context, tmp_path / "plan.tfplan", deadline=None)
+    deploy_steps.destroy(workspace, context)
+
+    assert [command[:2] for command in commands] == [["plan", "-json"], ["apply", "-json"], ["apply", "-destroy"]]
+    assert [[arg for arg in command if arg.startswith("-parallelism")] for command in commands] == [expected] * 3
