@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tools import terraform
@@ -24,22 +25,46 @@ class SynthError(Exception):
     """The app refused the configuration or failed; the message holds its output."""
 
 
+class Synthesis:
+    """A synth running in the background (`start`); `wait` returns when it is written."""
+
+    def __init__(self, environments: list[str], outdir: Path) -> None:
+        env = terraform.environment()
+        env[OUTDIR_VARIABLE] = str(outdir)
+        env[ENVIRONMENTS_VARIABLE] = ",".join(environments)
+        env.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+        env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+        self.environments = environments
+        self.started = time.monotonic()
+        self.process = subprocess.Popen(
+            [sys.executable, str(REPO_ROOT / "main.py")],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    def wait(self) -> float:
+        """Seconds since the start; raises SynthError when the app failed."""
+        output, _ = self.process.communicate()
+        if self.process.returncode != 0:
+            raise SynthError(f"synth of {', '.join(self.environments)} failed:\n{output[-4000:]}")
+        return time.monotonic() - self.started
+
+    def stop(self) -> None:
+        """Abandon it (the caller stops before using the result)."""
+        if self.process.poll() is None:
+            self.process.terminate()
+        self.process.communicate()
+
+
+def start(environments: list[str], outdir: Path = DEFAULT_OUTDIR) -> Synthesis:
+    return Synthesis(environments, outdir)
+
+
 def synthesize(environments: list[str], outdir: Path = DEFAULT_OUTDIR) -> None:
-    env = terraform.environment()
-    env[OUTDIR_VARIABLE] = str(outdir)
-    env[ENVIRONMENTS_VARIABLE] = ",".join(environments)
-    env.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
-    env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-    result = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "main.py")],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise SynthError(f"synth of {', '.join(environments)} failed:\n{(result.stdout + result.stderr)[-4000:]}")
+    start(environments, outdir).wait()
 
 
 def stack_directory(stack: str, outdir: Path = DEFAULT_OUTDIR) -> Path:
