@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the Makefile and .ci/run: the environment every command of the project runs in.
 # No registry host is written here: pip's own default index is asked of pip itself.
 if [ -z "${PIP_INDEX_URL:-}" ]; then
