@@ -280,13 +280,16 @@ def test_failed_preflight_deploys_nothing(endpoint, monkeypatch):
     from tools.emulator import server
 
     reset(endpoint)  # an empty world: nothing the preflight needs is there
-    calls = []
+    used: list[str] = []
+    # The synth starts beside the emulator and the preflight; a failed preflight abandons it.
+    synthesis = types.SimpleNamespace(wait=lambda: used.append("wait") or 0.0, stop=lambda: used.append("stop"))
     monkeypatch.setattr(server, "start_background", lambda host, port: False)
     monkeypatch.setattr(tools.emulator, "seed", types.SimpleNamespace(seed=lambda config, url: None), raising=False)
-    monkeypatch.setattr(local_environment.synth, "synthesize", lambda *a, **k: calls.append(a))
+    monkeypatch.setattr(local_environment.synth, "start", lambda environments, outdir: synthesis)
+    monkeypatch.setattr(local_environment.engine, "deploy", lambda *a, **k: used.append("deploy"))
     with pytest.raises(SystemExit, match="preflight failed: nothing was deployed"):
         local_environment.deploy(load_environment("local"))
-    assert calls == []  # no synth, no deploy
+    assert used == ["stop"]  # the synth stopped, never used; nothing deployed
 
 
 def test_connection_the_emulator_cannot_serve_is_shown_not_failed(world, capsys):
