@@ -476,7 +476,7 @@ TERRAFORM_DEFAULT_PARALLELISM = 10
 
 
 class Deploy(Model):
-    """How the deploy engine (tools/deploy.py) runs an apply of this environment's workspaces."""
+    """How the deploy engine (tools/deploy/engine.py) runs an apply of this environment's workspaces."""
 
     # An apply still running after this is cancelled (one SIGINT, Terraform saves its state)
     # and rolled back, as CloudFormation's "Cancel update stack". `TIMEOUT=` overrides it per run.

@@ -49,7 +49,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if os.environ.get("PYTEST_XDIST_WORKER") or "DAILYDESK_EMULATOR_PORT" not in os.environ:
         os.environ["DAILYDESK_EMULATOR_PORT"] = str(free_port())
     # The project's Terraform CLI config (provider mirror), also when pytest runs bare.
-    from tools import terraformrc
+    from tools.terraform import config as terraformrc
 
     if not terraformrc.DEFAULT_OUTPUT.exists():
         terraformrc.main([])

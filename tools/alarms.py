@@ -1,6 +1,6 @@
 """The backend's alarms: what the deploy summary shows, and what CloudWatch says about them.
 
-    python -m tools.alarms --env local   # name, state, threshold and evaluation of each alarm
+    ./dailydesk alarms --env local   # name, state, threshold and evaluation of each alarm
 
 `summary_lines(outputs)` renders the alarms from the backend workspace's outputs (the
 `outputs` of its state, or `terraform output -json`): each alarm's name and what it
@@ -16,7 +16,8 @@ import sys
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from tools.credentials import environment_for
+from tools.aws import environment_for
+from tools.deploy import exit_codes
 from tools.table import table
 from workspace import alarms
 from workspace.naming import Namer
@@ -89,13 +90,13 @@ def render(found: Iterable[Mapping[str, Any]]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.alarms", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="dailydesk alarms", description=__doc__.splitlines()[0])
     parser.add_argument("--env", required=True, help="environment name (config/environments/<env>.toml)")
     args = parser.parse_args(argv)
     config = environment_for(args.env, "read the alarms")
     if config is None:
-        return 2
-    from tools.preflight import Clients
+        return exit_codes.ERROR
+    from tools.aws import Clients
 
     prefix = Namer(config.project, config.name).prefix
     found = describe(Clients(config)("cloudwatch"), prefix)
@@ -103,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"alarms of {config.name} ({where}): {len(found)} named {prefix}*")
     if found:
         print("\n".join(render(found)))
-    return 0
+    return exit_codes.OK
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """The EventBridge connections' API keys: copied from their secrets, compared, never shown.
 
-    python -m tools.api_keys sync  --env prod     # make sync-api-keys ENV=prod
-    python -m tools.api_keys check --env prod     # make check-api-keys ENV=prod (also part of make drift)
+    ./dailydesk sync-api-keys  --env prod     # make sync-api-keys ENV=prod
+    ./dailydesk check-api-keys --env prod     # make check-api-keys ENV=prod (also part of make drift)
 
 Terraform creates each connection of the backend with a placeholder instead of its API key
 (`catalogue.Secret.placeholder`) and ignores the key afterwards, so no key is ever in a
@@ -23,9 +23,9 @@ No value is printed, logged, written or put in an exception: values live in loca
 variables only and are compared as SHA-256 digests with `hmac.compare_digest`; messages
 carry names, statuses and AWS error codes.
 
-Exit codes: check 0 all in sync, 2 a connection differs or is missing, 1 a secret is
-missing or a check failed; sync 0 all in sync, 1 otherwise; 2 when nothing could run
-(bad environment, no credentials).
+Exit codes (tools/deploy/exit_codes.py): check 0 all in sync, 2 a key differs or a connection
+or its secret is missing (found), 1 a key could not be checked; sync 0 all in sync, 1
+otherwise; 1 when nothing could run (bad environment, no credentials).
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from config.schema import EnvironmentConfig
-from tools.credentials import environment_for
-from tools.preflight import Clients
+from tools.aws import Clients, environment_for
+from tools.deploy import exit_codes
 from tools.table import table
 from workspace import catalogue
 from workspace.naming import Namer
@@ -238,26 +238,28 @@ def render(rows: list[Row]) -> str:
 
 
 def check_exit_code(rows: list[Row]) -> int:
-    if any(row.status in (SECRET_MISSING, ERROR) for row in rows):
-        return 1
-    return 0 if all(row.status == IN_SYNC for row in rows) else 2
+    """ERROR when a row could not be checked; FOUND when a key differs or a connection or its
+    secret is missing; OK when every connection holds its secret's key."""
+    if any(row.status == ERROR for row in rows):
+        return exit_codes.ERROR
+    return exit_codes.OK if all(row.status == IN_SYNC for row in rows) else exit_codes.FOUND
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.api_keys", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="dailydesk", description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=("sync", "check"))
     parser.add_argument("--env", required=True, help="environment name (config/environments/<env>.toml)")
     parser.add_argument("--json", metavar="FILE", help="also write the rows as JSON to FILE")
     args = parser.parse_args(argv)
     config = environment_for(args.env, f"{args.action} the API keys")
     if config is None:
-        return 2
+        return exit_codes.ERROR
     if args.action == "sync":
         try:
             rows = sync(config)
-            code = 0
+            code = exit_codes.OK
         except ApiKeyError as error:
-            rows, code = error.rows, 1
+            rows, code = error.rows, exit_codes.ERROR
     else:
         rows = check(config)
         code = check_exit_code(rows)

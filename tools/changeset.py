@@ -1,21 +1,20 @@
 """Change sets from Terraform plans, and the guard for stateful resources.
 
-    python -m tools.changeset backend-prod                       # make changeset STACK=backend-prod
-    python -m tools.changeset parent-dev backend-dev --json changes.json
-    python -m tools.changeset backend-prod --allow aws_ecr_repository.registry_repository_1A2B3C4D
+    ./dailydesk changeset backend-prod                      # make changeset STACK=backend-prod
+    ./dailydesk changeset parent-dev backend-dev --json changes.json
+    ./dailydesk changeset backend-prod --allow aws_ecr_repository.registry_repository_1A2B3C4D
 
-For each stack: synthesize (unless --skip-synth), `terraform init`, `terraform plan -lock=false
--out=tfplan` in cdktf.out/stacks/<stack>/ (a review never takes the state lock: a read-only role
-cannot write it, and a review must not collide with a deploy), read `terraform show -json
-tfplan`, and print what CloudFormation
-would have called a change set: one row per resource with its action (Add / Modify / Remove /
-Replace), the construct path (the logical ID), the type, the physical ID where known, and the
-attributes that change and those that force the replacement. Values are never printed (the
-plan holds secrets); only attribute names.
+The plans come from the deploy engine's review path (tools/deploy/engine.py, the same as
+`make plan`/`make diff`: never the state lock, since a read-only role cannot write it and a
+review must not collide with a deploy). This module reads `terraform show -json` of a plan
+and says what CloudFormation would have called a change set: one row per resource with its
+action (Add / Modify / Remove / Replace), the construct path (the logical ID), the type, the
+physical ID where known, and the attributes that change and those that force the
+replacement. Values are never printed (the plan holds secrets); only attribute names.
 
 The guard: a plan that removes or replaces a resource whose type is in
 `workspace.protection.STATEFUL_RESOURCE_TYPES` is blocked unless the operator names
-that resource's address with --allow. The deploy engine (tools/deploy.py) guards every plan
+that resource's address with --allow. The deploy engine (tools/deploy/engine.py) guards every plan
 it applies, rollback plans included, with the same rule.
 
 Notes: a service that moves to its task definition's revision although that task
@@ -23,22 +22,16 @@ definition does not change is running another revision than the family's latest 
 deployment circuit breaker rolled a failed pipeline deployment back); the change set says
 so, because applying it deploys the latest revision's image again.
 
-Exit codes (tools/exit_codes.py): 0 no changes, 2 changes, 3 blocked by the guard, 1 error.
+Exit codes (tools/deploy/exit_codes.py): 0 no changes, 2 changes, 3 blocked by the guard, 1 error.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
-from tools import exit_codes, terraform
-from tools.paths import DEFAULT_OUTDIR
-from tools.stacks import parse_stack
+from tools.deploy import exit_codes
 from tools.table import table
 from workspace.protection import STATEFUL_RESOURCE_TYPES
 
@@ -48,9 +41,6 @@ EXIT_NO_CHANGES, EXIT_ERROR, EXIT_CHANGES, EXIT_BLOCKED = (
     exit_codes.CHANGES,
     exit_codes.BLOCKED,
 )
-DEFAULT_PLAN_FILE = "tfplan"
-# Plans for review read the state without taking its lock.
-LOCK_FREE = "-lock=false"
 ADD, MODIFY, REMOVE, REPLACE, FORGET = "Add", "Modify", "Remove", "Replace", "Forget"
 GUARDED_ACTIONS = frozenset({REMOVE, REPLACE})
 # Terraform's action lists (plan JSON `change.actions`) in CloudFormation's words. `no-op`
@@ -127,17 +117,6 @@ class ChangeSet:
 
 
 # ------------------------------------------------------------------ reading a plan
-
-
-def construct_paths(synthesized: dict[str, Any]) -> dict[str, str]:
-    """`type.name` -> construct path, from the `//` metadata cdktf writes into cdk.tf.json."""
-    paths = {}
-    for rtype, resources in synthesized.get("resource", {}).items():
-        for name, body in resources.items():
-            path = body.get("//", {}).get("metadata", {}).get("path")
-            if path:
-                paths[f"{rtype}.{name}"] = path
-    return paths
 
 
 def configured_attributes(plan: dict[str, Any]) -> dict[str, frozenset[str]]:
@@ -347,65 +326,5 @@ def render(changeset: ChangeSet) -> str:
     return "\n".join(lines)
 
 
-# ------------------------------------------------------------------ running a plan
-
-
-def plan_stack(
-    stack_dir: Path,
-    *,
-    allowed: Iterable[str] = (),
-    plan_file: str = DEFAULT_PLAN_FILE,
-    extra: Iterable[str] = (),
-    init: bool = True,
-) -> ChangeSet:
-    """init + plan (saved as `plan_file` in the stack directory) + show -json -> change set."""
-    if init:
-        terraform.init(stack_dir)
-    terraform.plan(stack_dir, plan_file, *extra)
-    synthesized = json.loads((stack_dir / "cdk.tf.json").read_text())
-    return parse_plan(
-        stack_dir.name, terraform.show_json(stack_dir, plan_file), paths=construct_paths(synthesized), allowed=allowed
-    )
-
-
 def combined_exit_code(changesets: Iterable[ChangeSet]) -> int:
     return max((c.exit_code for c in changesets), default=EXIT_NO_CHANGES)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("stacks", nargs="+", metavar="STACK", help="<layer>-<env>, e.g. backend-prod")
-    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the change sets as JSON")
-    parser.add_argument(
-        "--allow",
-        action="append",
-        default=[],
-        metavar="ADDRESS",
-        help="a stateful resource address this plan may remove or replace (repeatable)",
-    )
-    parser.add_argument("--outdir", type=Path, default=DEFAULT_OUTDIR)
-    parser.add_argument("--skip-synth", action="store_true", help="plan the stacks already in --outdir")
-    args = parser.parse_args(argv)
-    from tools import synth
-
-    try:
-        environments = sorted({parse_stack(stack)[1] for stack in args.stacks})
-        if not args.skip_synth:
-            synth.synthesize(environments, args.outdir)
-        changesets = []
-        for stack in args.stacks:
-            changeset = plan_stack(args.outdir / "stacks" / stack, allowed=args.allow, extra=(LOCK_FREE,))
-            print(render(changeset) + "\n", flush=True)
-            changesets.append(changeset)
-    except (ValueError, terraform.TerraformError, synth.SynthError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_ERROR
-    if args.json:
-        args.json.write_text(json.dumps([c.to_dict() for c in changesets], indent=2) + "\n")
-    code = combined_exit_code(changesets)
-    print({EXIT_NO_CHANGES: "no changes", EXIT_CHANGES: "changes", EXIT_BLOCKED: "blocked by the guard"}[code])
-    return code
-
-
-if __name__ == "__main__":
-    sys.exit(main())

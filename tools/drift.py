@@ -1,6 +1,6 @@
 """Drift detection: what changed in AWS behind Terraform's back, workspace by workspace.
 
-    python -m tools.drift --env prod          # make drift ENV=prod
+    ./dailydesk drift --env prod          # make drift ENV=prod
 
 For each workspace of the environment (parent, backend, frontend): `terraform plan
 -refresh-only -detailed-exitcode -lock=false`, read back with `terraform show -json`, and
@@ -8,9 +8,9 @@ one row per drifted attribute: workspace, address, attribute, in state -> in AWS
 the pipeline's ECS deploy changes: a new image in a new revision the service runs). Nothing
 is changed: a refresh-only plan is saved to a file and never applied, and it takes no
 state lock (it writes no state), so the read-only plan role can run it and it never blocks
-a deploy. One progress line per workspace step on stderr (tools/progress.py); Terraform's
-output in .deploy-logs/. Exit 0 when nothing drifted, 2 when something did, 1 when a
-workspace could not be checked.
+a deploy. One progress line per workspace step on stderr (tools/deploy/progress.py); Terraform's
+output in .deploy-logs/. Exit codes (tools/deploy/exit_codes.py): 0 nothing drifted, 2
+something did (found), 1 a workspace could not be checked.
 
 With the backend: the API key of each EventBridge connection, which Terraform never
 holds, is compared with its secret (`tools.api_keys.check`, values compared in memory,
@@ -34,17 +34,18 @@ from typing import Any
 
 from config import ConfigError, load_environment
 from config.schema import EnvironmentConfig
-from tools import api_keys, synth, terraform
-from tools.deploy_steps import Context, StepError, Workspace, init, plan
+from tools import api_keys, synth
+from tools.deploy import exit_codes
+from tools.deploy.progress import Progress, log_dir_for
+from tools.deploy.steps import Context, StepError, init, plan
+from tools.deploy.workspace import Workspace
 from tools.paths import DEFAULT_OUTDIR
-from tools.progress import Progress, log_dir_for
 from tools.table import table
+from tools.terraform import cli as terraform
 from workspace import layers as workspace_layers
 from workspace.catalogue import CONNECTION_API_KEY_ATTRIBUTE
-from workspace.naming import Namer
 
-PLAN_FILE = "drift.tfplan"
-NO_DRIFT, ERROR, DRIFT = 0, 1, 2
+NO_DRIFT, ERROR, DRIFT = exit_codes.OK, exit_codes.ERROR, exit_codes.FOUND
 MAX_VALUE_WIDTH = 60
 SENSITIVE = "(sensitive)"
 
@@ -206,13 +207,13 @@ def detect(workspace: Workspace, context: Context) -> list[Drift]:
         workspace,
         context,
         lock=False,
-        plan_file=workspace.directory / PLAN_FILE,
+        plan_file=workspace.drift_plan_file,
         extra=("-refresh-only",),
         step="refresh-only plan",
     )
     if not planned.changes:
         return []
-    return read_drift(terraform.show_json(workspace.directory, PLAN_FILE), workspace.stack)
+    return read_drift(terraform.show_json(workspace.directory, workspace.drift_plan_file.name), workspace.stack)
 
 
 CONNECTION_TYPE = "aws_cloudwatch_event_connection"
@@ -275,11 +276,10 @@ def run(
     reads nothing of the others') and collect the drifted attributes in layer order."""
     from concurrent.futures import ThreadPoolExecutor
 
-    namer = Namer(config.project, config.name)
     context = context or Context(progress=Progress(sys.stderr, log_dir=log_dir_for(outdir)))
 
     def refresh(layer: str) -> list[Drift] | None:
-        workspace = Workspace(config, layer, outdir / "stacks" / namer.stack(layer))
+        workspace = Workspace.of(config, layer, outdir)
         try:
             return detect(workspace, context)
         except (StepError, terraform.TerraformError) as error:
@@ -290,14 +290,14 @@ def run(
         results = list(pool.map(refresh, layers))
     rows = [row for result in results if result for row in result]
     if workspace_layers.BACKEND.name in layers:
-        backend = namer.stack(workspace_layers.BACKEND.name)
-        rows += check_api_keys(config, outdir / "stacks" / backend, backend)
+        backend = Workspace.of(config, workspace_layers.BACKEND.name, outdir)
+        rows += check_api_keys(config, backend.directory, backend.stack)
     failed = any(result is None for result in results)
     return (ERROR if failed else DRIFT if rows else NO_DRIFT), rows
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.drift", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="dailydesk drift", description=__doc__.splitlines()[0])
     parser.add_argument("--env", required=True)
     parser.add_argument("--outdir", type=Path, default=DEFAULT_OUTDIR)
     parser.add_argument(
@@ -314,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return ERROR
     if config.emulator is None:
-        from tools.credentials import missing_credentials
+        from tools.aws import missing_credentials
 
         problems = missing_credentials(config)
         if problems:

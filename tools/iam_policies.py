@@ -1,7 +1,7 @@
 """The IAM policies of the CI roles, rendered for one environment.
 
-    python -m tools.iam_policies --env prod --role plan      # make iam-policy ENV=prod ROLE=plan
-    python -m tools.iam_policies --env prod --role deploy [--out DIR]
+    ./dailydesk iam-policy --env prod --role plan      # make iam-policy ENV=prod ROLE=plan
+    ./dailydesk iam-policy --env prod --role deploy [--out DIR]
 
 The templates are files in `policy/iam/`: `read.json` (what refreshing every resource
 type we manage and every data source we read needs, plus what the preflight reads),
@@ -184,7 +184,7 @@ def render(config: EnvironmentConfig, role: str) -> dict[str, dict[str, Any]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.iam_policies", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="dailydesk iam-policy", description=__doc__.splitlines()[0])
     parser.add_argument("--env", required=True, help="environment name (config/environments/<env>.toml)")
     parser.add_argument("--role", required=True, choices=sorted(ROLES))
     parser.add_argument("--out", type=Path, help="write <policy name>.json files into this directory")

@@ -1,11 +1,11 @@
 """The main job: deploy (or destroy) the three `local` workspaces into the AWS emulator.
 
-    python -m tools.local_environment deploy   # make deploy-local
-    python -m tools.local_environment destroy  # make destroy-local
+    ./dailydesk deploy-local   # make deploy-local
+    ./dailydesk destroy-local  # make destroy-local
 
 deploy: start (or reuse) the emulator on the configured loopback port, seed the world
 the spec says is not ours, check it with the preflight, synthesize once, then deploy each
-workspace through the deploy engine (tools/deploy.py: plan, guard, apply, rollback on
+workspace through the deploy engine (tools/deploy/engine.py: plan, guard, apply, rollback on
 failure), in dependency order, and print what was created. One line per workspace step;
 Terraform's full output goes to .deploy-logs/. destroy goes the other way.
 
@@ -29,26 +29,24 @@ from pathlib import Path
 from typing import Any
 
 from config import ConfigError, load_environment
-from config.schema import EnvironmentConfig, LocalState
-from tools import deploy as engine
-from tools import exit_codes, synth
-from tools.deploy import Options
-from tools.deploy_steps import Context, StepError, Workspace, failure_lines, init
-from tools.deploy_steps import destroy as steps_destroy
+from config.schema import EnvironmentConfig
+from tools import synth
+from tools.deploy import engine, exit_codes
+from tools.deploy.engine import Options
+from tools.deploy.progress import Progress, log_dir_for
+from tools.deploy.steps import Context, StepError, failure_lines, init
+from tools.deploy.steps import destroy as steps_destroy
+from tools.deploy.workspace import Workspace
 from tools.paths import DEFAULT_OUTDIR
-from tools.progress import Progress, log_dir_for
 from workspace.layers import NAMES as LAYERS
 from workspace.layers import waves
 from workspace.naming import Namer
-from workspace.state_locations import local_state_path
 
 ENVIRONMENT = "local"
 
 
 def state_file(config: EnvironmentConfig, outdir: Path, layer: str) -> Path:
-    assert isinstance(config.state, LocalState)
-    stack_dir = outdir / "stacks" / Namer(config.project, config.name).stack(layer)
-    return (stack_dir / local_state_path(config, Namer(config.project, config.name), layer, config.state)).resolve()
+    return Workspace.of(config, layer, outdir).local_state_file
 
 
 def read_state(path: Path) -> dict[str, Any]:
@@ -85,11 +83,7 @@ def summary(config: EnvironmentConfig, outdir: Path) -> str:
 
 
 def _workspaces(config: EnvironmentConfig, outdir: Path, layers: tuple[str, ...]) -> list[list[Workspace]]:
-    namer = Namer(config.project, config.name)
-    return [
-        [Workspace(config, layer.name, outdir / "stacks" / namer.stack(layer.name)) for layer in wave]
-        for wave in waves(layers)
-    ]
+    return [[Workspace.of(config, layer.name, outdir) for layer in wave] for wave in waves(layers)]
 
 
 def _side_by_side(step: Callable[[Workspace], int], wave: list[Workspace]) -> list[int]:
@@ -106,7 +100,7 @@ def deploy(
     context: Context | None = None,
 ) -> int:
     """Start and seed the emulator, preflight, synthesize, then deploy wave by wave through
-    the engine; the exit code of the worst workspace (tools/exit_codes.py)."""
+    the engine; the exit code of the worst workspace (tools/deploy/exit_codes.py)."""
     from tools.emulator import seed, server
 
     assert config.emulator is not None, "only an emulator environment deploys locally"
@@ -205,7 +199,7 @@ def destroy(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="dailydesk", description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=("deploy", "destroy", "summary"))
     args = parser.parse_args(argv)
     try:

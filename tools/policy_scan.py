@@ -1,6 +1,6 @@
 """The policy scan: checkov on the synthesized JSON of every workspace of every environment.
 
-    python -m tools.policy_scan [--outdir cdktf.out] [--json FILE]   # make policy-scan
+    ./dailydesk policy-scan [--outdir cdktf.out] [--json FILE]   # make policy-scan
 
 Every finding is either fixed in the infrastructure or accepted in `policy/checkov-skips.yaml`
 with a reason, one entry per check ID naming each resource it covers. Checkov's own skip
@@ -30,6 +30,7 @@ from typing import Any
 
 import yaml
 
+from tools.deploy import exit_codes
 from tools.paths import DEFAULT_OUTDIR, REPO_ROOT, VENV_BIN
 
 CHECKOV = VENV_BIN / "checkov"
@@ -229,18 +230,18 @@ def render(result: Result) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.policy_scan", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="dailydesk policy-scan", description=__doc__.splitlines()[0])
     parser.add_argument("--outdir", type=Path, default=DEFAULT_OUTDIR, help="the synthesized app (cdktf.out)")
     parser.add_argument("--json", metavar="FILE", help="also write the findings as JSON")
     args = parser.parse_args(argv)
     if shutil.which(str(CHECKOV)) is None:
         print("error: checkov is missing from .venv: run `make setup`", file=sys.stderr)
-        return 2
+        return exit_codes.ERROR
     try:
         result = scan(args.outdir)
     except (RuntimeError, SkipFileError) as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2
+        return exit_codes.ERROR
     print(render(result))
     if args.json:
         Path(args.json).write_text(
@@ -256,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             + "\n"
         )
-    return 0 if result.clean else 1
+    return exit_codes.OK if result.clean else exit_codes.FOUND
 
 
 if __name__ == "__main__":

@@ -1,12 +1,12 @@
 """Preflight: is everything the spec keeps outside our Terraform there and usable?
 
-    python -m tools.preflight --env prod [--json FILE]     # make preflight ENV=prod
+    ./dailydesk preflight --env prod [--json FILE]     # make preflight ENV=prod
 
 Terraform does not roll back, so a deploy that meets a missing manual parameter, secret,
 certificate or connection half-way leaves a half-applied workspace. This checks the
 whole pre-existing world first, in the configured account and region, and prints one row
-per item (item, kind, status, what to do). Exit 0 when every row is `ready`, 1 when
-something is missing or unusable, 2 when the check itself could not run.
+per item (item, kind, status, what to do). Exit codes (tools/deploy/exit_codes.py): 0 every
+row is `ready`, 2 something is missing or unusable (found), 1 the check could not run.
 
 The table is derived from the same catalogue and config the stacks use (the catalogue's
 `Manual` parameters and secrets, `network`, `rds.security_group_id`, `certificate`,
@@ -30,10 +30,10 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any
 
-from config.schema import Emulator, EnvironmentConfig, uncovered_hosts
-from tools.credentials import environment_for
+from config.schema import EnvironmentConfig, uncovered_hosts
+from tools.aws import Clients, environment_for
+from tools.deploy import exit_codes
 from tools.table import table
 from workspace import catalogue
 from workspace.naming import Namer
@@ -43,9 +43,6 @@ READY, MISSING, UNUSABLE, ERROR = "ready", "missing", "unusable", "error"
 # moto 5.2.5). Shown in the table, not counted as a failure; never possible on AWS.
 NOT_EMULATED = "not emulated"
 NOT_IMPLEMENTED_CODES = frozenset({"404", "500", "501", "NotImplemented"})
-DEFAULT_CONNECT_TIMEOUT_SECONDS = 5
-DEFAULT_READ_TIMEOUT_SECONDS = 20
-DEFAULT_MAX_ATTEMPTS = 3
 NOT_FOUND_CODES = frozenset({
     "ParameterNotFound", "ResourceNotFoundException", "InvalidVpcID.NotFound", "InvalidSubnetID.NotFound",
     "InvalidGroup.NotFound", "InvalidGroupId.NotFound",
@@ -66,35 +63,6 @@ class Row:
     @property
     def ready(self) -> bool:
         return self.status in (READY, NOT_EMULATED)
-
-
-class Clients:
-    """boto3 clients for one environment: the emulator's endpoint when the config names one,
-    the default credential chain otherwise; always the configured region."""
-
-    def __init__(self, config: EnvironmentConfig, overrides: dict[str, Any] | None = None) -> None:
-        import boto3
-        from botocore.config import Config
-
-        self._config = config
-        self._overrides = dict(overrides or {})
-        self._session = boto3.session.Session(region_name=config.region)
-        self._botocore_config = Config(
-            connect_timeout=DEFAULT_CONNECT_TIMEOUT_SECONDS,
-            read_timeout=DEFAULT_READ_TIMEOUT_SECONDS,
-            retries={"max_attempts": DEFAULT_MAX_ATTEMPTS, "mode": "standard"},
-        )
-        self._cache: dict[str, Any] = {}
-
-    def __call__(self, service: str) -> Any:
-        if service in self._overrides:
-            return self._overrides[service]
-        if service not in self._cache:
-            kwargs: dict[str, Any] = {"config": self._botocore_config}
-            if self._config.emulator is not None:
-                kwargs.update(Emulator.boto3_credentials(), endpoint_url=self._config.emulator.endpoint)
-            self._cache[service] = self._session.client(service, **kwargs)
-        return self._cache[service]
 
 
 Check = Callable[[Clients], Row]
@@ -425,7 +393,7 @@ def render(rows: list[Row]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.preflight", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="dailydesk preflight", description=__doc__.splitlines()[0])
     parser.add_argument("--env", required=True, help="environment name (config/environments/<env>.toml)")
     parser.add_argument("--json", metavar="FILE", help="also write the rows as JSON to FILE ('-' for stdout)")
     parser.add_argument(
@@ -436,7 +404,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     config = environment_for(args.env, "run the preflight")
     if config is None:
-        return 2
+        return exit_codes.ERROR
     return report(config, json_path=args.json, read_secret_keys=args.read_secret_keys)
 
 
@@ -446,7 +414,7 @@ def report(
     json_path: str | None = None,
     read_secret_keys: bool = False,
 ) -> int:
-    """Print the table (and write the JSON); 0 when every row is ready, 1 otherwise."""
+    """Print the table (and write the JSON); OK when every row is ready, FOUND otherwise."""
     where = config.emulator.endpoint if config.emulator else f"account {config.account_id}, {config.region}"
     print(f"preflight {config.name} ({where})", flush=True)
     rows = run(config, clients, read_secret_keys)
@@ -462,7 +430,7 @@ def report(
                 output.write(document + "\n")
     if json_path != "-":
         print(render(rows))
-    return 0 if all(r.ready for r in rows) else 1
+    return exit_codes.OK if all(r.ready for r in rows) else exit_codes.FOUND
 
 
 if __name__ == "__main__":

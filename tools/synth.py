@@ -14,8 +14,8 @@ import sys
 import time
 from pathlib import Path
 
-from tools import terraform
 from tools.paths import DEFAULT_OUTDIR, REPO_ROOT
+from tools.terraform import cli as terraform
 
 ENVIRONMENTS_VARIABLE = "DAILYDESK_ENVIRONMENTS"
 OUTDIR_VARIABLE = "CDKTF_OUTDIR"
@@ -65,7 +65,3 @@ def start(environments: list[str], outdir: Path = DEFAULT_OUTDIR) -> Synthesis:
 
 def synthesize(environments: list[str], outdir: Path = DEFAULT_OUTDIR) -> None:
     start(environments, outdir).wait()
-
-
-def stack_directory(stack: str, outdir: Path = DEFAULT_OUTDIR) -> Path:
-    return outdir / "stacks" / stack

@@ -21,7 +21,7 @@ REAL_ENVIRONMENTS = tuple(name for name in ENVIRONMENT_NAMES if name != "local")
 # Inputs of every synthesized stack: a change here may change any environment's plan.
 SHARED_PREFIXES = (
     "stacks/", "constructs_lib/", "workspace/", "config/schema.py", "config/loader.py", "config/__init__.py",
-    "config/defaults.toml", "main.py", "cdktf.json", "Pipfile.lock", "package-lock.json", "tools/terraformrc.py",
+    "config/defaults.toml", "main.py", "cdktf.json", "Pipfile.lock", "package-lock.json", "tools/terraform/config.py",
 )  # fmt: skip
 ENVIRONMENT_FILE = "config/environments/{}.toml"
 

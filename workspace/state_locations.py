@@ -2,7 +2,7 @@
 tools read it without starting jsii).
 
 `workspace.state_backend` writes the backend blocks and remote-state readers from these;
-the deploy engine (tools/deploy.py) keeps each workspace's last good configuration (the
+the deploy engine (tools/deploy/engine.py) keeps each workspace's last good configuration (the
 `cdk.tf.json` of its last successful apply, and the commit) next to the state, so it is as
 durable and as protected as the state itself.
 """

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import boto3
-
-from config.schema import Emulator
+from tools.aws import emulator_client
 
 REGION = "us-east-1"
 
 
 def aws(service: str, endpoint: str):
     """A boto3 client for the emulator only, with its throwaway credentials."""
-    return boto3.client(service, endpoint_url=endpoint, region_name=REGION, **Emulator.boto3_credentials())
+    return emulator_client(service, endpoint, REGION)
 
 
 def network(endpoint: str, cidr: str = "10.90.0.0/16") -> tuple[str, list[str], str]:

@@ -1,4 +1,4 @@
-"""Driving the deploy engine (tools/deploy.py) on a private parent-local workspace
+"""Driving the deploy engine (tools/deploy/engine.py) on a private parent-local workspace
 (tests/emulator/parent_workspace.py) and comparing what Terraform sees before and after."""
 
 from __future__ import annotations
@@ -10,10 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests import terraform_runs as terraform
 from tests.emulator.parent_workspace import ParentWorkspace, parameter, parameter_address
-from tools import terraform
-from tools.deploy_steps import Context, Workspace
-from tools.progress import Progress
+from tools.deploy.progress import Progress
+from tools.deploy.steps import Context
+from tools.deploy.workspace import Workspace
 
 # Attributes AWS itself changes on every write: SSM bumps a parameter's version whenever its
 # value or description is put again, so a modify-then-revert leaves version 1 -> 3.

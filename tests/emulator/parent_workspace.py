@@ -16,14 +16,14 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 from cdktf import App
 
 import workspace as _workspace  # noqa: F401  (provider import shortcut first)
-from config.schema import Emulator, EnvironmentConfig
+from config.schema import EnvironmentConfig
 from stacks.parent import ParentStack
+from tests import terraform_runs as terraform
 from tests.configs import environment
-from tools import terraform
+from tools.aws import emulator_client
 
 STACK = "parent-local"
 # Construct ids (path tails) of the catalogue parameters the tests keep: the two the
@@ -123,9 +123,7 @@ class ParentWorkspace:
 
 def client(service: str, config: EnvironmentConfig):
     assert config.emulator is not None
-    return boto3.client(
-        service, endpoint_url=config.emulator.endpoint, region_name=config.region, **Emulator.boto3_credentials()
-    )
+    return emulator_client(service, config.emulator.endpoint, config.region)
 
 
 def parameter_address(document: dict, slug: str) -> str:

@@ -14,6 +14,7 @@ import json
 
 import pytest
 
+from tests import terraform_runs as terraform
 from tests.emulator.parent_workspace import (
     local_config,
     module_workspace,
@@ -21,8 +22,9 @@ from tests.emulator.parent_workspace import (
     parameter_address,
     parameter_values,
 )
-from tools import changeset, terraform
-from tools.changeset import ADD, EXIT_BLOCKED, EXIT_CHANGES, EXIT_NO_CHANGES, MODIFY, REMOVE, REPLACE, plan_stack
+from tests.terraform_runs import plan_stack
+from tools import changeset
+from tools.changeset import ADD, EXIT_BLOCKED, EXIT_CHANGES, EXIT_NO_CHANGES, MODIFY, REMOVE, REPLACE
 
 pytestmark = pytest.mark.emulator
 NO_REFRESH = ("-refresh=false",)

@@ -15,8 +15,8 @@ import json
 
 import pytest
 
+from tests import terraform_runs as terraform
 from tests.emulator.parent_workspace import ParentWorkspace, client
-from tools import terraform
 from workspace.catalogue import CONNECTION_API_KEY_ATTRIBUTE
 
 pytestmark = pytest.mark.emulator

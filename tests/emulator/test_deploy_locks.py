@@ -23,8 +23,11 @@ import pytest
 from config.schema import Emulator
 from tests.emulator.engine_helpers import run_engine, shown_state
 from tests.emulator.parent_workspace import client, module_workspace, parameter, parameter_address, parameter_values
-from tools import deploy, drift, exit_codes, terraform
-from tools.deploy import Options
+from tools import drift
+from tools.deploy import engine as deploy
+from tools.deploy import exit_codes
+from tools.deploy.engine import Options
+from tools.terraform import cli as terraform
 
 pytestmark = pytest.mark.emulator
 

@@ -34,8 +34,9 @@ from tests.emulator.engine_helpers import (
     updated_document,
 )
 from tests.emulator.parent_workspace import client, module_workspace, parameter_address, parameter_values
-from tools import deploy, exit_codes, last_good
-from tools.deploy import Options
+from tools.deploy import engine as deploy
+from tools.deploy import exit_codes, last_good
+from tools.deploy.engine import Options
 from tools.emulator import faults
 
 pytestmark = pytest.mark.emulator

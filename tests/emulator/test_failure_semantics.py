@@ -1,4 +1,4 @@
-"""Terraform's own failure semantics, which the deploy engine (tools/deploy.py) builds its
+"""Terraform's own failure semantics, which the deploy engine (tools/deploy/engine.py) builds its
 CloudFormation-style rollback and cancel on, proven against the emulator with raw `terraform`
 on a private copy of the parent-local workspace:
 
@@ -27,6 +27,7 @@ import subprocess
 
 import pytest
 
+from tests import terraform_runs as terraform
 from tests.emulator.parent_workspace import (
     ParentWorkspace,
     local_config,
@@ -35,7 +36,6 @@ from tests.emulator.parent_workspace import (
     parameter_address,
     parameter_values,
 )
-from tools import changeset, terraform
 from tools.changeset import MODIFY
 
 pytestmark = pytest.mark.emulator
@@ -159,10 +159,10 @@ def test_interrupted_apply_leaves_state_consistent_and_unlocked(workspace):
     done = {name for name, body in parameters.items() if body["description"] == _state_description(state, name)}
     assert 0 < len(done) < len(parameters)
     # Consistent: what the state says was done is exactly what the next refreshing plan skips.
-    resumed = changeset.plan_stack(workspace.directory, extra=("-lock-timeout=0s",), init=False)
+    resumed = terraform.plan_stack(workspace.directory, extra=("-lock-timeout=0s",), init=False)
     assert {c.address.split(".", 1)[1] for c in resumed.changes} == set(parameters) - done
     assert {c.action for c in resumed.changes} == {MODIFY}
-    assert terraform.apply_saved_plan(workspace.directory, changeset.DEFAULT_PLAN_FILE) == 0
+    assert terraform.apply_saved_plan(workspace.directory, terraform.DEFAULT_PLAN_FILE) == 0
     assert plan_is_empty(workspace)
 
 

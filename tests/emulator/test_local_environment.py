@@ -23,13 +23,14 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import pytest
 
 from config import load_environment
-from config.schema import Emulator
+from tests import terraform_runs as terraform
 from tools import alarms as alarm_tool
-from tools import api_keys, drift, exit_codes, local_environment, terraform
+from tools import api_keys, drift, local_environment
+from tools.aws import emulator_client
+from tools.deploy import exit_codes
 from workspace import alarms as kinds
 from workspace import catalogue
 from workspace.naming import Namer
@@ -43,9 +44,7 @@ RATE_EXPRESSION = "100 * (FILL(target_5xx, 0) + FILL(elb_5xx, 0)) / requests"
 
 
 def client(config, service: str):
-    return boto3.client(
-        service, endpoint_url=config.emulator.endpoint, region_name=config.region, **Emulator.boto3_credentials()
-    )
+    return emulator_client(service, config.emulator.endpoint, config.region)
 
 
 def our_resources(config) -> dict[str, list[str]]:

@@ -9,12 +9,13 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-import boto3
 import pytest
 
 from config import load_environment
-from config.schema import Emulator, EnvironmentConfig
+from config.schema import EnvironmentConfig
 from tools import local_environment, preflight
+from tools.aws import Clients, emulator_client
+from tools.deploy import exit_codes
 from tools.emulator.seed import self_signed
 from workspace import catalogue
 from workspace.naming import Namer
@@ -36,7 +37,7 @@ def reset(endpoint: str) -> None:
 
 
 def client(endpoint: str, service: str):
-    return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1", **Emulator.boto3_credentials())
+    return emulator_client(service, endpoint, "us-east-1")
 
 
 class Connections:
@@ -126,7 +127,7 @@ def world(endpoint):
 def check(
     config: EnvironmentConfig, capsys, connection_status: str | None = "AVAILABLE", read_secret_keys: bool = False
 ) -> tuple[int, str, dict]:
-    clients = preflight.Clients(
+    clients = Clients(
         config, overrides={"codestar-connections": Connections(config.pipelines.connection_arn, connection_status)}
     )
     json_path = Path(tempfile.mkdtemp()) / "preflight.json"
@@ -171,7 +172,7 @@ def test_missing_manual_parameter(world, capsys):
     name = Namer(world.project, world.name).parameter("jwt-secret")
     client(world.emulator.endpoint, "ssm").delete_parameter(Name=name)
     code, _, rows = check(world, capsys)
-    assert code == 1
+    assert code == exit_codes.FOUND
     assert rows[name]["status"] == "missing"
     assert f"aws ssm put-parameter --region us-east-1 --name {name} --type SecureString" in rows[name]["fix"]
     assert [item for item, row in rows.items() if row["status"] != "ready"] == [name]
@@ -181,7 +182,7 @@ def test_parameter_of_the_wrong_type(world, capsys):
     name = Namer(world.project, world.name).parameter("rds/password")
     client(world.emulator.endpoint, "ssm").put_parameter(Name=name, Type="String", Value="plain", Overwrite=True)
     code, _, rows = check(world, capsys)
-    assert code == 1
+    assert code == exit_codes.FOUND
     assert rows[name]["status"] == "unusable"
     assert rows[name]["detail"] == "type is String, expected SecureString"
     assert rows[name]["fix"].startswith(f"recreate it as SecureString: aws ssm delete-parameter --name {name}")
@@ -192,7 +193,7 @@ def test_missing_secret_and_secret_without_its_key(world, capsys):
     secrets.delete_secret(SecretId="technician-scheduler", ForceDeleteWithoutRecovery=True)
     secrets.put_secret_value(SecretId="send-review-to-customer", SecretString=json.dumps({"x-api-key": "k"}))
     code, _, rows = check(world, capsys, read_secret_keys=True)
-    assert code == 1
+    assert code == exit_codes.FOUND
     assert rows["technician-scheduler"]["status"] == "missing"
     assert "create-secret" in rows["technician-scheduler"]["fix"]
     assert '{"x-api-key":"<api key>"}' in rows["technician-scheduler"]["fix"]
@@ -210,7 +211,7 @@ def test_certificate_not_issued_or_not_covering_every_host(world, capsys):
     acm = client(world.emulator.endpoint, "acm")
     pending = acm.request_certificate(DomainName=world.certificate.names[0])["CertificateArn"]
     code, _, rows = check(with_certificate(world, pending), capsys)
-    assert code == 1
+    assert code == exit_codes.FOUND
     assert rows[pending]["status"] == "unusable"
     assert rows[pending]["detail"] == "status PENDING_VALIDATION"
     assert "DNS validation" in rows[pending]["fix"]
@@ -230,7 +231,7 @@ def test_certificate_not_issued_or_not_covering_every_host(world, capsys):
 def test_connection_pending_or_missing(world, capsys):
     arn = world.pipelines.connection_arn
     code, _, rows = check(world, capsys, connection_status="PENDING")
-    assert code == 1
+    assert code == exit_codes.FOUND
     assert rows[arn]["status"] == "unusable"
     assert rows[arn]["detail"] == "status PENDING"
     assert "Update pending connection" in rows[arn]["fix"]
@@ -253,7 +254,7 @@ def test_missing_network_and_hosting(world, capsys):
         }
     )
     code, _, rows = check(broken, capsys)
-    assert code == 1
+    assert code == exit_codes.FOUND
     assert rows["vpc-0123456789abcdef0"]["status"] == "missing"
     assert rows["vpc-0123456789abcdef0"]["fix"] == "fix network.vpc_id in the environment file"
     # Subnets and the RDS group are in another VPC than the (wrong) configured one.
@@ -268,7 +269,7 @@ def test_missing_network_and_hosting(world, capsys):
 def test_wrong_account_is_named(world, capsys):
     other = world.model_copy(update={"account_id": "999988887777"})
     code, _, rows = check(other, capsys)
-    assert code == 1
+    assert code == exit_codes.FOUND
     assert rows["999988887777/us-east-1"]["status"] == "unusable"
     assert rows["999988887777/us-east-1"]["detail"] == "the credentials are for account 123456789012"
 
@@ -294,7 +295,7 @@ def test_failed_preflight_deploys_nothing(endpoint, monkeypatch):
 
 def test_connection_the_emulator_cannot_serve_is_shown_not_failed(world, capsys):
     """moto 5.2.5 has no CodeStar Connections API: the row says so, the rest still decides."""
-    code = preflight.report(world, preflight.Clients(world))
+    code = preflight.report(world, Clients(world))
     output = capsys.readouterr().out
     assert code == 0, output
     row = next(line for line in output.splitlines() if line.startswith(world.pipelines.connection_arn))

@@ -1,7 +1,6 @@
 import pytest
 
 from config.loader import load_environment
-from config.schema import Emulator
 from tests.emulator import aws
 from tools.emulator.seed import seed
 from workspace.catalogue import SECRETS, manual_parameters
@@ -74,17 +73,11 @@ def test_certificate_buckets_and_distributions(seeded, emulator_endpoint):
 
 def test_seeding_another_account_acts_in_that_account(emulator_endpoint):
     """prod's world lands in prod's account (444455556666), reached by AssumeRole as on AWS."""
-    import boto3
-
-    from tools.emulator.seed import credentials
+    from tools.aws import Clients, emulator_client
 
     prod = load_environment("prod")
     seed(prod, emulator_endpoint)
-    in_prod = boto3.client(
-        "ec2", endpoint_url=emulator_endpoint, region_name=prod.region, **credentials(prod, emulator_endpoint)
-    )
-    in_default = boto3.client(
-        "ec2", endpoint_url=emulator_endpoint, region_name=prod.region, **Emulator.boto3_credentials()
-    )
+    in_prod = Clients(prod, endpoint=emulator_endpoint)("ec2")
+    in_default = emulator_client("ec2", emulator_endpoint, prod.region)
     assert in_prod.describe_vpcs(VpcIds=[prod.network.vpc_id])["Vpcs"][0]["OwnerId"] == prod.account_id
     assert prod.network.vpc_id not in {v["VpcId"] for v in in_default.describe_vpcs()["Vpcs"]}

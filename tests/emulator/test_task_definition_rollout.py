@@ -20,13 +20,14 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import boto3
 import pytest
 
 from config import load_environment
-from config.schema import Emulator, EnvironmentConfig
+from config.schema import EnvironmentConfig
+from tests import terraform_runs as terraform
 from tests.configs import changed
-from tools import changeset, drift, terraform
+from tools import changeset, drift
+from tools.aws import emulator_client
 from tools.changeset import MODIFY, REPLACE, ChangeSet
 from workspace.naming import Namer
 
@@ -72,12 +73,7 @@ class Deployment:
 
     def ecs(self):
         assert self.config.emulator is not None
-        return boto3.client(
-            "ecs",
-            endpoint_url=self.config.emulator.endpoint,
-            region_name=self.config.region,
-            **Emulator.boto3_credentials(),
-        )
+        return emulator_client("ecs", self.config.emulator.endpoint, self.config.region)
 
     def synthesize(self, config: EnvironmentConfig) -> None:
         """Synthesize `config` beside the stacks and swap in their cdk.tf.json (the stack
@@ -101,7 +97,7 @@ class Deployment:
 
     def plan(self, layer: str, step: str) -> ChangeSet:
         """The change set of `layer`, its plan saved as `<step>.tfplan` (kept for inspection)."""
-        return changeset.plan_stack(self.stack_dir(layer), plan_file=f"{step}.tfplan", init=False)
+        return terraform.plan_stack(self.stack_dir(layer), plan_file=f"{step}.tfplan", init=False)
 
     def deploy(self, config: EnvironmentConfig, step: str) -> dict[str, ChangeSet]:
         """`make deploy` of each layer in order: the change set, then exactly that plan applied."""

@@ -8,9 +8,9 @@ from collections import Counter
 import pytest
 
 from config import load_environment
+from tests import terraform_runs as terraform
 from tests.plan.emulator_override import copy_stack, point_at_emulator
 from tests.synth import resource_counts
-from tools import terraform
 
 pytestmark = [pytest.mark.emulator, pytest.mark.plan]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tools import terraform
+from tools.terraform import cli as terraform
 
 pytestmark = pytest.mark.plan
 

@@ -1,4 +1,4 @@
-"""`python -m tools.emulator start|stop|reset|status|patches|serve|seed ENV|faults [--fault JSON] [--clear]`."""
+"""`./dailydesk emulator start|stop|reset|status|patches|serve|seed ENV|faults [--fault JSON] [--clear]`."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def _default_port() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.emulator", description=__doc__)
+    parser = argparse.ArgumentParser(prog="dailydesk emulator", description=__doc__)
     parser.add_argument("command", choices=tuple(COMMANDS))
     parser.add_argument("environment", nargs="?", default="local", help="seed: the environment file to seed (local)")
     parser.add_argument("--host", default="127.0.0.1")

@@ -21,7 +21,7 @@ AccessDenied, UnauthorizedOperation): the AWS SDK retries throttling codes and e
 up to 25 times with back-off, so those make Terraform wait, not fail.
 
 Off by default. Set over HTTP on the running emulator (`POST /dailydesk-emulator/faults` with
-one fault or a list, `GET` lists them, `DELETE` clears them; `python -m tools.emulator faults
+one fault or a list, `GET` lists them, `DELETE` clears them; `./dailydesk emulator faults
 …`), or with `DAILYDESK_EMULATOR_FAULTS` (a JSON list) when the emulator starts. A reset of
 the emulator (`/moto-api/reset`) clears them too. Only `tools/emulator/server.py` installs
 this module; `tests/unit/test_architecture.py` proves no module outside tools/emulator imports it.

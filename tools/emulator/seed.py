@@ -16,10 +16,10 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 
-from config.schema import Emulator, EnvironmentConfig
+from config.schema import EnvironmentConfig
+from tools.aws import Clients
 from tools.emulator.patches.custom_ids import CUSTOM_ID_TAG
 from workspace.catalogue import SECRETS, manual_parameters
 from workspace.naming import Namer
@@ -32,31 +32,9 @@ DEFAULT_CERTIFICATE_DAYS = 365
 CONNECTION_NOTE = "not emulated: moto 5.2.5 implements neither codestar-connections nor codeconnections"
 
 
-# moto's own account for plain credentials; any other account is reached as on AWS, by
-# assuming a role in it (moto files the returned keys under that account).
-EMULATOR_DEFAULT_ACCOUNT = "123456789012"
-EMULATOR_ROLE_NAME = "dailydesk-emulator"
-
-
-def credentials(config: EnvironmentConfig, endpoint: str) -> dict[str, str]:
-    """boto3 credentials that act in `config.account_id` inside the emulator."""
-    plain = Emulator.boto3_credentials()
-    if config.account_id == EMULATOR_DEFAULT_ACCOUNT:
-        return plain
-    sts = boto3.client("sts", endpoint_url=endpoint, region_name=config.region, **plain)
-    assumed = sts.assume_role(
-        RoleArn=f"arn:aws:iam::{config.account_id}:role/{EMULATOR_ROLE_NAME}", RoleSessionName="seed"
-    )["Credentials"]
-    return {
-        "aws_access_key_id": assumed["AccessKeyId"],
-        "aws_secret_access_key": assumed["SecretAccessKey"],
-        "aws_session_token": assumed["SessionToken"],
-    }
-
-
-# Any: a boto3 client, and boto3 ships no type stubs (boto3-stubs is not installed).
 def _client(service: str, config: EnvironmentConfig, endpoint: str) -> Any:
-    return boto3.client(service, endpoint_url=endpoint, region_name=config.region, **credentials(config, endpoint))
+    """A client acting in `config`'s account inside the emulator at `endpoint` (tools/aws.py)."""
+    return Clients(config, endpoint=endpoint)(service)
 
 
 def _custom_id(value: str) -> dict[str, str]:

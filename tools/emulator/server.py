@@ -1,8 +1,8 @@
 """Start, reuse, reset and stop the emulator: moto's server run in-process by `serve`.
 
-`start_background` spawns `python -m tools.emulator serve` detached, so the emulator
-outlives the command that started it (a deploy, a test session) and the next one reuses
-it. Only loopback addresses are accepted: the emulator has no authentication.
+`start_background` spawns `python -m tools.emulator serve` (what `./dailydesk emulator serve`
+runs) detached, so the emulator outlives the command that started it (a deploy, a test
+session) and the next one reuses it. Only loopback addresses are accepted: the emulator has no authentication.
 """
 
 from __future__ import annotations
@@ -119,8 +119,8 @@ def start_background(host: str, port: int, timeout: float = DEFAULT_START_TIMEOU
 
 
 def reset(endpoint: str) -> None:
-    """Forget every resource: moto's own reset, and the state our patches keep (the
-    `serve` process resets that on the same request, see patches.reset_all)."""
+    """Forget every resource: moto's own reset, and the faults and remembered answers the
+    `serve` process keeps (cleared on the same request)."""
     request = urllib.request.Request(endpoint + "/moto-api/reset", method="POST", data=b"")
     with urllib.request.urlopen(request, timeout=30) as response:
         if response.status != 200:
@@ -232,7 +232,6 @@ def serve(host: str, port: int) -> None:
                 return faulted
         with one_call_at_a_time:
             if path == "/moto-api/reset" and environ.get("REQUEST_METHOD") == "POST":
-                patches.reset_all()
                 switch.clear()
                 answered.clear()
             recorded: list[tuple[str, list[tuple[str, str]]]] = []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tools import alarms
+from tools.deploy import exit_codes
 from workspace import alarms as kinds
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:dailydesk-local-operations"
@@ -132,4 +133,4 @@ def test_render_shows_state_threshold_and_evaluation():
 
 
 def test_main_names_a_bad_environment():
-    assert alarms.main(["--env", "qa"]) == 2
+    assert alarms.main(["--env", "qa"]) == exit_codes.ERROR

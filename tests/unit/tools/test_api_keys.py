@@ -11,7 +11,9 @@ from botocore.exceptions import ClientError, ParamValidationError
 from config import load_environment
 from config.schema import ENVIRONMENT_NAMES
 from tests.synth import resources
-from tools import api_keys, preflight
+from tools import api_keys
+from tools.aws import Clients
+from tools.deploy import exit_codes
 from workspace.catalogue import SECRETS_BY_NAME
 
 # Recognisable key values: any of them in an output is a leak.
@@ -74,7 +76,7 @@ class World:
         return {}
 
     def clients(self, config):
-        return preflight.Clients(config, overrides={"secretsmanager": self, "events": self})
+        return Clients(config, overrides={"secretsmanager": self, "events": self})
 
 
 @pytest.fixture
@@ -159,7 +161,7 @@ def test_missing_connection_and_missing_secret(prod, world):
         "secret missing",
         "secret send-review-to-customer: not found",
     )
-    assert api_keys.check_exit_code(list(rows.values())) == 1
+    assert api_keys.check_exit_code(list(rows.values())) == exit_codes.FOUND  # found, not "could not check"
 
 
 @pytest.mark.parametrize(
@@ -216,7 +218,7 @@ def test_a_rejected_update_keeps_the_value_out_of_the_error(prod, world):
 
 def test_the_command_prints_the_table_and_no_value(prod, world, monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(api_keys, "Clients", world.clients)
-    monkeypatch.setattr("tools.credentials.missing_credentials", lambda config: [])
+    monkeypatch.setattr("tools.aws.missing_credentials", lambda config: [])
     report = tmp_path / "keys.json"
     assert api_keys.main(["check", "--env=prod", f"--json={report}"]) == 2
     assert api_keys.main(["sync", "--env=prod"]) == 0
@@ -230,3 +232,14 @@ def test_the_command_prints_the_table_and_no_value(prod, world, monkeypatch, cap
 def test_placeholders_are_plainly_not_keys():
     for secret in SECRETS_BY_NAME.values():
         assert secret.placeholder == f"set-by-deploy:{secret.name}"
+
+
+def test_a_key_that_could_not_be_checked_is_not_reported_as_a_difference():
+    """`check-api-keys` exits ERROR (could not run) for a row it could not check, and FOUND
+    only for what it did find: the shared exit-code table."""
+    checked = api_keys.Row("dailydesk-prod-technician-scheduler", "technician-scheduler", api_keys.IN_SYNC)
+    unreadable = api_keys.Row("dailydesk-prod-send-sms", "send-review-to-customer", api_keys.ERROR, "AccessDenied")
+    differs = api_keys.Row("dailydesk-prod-send-sms", "send-review-to-customer", api_keys.DIFFERS)
+    assert api_keys.check_exit_code([checked]) == exit_codes.OK == 0
+    assert api_keys.check_exit_code([checked, differs]) == exit_codes.FOUND == 2
+    assert api_keys.check_exit_code([differs, unreadable]) == exit_codes.ERROR == 1

@@ -4,7 +4,6 @@ recorded against the emulator (tests/fixtures/plans/README.md says how)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -18,11 +17,14 @@ from tools.changeset import (
     MODIFY,
     REMOVE,
     REPLACE,
-    construct_paths,
     parse_plan,
     render,
 )
+from tools.deploy import engine
+from tools.deploy.steps import Planned
+from tools.deploy.workspace import construct_paths
 from tools.paths import REPO_ROOT
+from tools.terraform.json_ui import ApplyLog
 from workspace.protection import STATEFUL_RESOURCE_TYPES
 
 PLANS = REPO_ROOT / "tests" / "fixtures" / "plans"
@@ -249,21 +251,27 @@ def test_a_service_moving_to_an_unchanged_task_definition_is_noted(synthesized):
     assert cs.exit_code == EXIT_CHANGES
 
 
-def test_json_document_and_exit_code_of_main(tmp_path, monkeypatch, paths):
+def test_json_document_and_exit_code_of_main(tmp_path, monkeypatch, synthesized):
+    """`make changeset` plans through the engine's review path (as `make plan`/`make diff`)."""
     plans = {"parent-local": recorded("modify"), "frontend-local": recorded("replace_remove")}
-    arguments = []
+    locks = []
+    for stack in plans:
+        (tmp_path / "stacks" / stack).mkdir(parents=True)
+        (tmp_path / "stacks" / stack / "cdk.tf.json").write_text(json.dumps(synthesized[stack]))
 
-    def fake_plan_stack(stack_dir: Path, *, allowed=(), extra=()):
-        arguments.append(extra)
-        return parse_plan(stack_dir.name, plans[stack_dir.name], paths=paths, allowed=allowed)
+    def fake_plan(workspace, context, *, lock, plan_file=None, **_):
+        locks.append(lock)
+        return Planned(plan_file, True, ApplyLog())
 
-    monkeypatch.setattr(changeset, "plan_stack", fake_plan_stack)
+    monkeypatch.setattr(engine, "init", lambda workspace, context: None)
+    monkeypatch.setattr(engine, "plan", fake_plan)
+    monkeypatch.setattr(engine.terraform, "show_json", lambda directory, plan_file: plans[directory.name])
     out = tmp_path / "changes.json"
-    code = changeset.main(
-        ["parent-local", "frontend-local", "--skip-synth", "--outdir", str(tmp_path), "--json", str(out)]
+    code = engine.main(
+        ["changeset", "parent-local", "frontend-local", "--skip-synth", "--outdir", str(tmp_path), "--json", str(out)]
     )
     assert code == EXIT_BLOCKED
-    assert arguments == [("-lock=false",)] * 2  # a change set is a review: it never takes the state lock
+    assert locks == [False, False]  # a change set is a review: it never takes the state lock
     document = json.loads(out.read_text())
     assert [d["stack"] for d in document] == ["parent-local", "frontend-local"]
     assert document[0]["status"] == "changes"
@@ -286,5 +294,5 @@ def test_json_document_and_exit_code_of_main(tmp_path, monkeypatch, paths):
 
 
 def test_unknown_stack_is_an_error(capsys):
-    assert changeset.main(["nope-prod", "--skip-synth"]) == changeset.EXIT_ERROR
+    assert engine.main(["changeset", "nope-prod", "--skip-synth"]) == changeset.EXIT_ERROR
     assert "unknown stack" in capsys.readouterr().err

@@ -11,6 +11,8 @@ from botocore.exceptions import ClientError
 from config import load_environment
 from config.schema import ENVIRONMENT_NAMES
 from tools import preflight
+from tools.aws import Clients
+from tools.deploy import exit_codes
 from workspace import catalogue
 from workspace.naming import Namer
 
@@ -60,7 +62,7 @@ def error(code: str) -> ClientError:
 
 def row_for(config, clients: dict, item: str, read_secret_keys: bool = False) -> preflight.Row:
     requirement = next(r for r in preflight.requirements(config, read_secret_keys) if r.item == item)
-    return requirement.check(preflight.Clients(config, overrides=clients))
+    return requirement.check(Clients(config, overrides=clients))
 
 
 @pytest.fixture
@@ -195,5 +197,5 @@ def test_render_and_exit_code():
 
 
 def test_unknown_environment_is_a_usage_error(capsys):
-    assert preflight.main(["--env", "qa"]) == 2
+    assert preflight.main(["--env", "qa"]) == exit_codes.ERROR
     assert "unknown environment 'qa'" in capsys.readouterr().err

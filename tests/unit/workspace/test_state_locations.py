@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from config import load_environment
-from tools import last_good
+from tools.deploy import last_good
 from workspace.naming import Namer
 from workspace.state_locations import (
     LastGoodFile,

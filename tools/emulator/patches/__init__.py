@@ -49,7 +49,6 @@ class Patch:
 
 
 _REGISTRY: list[Patch] = []
-_RESETTERS: list[Callable[[], None]] = []
 _APPLIED: list[Patch] = []
 
 
@@ -63,12 +62,6 @@ def patch(service: str, *actions: str) -> Callable[[Callable[[], None]], Callabl
         return function
 
     return register
-
-
-def on_reset(function: Callable[[], None]) -> Callable[[], None]:
-    """Register state a patch keeps outside moto's backends, cleared with moto's reset."""
-    _RESETTERS.append(function)
-    return function
 
 
 def _load() -> None:
@@ -95,8 +88,3 @@ def apply_all() -> list[Patch]:
             item.function()
             _APPLIED.append(item)
     return list(_APPLIED)
-
-
-def reset_all() -> None:
-    for function in _RESETTERS:
-        function()

@@ -32,7 +32,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
-from tools import terraform
+from tools.terraform import cli as terraform
 
 OPERATOR = "operator"
 TIMEOUT = "timeout"

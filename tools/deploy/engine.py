@@ -1,10 +1,10 @@
 """The deploy engine: one way to plan, apply and roll back a workspace, for every environment.
 
-    python -m tools.deploy deploy backend-prod [--allow ADDRESS] [--rollback false] [--timeout 30m]
-    python -m tools.deploy plan backend-prod [--plan FILE]     # make plan: the saved plan + its change set
-    python -m tools.deploy apply backend-prod --plan FILE      # make apply: exactly that saved plan
-    python -m tools.deploy rollback backend-prod               # make rollback: to the last good configuration
-    python -m tools.deploy diff backend-prod                   # make diff: the change set, nothing saved
+    ./dailydesk deploy backend-prod [--allow ADDRESS] [--rollback false] [--timeout 30m]
+    ./dailydesk plan backend-prod [--plan FILE]     # make plan: the saved plan + its change set
+    ./dailydesk apply backend-prod --plan FILE      # make apply: exactly that saved plan
+    ./dailydesk rollback backend-prod               # make rollback: to the last good configuration
+    ./dailydesk diff backend-prod                   # make diff: the change set, nothing saved
 
 `make deploy`, `make plan`/`make apply`, `make rollback`, `make diff`, `make deploy-local`
 and `make destroy-local` (tools/local_environment.py) all run through here. What it does,
@@ -17,21 +17,21 @@ in CloudFormation's terms:
    replacing a stateful resource needs `--allow ADDRESS` (ALLOW=).
 3. Apply exactly that saved plan, `terraform apply -json` (full output in the step's log).
    On success the workspace's **last good configuration** (its cdk.tf.json and the commit,
-   tools/last_good.py) is recorded beside its state, then `after_apply` runs.
+   tools/deploy/last_good.py) is recorded beside its state, then `after_apply` runs.
 4. On failure: the first failed resource is printed like CloudFormation's first
-   `*_FAILED` event, then the **rollback** (tools/rollback.py) applies the last good
+   `*_FAILED` event, then the **rollback** (tools/deploy/rollback.py) applies the last good
    configuration again (or, on a first deploy, removes what the apply created) and ends
    with `ROLLBACK_COMPLETE` or `ROLLBACK_FAILED`. `--rollback false` (ROLLBACK=false)
    keeps the partial apply.
 5. **Cancel**: an apply running past the environment's `[deploy] timeout_minutes` (or
    `--timeout`, TIMEOUT=) gets one SIGINT; Terraform stops, saves its state and releases the
    lock; then `CANCELLED` and the rollback. Ctrl-C does the same; a second Ctrl-C stops
-   without rolling back (tools/terraform_process.py).
+   without rolling back (tools/terraform/process.py).
 
 Locks: plans for review (`plan`, `diff`) never take the state lock (`-lock=false`);
 `deploy` and `apply` take it and fail at once when it is held (`-lock-timeout=0s`).
 
-Exit codes (tools/exit_codes.py): 0 success or no changes, 1 error before anything was
+Exit codes (tools/deploy/exit_codes.py): 0 success or no changes, 1 error before anything was
 applied, 2 changes (plan/diff), 3 blocked by the guard, 4 failed and rolled back,
 5 rollback failed, 6 failed and left as is.
 """
@@ -50,17 +50,18 @@ from pathlib import Path
 
 from config import ConfigError, load_environment
 from config.schema import EnvironmentConfig
-from tools import api_keys, changeset, deploy_timeout, exit_codes, last_good, preflight, rollback, synth, terraform
-from tools.credentials import missing_credentials
-from tools.deploy_steps import (
+from tools import api_keys, changeset, preflight, synth
+from tools.aws import missing_credentials
+from tools.deploy import exit_codes, last_good, rollback
+from tools.deploy import timeout as deploy_timeout
+from tools.deploy.progress import Progress, log_dir_for, shown
+from tools.deploy.steps import (
     PLAN_CONFIGURATION,
-    PLAN_FILE,
     Applied,
     Context,
     LockHeldError,
     StalePlanError,
     StepError,
-    Workspace,
     apply,
     failure_lines,
     init,
@@ -69,11 +70,11 @@ from tools.deploy_steps import (
     plan_contents,
     state_addresses,
 )
+from tools.deploy.workspace import Workspace, parse_stack, write_configuration
 from tools.paths import DEFAULT_OUTDIR
-from tools.progress import Progress, log_dir_for, shown
-from tools.stacks import parse_stack
-from tools.terraform_json import ApplyLog
-from tools.terraform_process import TIMEOUT
+from tools.terraform import cli as terraform
+from tools.terraform.json_ui import ApplyLog
+from tools.terraform.process import TIMEOUT
 from workspace import layers
 
 # make plan's default: .deploy-plans/<stack>.tfplan beside cdktf.out/ (git-ignored).
@@ -399,9 +400,8 @@ def apply_saved_plan(workspace: Workspace, context: Context, plan_file: Path, op
         except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
             context.progress.line(f"error: {plan_file} is not a saved Terraform plan: {error}")
             return exit_codes.ERROR
-        workspace.directory.mkdir(parents=True, exist_ok=True)
-        (workspace.directory / "cdk.tf.json").write_text(json.dumps(configuration, indent=2))
-    elif not (workspace.directory / "cdk.tf.json").is_file():
+        write_configuration(workspace.directory, configuration)
+    elif not workspace.configuration_file.is_file():
         context.progress.line(f"error: {plan_file} is a saved cloud plan; synthesize {workspace.stack} first")
         return exit_codes.ERROR
     try:
@@ -432,7 +432,7 @@ def run_command(args: argparse.Namespace, progress: Progress | None = None) -> i
         return exit_codes.ERROR
     progress = progress or Progress(log_dir=log_dir_for(args.outdir))
     context = Context(progress=progress)
-    workspace = Workspace(config, layer.name, args.outdir / "stacks" / args.stack)
+    workspace = Workspace.of(config, layer.name, args.outdir)
     progress.line(f"logs: {progress.logs_pattern()}")
     try:
         with context.interrupts.handling_signals():
@@ -443,7 +443,7 @@ def run_command(args: argparse.Namespace, progress: Progress | None = None) -> i
     finally:
         progress.close()
     if code not in (exit_codes.OK, exit_codes.CHANGES):
-        # make exits 2 whatever the recipe's code: say it (python -m tools.deploy returns it).
+        # make exits 2 whatever the recipe's code: say it (./dailydesk returns it).
         progress.line(f"exit code {code}: {exit_codes.MEANING[code]}")
     return code
 
@@ -475,12 +475,12 @@ def _dispatch(
             progress.line(f"saved plan: {shown(plan_file)} (change set: {shown(plan_metadata(plan_file))})")
             progress.line(f"apply exactly this plan with: make apply STACK={args.stack} PLAN={shown(plan_file)}")
         return code
-    code, _ = plan_for_review(workspace, context, options, workspace.directory / PLAN_FILE)
+    code, _ = plan_for_review(workspace, context, options, workspace.plan_file)
     return code
 
 
 def parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m tools.deploy", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="dailydesk", description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=("deploy", "plan", "apply", "rollback", "diff"))
     parser.add_argument("stack", help="<layer>-<env>, e.g. backend-prod")
     parser.add_argument(
@@ -499,7 +499,71 @@ def parser() -> argparse.ArgumentParser:
     return parser
 
 
+def changeset_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dailydesk changeset", description="The change sets and the guard of one or more stacks (no state lock)."
+    )
+    parser.add_argument("stacks", nargs="+", metavar="STACK", help="<layer>-<env>, e.g. backend-prod")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the change sets as JSON")
+    parser.add_argument(
+        "--allow",
+        action="append",
+        default=[],
+        metavar="ADDRESS",
+        help="a stateful resource address this plan may remove or replace (repeatable)",
+    )
+    parser.add_argument("--outdir", type=Path, default=DEFAULT_OUTDIR)
+    parser.add_argument("--skip-synth", action="store_true", help="plan the stacks already in --outdir")
+    return parser
+
+
+def changeset_command(argv: list[str]) -> int:
+    """`make changeset`: the plans of several stacks for review, through the same steps as
+    `make plan`/`make diff` (never the state lock); the worst of their exit codes."""
+    args = changeset_parser().parse_args(argv)
+    try:
+        stacks = [(stack, *parse_stack(stack)) for stack in args.stacks]
+        configs = {environment: load_environment(environment) for _, _, environment in stacks}
+    except (ValueError, ConfigError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return exit_codes.ERROR
+    for environment, config in configs.items():
+        problems = missing_credentials(config)
+        if problems:
+            print(f"error: cannot plan {environment}:\n  - " + "\n  - ".join(problems), file=sys.stderr)
+            return exit_codes.ERROR
+    progress = Progress(log_dir=log_dir_for(args.outdir))
+    context = Context(progress=progress)
+    options = Options(allowed=tuple(args.allow))
+    changesets: list[changeset.ChangeSet] = []
+    code = exit_codes.OK
+    try:
+        with context.interrupts.handling_signals():
+            if not args.skip_synth:
+                for config in configs.values():
+                    _synthesize(config, args.outdir, progress)
+            for _, layer, environment in stacks:
+                workspace = Workspace.of(configs[environment], layer.name, args.outdir)
+                code, changes = plan_for_review(workspace, context, options, workspace.plan_file)
+                if changes is None:
+                    return code
+                changesets.append(changes)
+    except synth.SynthError as error:
+        progress.line(f"error: {error}")
+        return exit_codes.ERROR
+    finally:
+        progress.close()
+    if args.json:
+        args.json.write_text(json.dumps([c.to_dict() for c in changesets], indent=2) + "\n")
+    code = changeset.combined_exit_code(changesets)
+    verdicts = {exit_codes.OK: "no changes", exit_codes.CHANGES: "changes", exit_codes.BLOCKED: "blocked by the guard"}
+    print(verdicts[code])
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
+    if argv and argv[0] == "changeset":
+        return changeset_command(argv[1:])
     args = parser().parse_args(argv)
     if args.command == "apply" and not args.plan:
         print("error: apply needs the saved plan: --plan FILE (make apply STACK=… PLAN=…)", file=sys.stderr)

@@ -3,8 +3,8 @@ destroy, each with a progress line, its full output in a log file, and its JSON 
 
 `Workspace` is one synthesized stack directory with its environment config and layer;
 `Context` is what one engine command shares between workspaces (progress, interrupts).
-The engine's decisions (guard, rollback, exit codes) are in tools/deploy.py and
-tools/rollback.py; this module only runs and reads Terraform.
+The engine's decisions (guard, rollback, exit codes) are in tools/deploy/engine.py and
+tools/deploy/rollback.py; this module only runs and reads Terraform.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from config.schema import TERRAFORM_DEFAULT_PARALLELISM, EnvironmentConfig
-from tools import changeset, last_good, terraform, terraform_process
-from tools.progress import SLOW_RESOURCE_SECONDS, Progress, shown
-from tools.terraform_json import ApplyLog, ResourceFailure, summary_text
-from tools.terraform_process import Hooks, Interrupts
-from workspace.naming import Namer
+from tools.deploy.progress import SLOW_RESOURCE_SECONDS, Progress, shown
+from tools.deploy.workspace import PLAN_FILE, Workspace, read_configuration
+from tools.terraform import cli as terraform
+from tools.terraform import process as terraform_process
+from tools.terraform.json_ui import ApplyLog, ResourceFailure, summary_text
+from tools.terraform.process import Hooks, Interrupts
 
-PLAN_FILE = "tfplan"
 # A deploy or apply takes the state lock and does not wait for it; a review never takes it.
 LOCK_FAIL_FAST = "-lock-timeout=0s"
 # The configuration of the root module inside a saved plan (a zip archive).
@@ -50,41 +50,6 @@ class LockHeldError(StepError):
 
 class StalePlanError(StepError):
     """The state changed since the saved plan was made."""
-
-
-@dataclass(frozen=True)
-class Workspace:
-    config: EnvironmentConfig
-    layer: str
-    directory: Path  # the synthesized stack directory: <outdir>/stacks/<stack>
-
-    @property
-    def stack(self) -> str:
-        return Namer(self.config.project, self.config.name).stack(self.layer)
-
-    @property
-    def rollback_directory(self) -> Path:
-        # At the same depth as the stack directory, so the relative local-state and
-        # remote-state paths inside the configuration resolve to the same files.
-        return self.directory.parent.parent / "rollback" / self.stack
-
-    def store(self) -> last_good.Store:
-        return last_good.store_for(self.config, self.layer, self.directory)
-
-    def construct_paths(self, directory: Path | None = None) -> dict[str, str]:
-        """`type.name` -> construct path, from the stack directory's configuration (and, for a
-        rollback, the rollback copy's: a resource may be in only one of them)."""
-        paths: dict[str, str] = {}
-        for found in dict.fromkeys([self.directory, directory or self.directory]):
-            try:
-                paths.update(changeset.construct_paths(json.loads((found / "cdk.tf.json").read_text())))
-            except (OSError, ValueError):
-                continue
-        return paths
-
-    def path_of(self, address: str, paths: dict[str, str] | None = None) -> str:
-        found = (paths if paths is not None else self.construct_paths()).get(address.split("[", 1)[0])
-        return f"{address} ({found})" if found else address
 
 
 @dataclass
@@ -344,7 +309,7 @@ def plan_contents(plan_file: Path, directory: Path) -> tuple[dict[str, Any], dic
     in `directory` (uploaded as the run's configuration version), and the prior state is the
     workspace's current state (Terraform Cloud refuses the run if it has moved since)."""
     if is_saved_cloud_plan(plan_file):
-        configuration = json.loads((directory / "cdk.tf.json").read_text())
+        configuration = read_configuration(directory)
         return configuration, terraform.state_pull(directory)
     with zipfile.ZipFile(plan_file) as archive:
         configuration = json.loads(archive.read(PLAN_CONFIGURATION))

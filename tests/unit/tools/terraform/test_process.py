@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 
-from tools.terraform_process import Interrupts
+from tools.terraform.process import Interrupts
 
 COUNTING_CHILD = """
 import signal, sys, time

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from config.schema import EnvironmentConfig
+from tools.aws import Clients
 from tools.paths import REPO_ROOT
 from workspace.naming import Namer
 from workspace.state_locations import LastGoodFile, LastGoodObject, NoLastGood, last_good_location
@@ -191,22 +192,14 @@ class NoStore:
         return None
 
 
-def _s3_client(region: str) -> Callable[[], Any]:
-    def make() -> Any:
-        import boto3
-
-        return boto3.client("s3", region_name=region)
-
-    return make
-
-
 def store_for(config: EnvironmentConfig, layer: str, stack_directory: Path) -> Store:
     """Where `layer`'s last good configuration is kept (next to its state)."""
     location = last_good_location(config, Namer(config.project, config.name), layer)
     if isinstance(location, LastGoodFile):
         return FileStore(Path(os.path.normpath(stack_directory.resolve() / location.path)))
     if isinstance(location, LastGoodObject):
-        return S3Store(location, _s3_client(location.region))
+        clients = Clients(config, region=location.region)
+        return S3Store(location, lambda: clients("s3"))
     if isinstance(location, NoLastGood):
         return NoStore(location.reason)
     raise TypeError(f"unknown location {location!r}")  # pragma: no cover

@@ -8,7 +8,7 @@ import subprocess
 import threading
 import time
 
-from tools import terraform
+from tools.terraform import cli as terraform
 
 
 def held_by_someone(cache) -> bool:

@@ -7,7 +7,7 @@ import json
 
 from tools import changeset
 from tools.paths import REPO_ROOT
-from tools.terraform_json import ApplyLog, parse_line, summary_text
+from tools.terraform.json_ui import ApplyLog, parse_line, summary_text
 
 RECORDED = REPO_ROOT / "tests" / "fixtures" / "terraform_json"
 PLANS = REPO_ROOT / "tests" / "fixtures" / "plans"

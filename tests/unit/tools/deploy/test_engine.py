@@ -14,23 +14,27 @@ from pathlib import Path
 import pytest
 
 from config import load_environment
-from tools import changeset, deploy, deploy_steps, deploy_timeout, exit_codes, last_good, rollback
-from tools.deploy import Options
-from tools.deploy_steps import (
+from tools import changeset
+from tools.deploy import engine as deploy
+from tools.deploy import exit_codes, last_good, rollback
+from tools.deploy import steps as deploy_steps
+from tools.deploy import timeout as deploy_timeout
+from tools.deploy.engine import Options
+from tools.deploy.progress import Progress
+from tools.deploy.steps import (
     PLAN_CONFIGURATION,
     Applied,
     Context,
     Planned,
     StalePlanError,
-    Workspace,
     is_saved_cloud_plan,
     plan_contents,
     state_addresses,
 )
+from tools.deploy.workspace import Workspace
 from tools.paths import REPO_ROOT
-from tools.progress import Progress
-from tools.terraform_json import ApplyLog
-from tools.terraform_process import TIMEOUT
+from tools.terraform.json_ui import ApplyLog
+from tools.terraform.process import TIMEOUT
 
 PLANS = REPO_ROOT / "tests" / "fixtures" / "plans"
 RECORDED = REPO_ROOT / "tests" / "fixtures" / "terraform_json"
@@ -317,8 +321,8 @@ def test_timeout_says_cancelled_names_what_was_in_flight_then_rolls_back(applyin
 
 
 def test_a_call_cut_off_by_the_cancel_reads_as_cloudformation_says_it():
-    from tools.deploy_steps import failure_lines
-    from tools.terraform_json import Diagnostic, ResourceFailure
+    from tools.deploy.steps import failure_lines
+    from tools.terraform.json_ui import Diagnostic, ResourceFailure
 
     summary = (
         "creating SSM Parameter (/dailydesk/local/extra-two): operation error SSM: PutParameter, https response "

@@ -1,20 +1,22 @@
-"""The exit codes of the deploy commands (make deploy / plan / apply / rollback / diff /
-changeset / deploy-local / destroy-local), defined once; README.md lists them."""
+"""The exit codes of every operator command (`./dailydesk <command>`, tools/cli.py), defined
+once; README.md lists them. A command uses the rows that apply to it."""
 
 from __future__ import annotations
 
-OK = 0  # success, or nothing to change
-ERROR = 1  # an error before anything was applied (config, credentials, preflight, lock, stale plan, plan error)
+OK = 0  # success: applied, nothing to change, nothing found
+ERROR = 1  # could not run, or an error before anything was applied (config, credentials, preflight, lock, stale plan)
 CHANGES = 2  # plan / diff / changeset: there are changes
+FOUND = CHANGES  # drift, check-api-keys, preflight, policy-scan: something was found (drift, a key that
+# differs, a missing item, a finding); the same code, as `terraform plan -detailed-exitcode` uses 2
 BLOCKED = 3  # the guard blocked the plan (a stateful resource removed or replaced without ALLOW=)
 ROLLED_BACK = 4  # the apply failed or was cancelled, and the rollback completed (ROLLBACK_COMPLETE)
 ROLLBACK_FAILED = 5  # the apply failed or was cancelled, and the rollback failed (ROLLBACK_FAILED)
 LEFT_AS_IS = 6  # the apply failed or was cancelled, and was left as is (ROLLBACK=false, or a second Ctrl-C)
 
 MEANING = {
-    OK: "success (or no changes)",
-    ERROR: "error before anything was applied",
-    CHANGES: "changes (plan / diff / changeset)",
+    OK: "success (applied, no changes, nothing found)",
+    ERROR: "could not run, or an error before anything was applied",
+    CHANGES: "changes (plan, diff, changeset) or found (drift, keys differ, preflight items missing, findings)",
     BLOCKED: "blocked by the guard",
     ROLLED_BACK: "apply failed or cancelled, rolled back (ROLLBACK_COMPLETE)",
     ROLLBACK_FAILED: "apply failed or cancelled, rollback failed (ROLLBACK_FAILED)",

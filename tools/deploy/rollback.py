@@ -1,8 +1,8 @@
 """CloudFormation's automatic rollback for one Terraform workspace.
 
-After an apply fails part-way or is cancelled, the engine (tools/deploy.py) calls `run`:
+After an apply fails part-way or is cancelled, the engine (tools/deploy/engine.py) calls `run`:
 
-- **A last good configuration exists** (tools/last_good.py): it is written into a rollback
+- **A last good configuration exists** (tools/deploy/last_good.py): it is written into a rollback
   copy of the stack directory (`<outdir>/rollback/<stack>/`, the same depth, so relative
   state paths resolve to the same files), planned against the live state, guarded, and
   applied. That reverts what the failed apply modified, destroys what it created and
@@ -24,17 +24,16 @@ or LEFT_AS_IS when the operator's second Ctrl-C stopped it.
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from tools import changeset, terraform
-from tools.deploy_steps import (
+from tools import changeset
+from tools.deploy.last_good import NoStore, Record, Store
+from tools.deploy.steps import (
     Context,
     StepError,
-    Workspace,
     apply,
     base_address,
     failure_lines,
@@ -42,13 +41,13 @@ from tools.deploy_steps import (
     plan,
     state_addresses,
 )
-from tools.last_good import NoStore, Record, Store
+from tools.deploy.workspace import ROLLBACK_PLAN_FILE, Workspace, write_configuration
+from tools.terraform import cli as terraform
 
 ROLLBACK_COMPLETE = "ROLLBACK_COMPLETE"
 ROLLBACK_FAILED = "ROLLBACK_FAILED"
 # The operator's second Ctrl-C: the rollback was stopped, the workspace left as it is.
 ROLLBACK_STOPPED = "LEFT_AS_IS"
-ROLLBACK_PLAN = "rollback.tfplan"
 
 
 @dataclass(frozen=True)
@@ -178,7 +177,7 @@ def _prepare_directory(workspace: Workspace, record: Record) -> None:
         # Keep the provider installation (.terraform, the lock file): init is then quick.
         if leftover.name not in (".terraform", ".terraform.lock.hcl"):
             shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
-    (directory / "cdk.tf.json").write_text(json.dumps(record.configuration, indent=2))
+    write_configuration(directory, record.configuration)
 
 
 def _deadline(timeout_seconds: float) -> float:
@@ -199,7 +198,7 @@ def _to_last_good(
     init(workspace, context, directory, step="rollback init")
     state_now = state_addresses(terraform.state_pull(directory))
     planned = plan(workspace, context, lock=True, directory=directory, step="rollback plan",
-                   plan_file=directory / ROLLBACK_PLAN)  # fmt: skip
+                   plan_file=directory / ROLLBACK_PLAN_FILE)  # fmt: skip
     if not planned.changes:
         return _finish(workspace, context, ROLLBACK_COMPLETE, ["nothing to undo: the state already matches"])
     exempt = exempt_from_guard(state_now, record.addresses(), failed, allowed)
@@ -249,7 +248,7 @@ def _remove_created(
             workspace,
             context,
             lock=True,
-            plan_file=workspace.directory / ROLLBACK_PLAN,
+            plan_file=workspace.rollback_plan_file,
             extra=("-destroy", "-refresh=false", *(f"-target={a}" for a in created)),
             step="rollback plan",
         )

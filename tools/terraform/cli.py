@@ -1,7 +1,9 @@
 """Thin, typed wrappers over the terraform CLI for one synthesized stack directory.
 
-Used by the change-set, drift and plan tooling and by the tests: every call runs with
-the project's CLI config (provider mirror), no colour, no prompts.
+The short commands of the tools (init, validate, show -json, state pull): every call runs
+with the project's CLI config (provider mirror), no colour, no prompts. The long ones
+(plan, apply) run through tools/terraform/process.py, which can stop them the way
+Terraform supports.
 """
 
 from __future__ import annotations
@@ -98,37 +100,9 @@ def validate(directory: Path) -> dict[str, Any]:
     return document
 
 
-def plan(directory: Path, plan_file: str = "tfplan", *extra: str) -> int:
-    """Writes `plan_file`; returns the detailed exit code (NO_CHANGES / CHANGES)."""
-    result = run(
-        directory, "plan", "-no-color", "-input=false", "-detailed-exitcode", f"-out={plan_file}", *extra, check=False
-    )
-    if result.returncode not in (NO_CHANGES, CHANGES):
-        raise TerraformError(["plan", *extra], result)
-    return result.returncode
-
-
 def show_json(directory: Path, plan_file: str = "tfplan") -> dict[str, Any]:
     document: dict[str, Any] = json.loads(run(directory, "show", "-json", plan_file).output)
     return document
-
-
-def apply(directory: Path, *extra: str) -> Result:
-    return run(directory, "apply", "-no-color", "-input=false", "-auto-approve", *extra)
-
-
-def apply_saved_plan(directory: Path, plan_file: str = "tfplan") -> int:
-    """Apply exactly the reviewed plan, streaming Terraform's output to the operator
-    (a long apply must show progress). Returns Terraform's exit code."""
-    binary = shutil.which("terraform")
-    if binary is None:
-        raise RuntimeError("terraform is not on PATH: install Terraform 1.11.x")
-    command = [binary, f"-chdir={directory}", "apply", "-input=false", plan_file]
-    return subprocess.run(command, env=environment(), check=False).returncode
-
-
-def destroy(directory: Path, *extra: str) -> Result:
-    return run(directory, "destroy", "-no-color", "-input=false", "-auto-approve", *extra)
 
 
 def state_pull(directory: Path) -> dict[str, Any]:
@@ -148,8 +122,3 @@ def state_pull(directory: Path) -> dict[str, Any]:
         raise TerraformError(["state", "pull"], Result(completed.returncode, completed.stdout + completed.stderr))
     document: dict[str, Any] = json.loads(completed.stdout) if completed.stdout.strip() else {}
     return document
-
-
-def state_resources(directory: Path) -> list[str]:
-    result = run(directory, "state", "list", check=False)
-    return [line for line in result.output.splitlines() if line.strip()] if result.returncode == 0 else []
