@@ -19,6 +19,9 @@ DEFAULTS_FILE = _CONFIG_DIR / "defaults.toml"
 # Lets a test session run its own emulator beside a developer's (loopback only: the
 # host stays the one in local.toml).
 EMULATOR_PORT_VARIABLE = "DAILYDESK_EMULATOR_PORT"
+# Comma-separated subset of the environments the app builds (default: all): read by the
+# app (stacks.app), set by whoever starts it (tools.synth).
+ENVIRONMENTS_VARIABLE = "DAILYDESK_ENVIRONMENTS"
 
 
 class ConfigError(Exception):
