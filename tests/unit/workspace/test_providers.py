@@ -4,7 +4,8 @@ from urllib.parse import urlparse
 
 import pytest
 
-from workspace.providers import EMULATED_SERVICES
+from config import load_environment
+from workspace.providers import EMULATED_SERVICES, emulator_settings
 
 
 @pytest.mark.parametrize("layer", ["parent", "backend", "frontend"])
@@ -17,11 +18,22 @@ def test_local_provider_points_every_endpoint_at_the_loopback_emulator(synthesiz
     assert provider["allowed_account_ids"] == ["123456789012"]
 
 
+@pytest.mark.parametrize("layer", ["parent", "backend", "frontend"])
+def test_the_emulator_settings_are_what_the_local_provider_synthesizes(synthesized, layer):
+    """The tests that point a stack at the emulator render these settings: they must be
+    the provider's own, as synthesized."""
+    (provider,) = synthesized[f"{layer}-local"]["provider"]["aws"]
+    settings = emulator_settings(load_environment("local").emulator.endpoint)
+    assert {**settings, "endpoints": [settings["endpoints"]]} == {key: provider[key] for key in settings}
+    assert set(provider) == {*settings, "region", "allowed_account_ids", "default_tags"}
+
+
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
 @pytest.mark.parametrize("layer", ["parent", "backend", "frontend"])
 def test_real_environments_never_use_endpoints_or_static_keys(synthesized, env, layer):
     (provider,) = synthesized[f"{layer}-{env}"]["provider"]["aws"]
-    for setting in ("endpoints", "access_key", "secret_key", "skip_credentials_validation"):
+    # Every emulator setting: endpoints, access_key, secret_key, skip_credentials_validation, ...
+    for setting in emulator_settings("http://127.0.0.1:4566"):
         assert setting not in provider
     assert provider["region"] == "us-east-1"
 
