@@ -5,12 +5,9 @@ from __future__ import annotations
 import pytest
 
 from config import load_environment
+from tests.configs import STACKS
 from tests.synth import resources
 from workspace.protection import STATEFUL_RESOURCE_TYPES
-
-STACKS = [
-    f"{layer}-{env}" for layer in ("parent", "backend", "frontend") for env in ("dev", "staging", "prod", "local")
-]
 
 
 @pytest.mark.parametrize("name", STACKS)

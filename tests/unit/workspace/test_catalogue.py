@@ -3,10 +3,9 @@
 import pytest
 
 from config import load_environment
+from tests.configs import ENVIRONMENTS, LAYERS
 from tests.synth import data_sources, resources
 from workspace.catalogue import CATALOGUE, SECRETS, cdk_parameters, manual_parameters
-
-ENVIRONMENTS = ("dev", "staging", "prod", "local")
 
 
 def test_the_catalogue_is_the_spec_table():
@@ -65,7 +64,7 @@ def test_values_come_from_config(synthesized):
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_manual_parameters_and_secrets_are_never_created_nor_read(synthesized, env):
-    for layer in ("parent", "backend", "frontend"):
+    for layer in LAYERS:
         stack = synthesized[f"{layer}-{env}"]
         names = {r.get("name") for r in resources(stack, "aws_ssm_parameter").values()}
         assert not names & {f"/dailydesk/{env}/{p.name}" for p in manual_parameters()}
