@@ -16,10 +16,15 @@ from urllib.parse import urlparse
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
+from config.naming import Namer
+
 PROJECT = "dailydesk"
 # The environments: one file each in config/environments/, the one list of them.
 EnvironmentName = Literal["dev", "staging", "prod", "local"]
 ENVIRONMENT_NAMES: tuple[str, ...] = get_args(EnvironmentName)
+# The one environment deployed into the emulator (its file has the [emulator] section);
+# code asks a loaded configuration `is_emulated` rather than comparing names.
+EMULATED_ENVIRONMENT: EnvironmentName = "local"
 
 
 class Model(BaseModel):
@@ -576,9 +581,9 @@ class EnvironmentConfig(Model):
                 )
         # Only the `local` environment talks to the emulator, and it always does: a real
         # account must never be reachable from it, nor the emulator from a real one.
-        if (self.emulator is not None) != (self.name == "local"):
+        if self.is_emulated != (self.name == EMULATED_ENVIRONMENT):
             raise ValueError("the [emulator] section belongs to the local environment, and only to it")
-        if self.emulator is not None and self.state.backend != "local":
+        if self.is_emulated and self.state.backend != "local":
             raise ValueError("an emulator environment keeps its state in the local backend")
         if self.state.backend == "cloud" and self.deploy.parallelism != TERRAFORM_DEFAULT_PARALLELISM:
             # HCP Terraform refuses a run with another -parallelism ("Custom parallelism values
@@ -617,6 +622,17 @@ class EnvironmentConfig(Model):
     @property
     def project(self) -> str:
         return PROJECT
+
+    @property
+    def namer(self) -> Namer:
+        """The environment's physical names and standard tags (`<project>-<env>-…`)."""
+        return Namer(PROJECT, self.name)
+
+    @property
+    def is_emulated(self) -> bool:
+        """Whether the environment lives in the emulator (only `local`, the schema checks),
+        not in an AWS account."""
+        return self.emulator is not None
 
     @property
     def served_hosts(self) -> dict[str, str]:

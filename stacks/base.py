@@ -17,7 +17,7 @@ from constructs_lib.shared.encryption_key import EncryptionKey, EncryptionKeyPro
 from constructs_lib.shared.private_bucket import MAX_BUCKET_NAME
 from workspace import catalogue
 from workspace.layers import Layer
-from workspace.naming import Namer, logical_id
+from workspace.naming import logical_id
 from workspace.providers import aws_provider
 from workspace.state_backend import configure_backend
 
@@ -28,7 +28,7 @@ class WorkspaceStack(TerraformStack):
     layer: ClassVar[Layer]
 
     def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
-        namer = Namer(config.project, config.name)
+        namer = config.namer
         super().__init__(scope, namer.stack(self.layer.name))
         self.config = config
         self.namer = namer

@@ -123,7 +123,7 @@ def _aws_credentials() -> bool:
 
 def missing_credentials(config: EnvironmentConfig) -> list[str]:
     """What is missing to plan a workspace of `config`; empty when all is there."""
-    if config.emulator is not None:
+    if config.is_emulated:
         return []
     problems = []
     if isinstance(config.state, CloudState) and not _terraform_cloud_token(config.state.hostname):

@@ -35,7 +35,6 @@ from config import ConfigError, load_environment
 from config.schema import EnvironmentConfig, S3State
 from tools.paths import REPO_ROOT
 from workspace import catalogue
-from workspace.naming import Namer
 
 POLICY_DIR = REPO_ROOT / "policy" / "iam"
 READ_POLICY = "read.json"
@@ -65,7 +64,7 @@ def _codestar_connection_arns(arn: str) -> list[str]:
 
 def variables(config: EnvironmentConfig) -> Variables:
     """The value of every placeholder for `config`."""
-    namer = Namer(config.project, config.name)
+    namer = config.namer
     partition, region, account = config.partition, config.region, config.account_id
     found: Variables = {
         "partition": partition,

@@ -308,7 +308,7 @@ def _connection(config: EnvironmentConfig) -> Requirement:
         try:
             return check(clients)
         except Exception as error:
-            if config.emulator is not None and _error_code(error) in NOT_IMPLEMENTED_CODES:
+            if config.is_emulated and _error_code(error) in NOT_IMPLEMENTED_CODES:
                 return Row(item, kind, NOT_EMULATED, "the emulator has no CodeStar Connections API; checked on AWS")
             raise
 
@@ -350,7 +350,7 @@ def _distribution(field: str, distribution_id: str) -> Requirement:
 
 def requirements(config: EnvironmentConfig, read_secret_keys: bool = False) -> list[Requirement]:
     """Everything the workspaces of `config` expect to exist, from the catalogue and config."""
-    namer = Namer(config.project, config.name)
+    namer = config.namer
     return [
         _account(config),
         *(_parameter(config, namer, p) for p in catalogue.manual_parameters()),

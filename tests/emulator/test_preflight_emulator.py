@@ -18,7 +18,6 @@ from tools.aws import Clients, emulator_client
 from tools.deploy import exit_codes
 from tools.emulator.seed import self_signed
 from workspace import catalogue
-from workspace.naming import Namer
 
 pytestmark = pytest.mark.emulator
 
@@ -57,7 +56,7 @@ class Connections:
 def seed_world(endpoint: str, base: EnvironmentConfig) -> EnvironmentConfig:
     """Create the pre-existing world in the emulator; returns the config with the ids the
     emulator chose (it cannot be told a VPC, certificate or distribution id)."""
-    namer = Namer(base.project, base.name)
+    namer = base.namer
     ssm, secrets = client(endpoint, "ssm"), client(endpoint, "secretsmanager")
     for parameter in catalogue.manual_parameters():
         ssm.put_parameter(
@@ -169,7 +168,7 @@ def test_no_value_ever_reaches_the_output(world, capsys):
 
 
 def test_missing_manual_parameter(world, capsys):
-    name = Namer(world.project, world.name).parameter("jwt-secret")
+    name = world.namer.parameter("jwt-secret")
     client(world.emulator.endpoint, "ssm").delete_parameter(Name=name)
     code, _, rows = check(world, capsys)
     assert code == exit_codes.FOUND
@@ -179,7 +178,7 @@ def test_missing_manual_parameter(world, capsys):
 
 
 def test_parameter_of_the_wrong_type(world, capsys):
-    name = Namer(world.project, world.name).parameter("rds/password")
+    name = world.namer.parameter("rds/password")
     client(world.emulator.endpoint, "ssm").put_parameter(Name=name, Type="String", Value="plain", Overwrite=True)
     code, _, rows = check(world, capsys)
     assert code == exit_codes.FOUND

@@ -4,7 +4,6 @@ from config.loader import load_environment
 from tests.emulator import aws
 from tools.emulator.seed import seed
 from workspace.catalogue import SECRETS, manual_parameters
-from workspace.naming import Namer
 
 pytestmark = pytest.mark.emulator
 
@@ -24,7 +23,7 @@ def test_seed_is_idempotent(seeded):
 def test_manual_parameters_and_secrets(seeded, emulator_endpoint):
     config, _, _ = seeded
     ssm = aws("ssm", emulator_endpoint)
-    namer = Namer(config.project, config.name)
+    namer = config.namer
     names = [namer.parameter(p.name) for p in manual_parameters()]
     assert len(names) == 9
     found = ssm.get_parameters(Names=names, WithDecryption=True)["Parameters"]

@@ -22,7 +22,6 @@ from config.schema import EnvironmentConfig
 from tools.aws import Clients
 from tools.emulator.patches.custom_ids import CUSTOM_ID_TAG
 from workspace.catalogue import SECRETS, manual_parameters
-from workspace.naming import Namer
 
 DEFAULT_VPC_CIDR = "10.0.0.0/16"
 DEFAULT_AZ_SUFFIXES = ("a", "b", "c")
@@ -60,7 +59,7 @@ def seed(config: EnvironmentConfig, endpoint: str) -> dict[str, Any]:
 
 def _parameters(config: EnvironmentConfig, endpoint: str) -> list[str]:
     ssm = _client("ssm", config, endpoint)
-    namer = Namer(config.project, config.name)
+    namer = config.namer
     names = []
     for parameter in manual_parameters():
         name = namer.parameter(parameter.name)

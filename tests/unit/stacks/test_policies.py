@@ -14,11 +14,9 @@ import pytest
 
 from config import load_environment
 from constructs_lib.shared.iam import STAR_ONLY_ACTIONS
+from tests.configs import STACKS
 from tests.synth import data_sources, resources
 
-STACKS = [
-    f"{layer}-{env}" for layer in ("parent", "backend", "frontend") for env in ("dev", "staging", "prod", "local")
-]
 _DOCUMENT = re.compile(r"^\$\{data\.aws_iam_policy_document\.([^.]+)\.json\}$")
 
 

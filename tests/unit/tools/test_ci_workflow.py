@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.configs import LAYERS
 from tools.paths import REPO_ROOT
 from tools.touched_environments import REAL_ENVIRONMENTS, touched
 
@@ -141,7 +142,7 @@ def test_merge_to_main_deploys_dev_then_staging_then_prod():
     assert all(job["uses"] == "./.github/workflows/infrastructure-deploy.yml" for _, job in chain)
 
 
-@pytest.mark.parametrize("layer", ["parent", "backend", "frontend"])
+@pytest.mark.parametrize("layer", LAYERS)
 def test_each_workspace_is_planned_then_approved_then_applies_exactly_that_plan(layer):
     jobs = load(DEPLOY)["jobs"]
     plan, apply = jobs[f"plan-{layer}"], jobs[f"apply-{layer}"]

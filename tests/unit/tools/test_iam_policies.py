@@ -15,7 +15,6 @@ from tests.iam_evaluator import ALLOW, EXPLICIT_DENY, IMPLICIT_DENY, Request, de
 from tools import iam_policies
 from workspace import catalogue
 from workspace.layers import NAMES as LAYERS
-from workspace.naming import Namer
 
 S3_ENVIRONMENTS = [name for name in ENVIRONMENT_NAMES if isinstance(load_environment(name).state, S3State)]
 KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -26,7 +25,7 @@ class Env:
 
     def __init__(self, name: str) -> None:
         self.config = config = load_environment(name)
-        self.namer = Namer(config.project, config.name)
+        self.namer = config.namer
         self.region, self.account = config.region, config.account_id
         self.prefix = f"{config.project}-{config.name}"
         self.roles = {role: list(iam_policies.render(config, role).values()) for role in iam_policies.ROLES}

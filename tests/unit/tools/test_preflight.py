@@ -14,13 +14,12 @@ from tools import preflight
 from tools.aws import Clients
 from tools.deploy import exit_codes
 from workspace import catalogue
-from workspace.naming import Namer
 
 
 @pytest.mark.parametrize("name", ENVIRONMENT_NAMES)
 def test_table_is_derived_from_the_catalogue_and_the_config(name):
     config = load_environment(name)
-    namer = Namer(config.project, config.name)
+    namer = config.namer
     table = [(r.item, r.kind) for r in preflight.requirements(config)]
     expected = [
         (f"{config.account_id}/{config.region}", "AWS account"),
@@ -71,7 +70,7 @@ def prod():
 
 
 def test_parameter_rows(prod):
-    name = Namer(prod.project, prod.name).parameter("jwt-secret")
+    name = prod.namer.parameter("jwt-secret")
     ready = row_for(
         prod, {"ssm": Fake(describe_parameters={"Parameters": [{"Type": "SecureString", "Version": 3}]})}, name
     )
