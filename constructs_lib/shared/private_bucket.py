@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
-    DataAwsIamPolicyDocument,
-    DataAwsIamPolicyDocumentStatement,
-)
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocumentStatement
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfiguration,
@@ -31,7 +28,7 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
 from constructs import Construct
 
 from constructs_lib.shared.encryption_key import EncryptionKey, EncryptionKeyProps
-from constructs_lib.shared.iam import statement
+from constructs_lib.shared.iam import StatementList, statement
 from constructs_lib.shared.lifecycle import lifecycle
 
 MAX_BUCKET_NAME = 63
@@ -138,17 +135,23 @@ class PrivateBucket(Construct):
             # Lifecycle rules on an unversioned bucket would not see noncurrent versions.
             depends_on=[self.versioning],
         )
-        self._statements = [
-            statement(
-                "DenyInsecureTransport",
-                ["s3:*"],
-                [self.bucket.arn, f"{self.bucket.arn}/*"],
-                effect="Deny",
-                principals=[("*", ["*"])],
-                conditions=[("Bool", "aws:SecureTransport", ["false"])],
-            )
-        ]
-        self.policy_document = DataAwsIamPolicyDocument(self, "policy-document", statement=self._statements)
+        self._policy_statements = StatementList(
+            self,
+            "policy-document",
+            [
+                statement(
+                    "DenyInsecureTransport",
+                    ["s3:*"],
+                    [self.bucket.arn, f"{self.bucket.arn}/*"],
+                    effect="Deny",
+                    principals=[("*", ["*"])],
+                    conditions=[("Bool", "aws:SecureTransport", ["false"])],
+                )
+            ],
+            owner=self.node.path,
+            policy="the bucket policy",
+        )
+        self.policy_document = self._policy_statements.document
         self.policy = S3BucketPolicy(
             self,
             "policy",
@@ -160,13 +163,7 @@ class PrivateBucket(Construct):
 
     def add_policy_statements(self, *statements: DataAwsIamPolicyDocumentStatement) -> None:
         """Admit a writer in the bucket policy (after the TLS-only statement)."""
-        sids = {s.sid for s in self._statements}
-        for added in statements:
-            if added.sid in sids:
-                raise ValueError(f"{self.node.path}: statement {added.sid!r} is already in the bucket policy")
-            sids.add(added.sid)
-        self._statements.extend(statements)
-        self.policy_document.put_statement(self._statements)
+        self._policy_statements.add(*statements)
 
     @property
     def arn(self) -> str:
