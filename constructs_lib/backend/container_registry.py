@@ -15,6 +15,7 @@ from cdktf_cdktf_provider_aws.ecr_repository import (
 from constructs import Construct
 
 from constructs_lib.shared.lifecycle import lifecycle
+from workspace.context import AwsContext
 
 DEFAULT_KEEP_IMAGES = 30
 # Layers of an interrupted push leave untagged images; they are never deployed.
@@ -23,8 +24,8 @@ DEFAULT_UNTAGGED_EXPIRY_DAYS = 7
 
 @dataclass(frozen=True)
 class ContainerRegistryProps:
+    context: AwsContext
     name: str
-    prevent_destroy: bool
     keep_images: int = DEFAULT_KEEP_IMAGES
     untagged_expiry_days: int = DEFAULT_UNTAGGED_EXPIRY_DAYS
 
@@ -73,7 +74,7 @@ class ContainerRegistry(Construct):
             image_scanning_configuration=EcrRepositoryImageScanningConfiguration(scan_on_push=True),
             encryption_configuration=[EcrRepositoryEncryptionConfiguration(encryption_type="KMS")],
             force_delete=False,
-            lifecycle=lifecycle(props.prevent_destroy),
+            lifecycle=lifecycle(props.context.prevent_destroy),
         )
         # The ECR lifecycle policy is its own JSON document type (not IAM): no data source renders it.
         self.lifecycle_policy = EcrLifecyclePolicy(

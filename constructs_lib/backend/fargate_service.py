@@ -41,7 +41,7 @@ from cdktf_cdktf_provider_aws.ecs_service import (
 from cdktf_cdktf_provider_aws.ecs_task_definition import EcsTaskDefinition, EcsTaskDefinitionRuntimePlatform
 from constructs import Construct
 
-from workspace.naming import Namer
+from workspace.context import AwsContext
 
 # Auto scaling sets the count. The task definition is not ignored: Terraform's revision
 # carries the deployed image, so following it never rolls the image back.
@@ -59,10 +59,7 @@ DEFAULT_LOG_STREAM_PREFIX = "container"
 
 @dataclass(frozen=True)
 class FargateServiceProps:
-    namer: Namer
-    partition: str
-    region: str
-    account_id: str
+    context: AwsContext
     # What the service runs until the pipeline's first deployment.
     bootstrap_image: str
     cpu: int
@@ -106,7 +103,7 @@ def container_definitions(props: FargateServiceProps, image: str) -> list[dict[s
                 "logDriver": "awslogs",
                 "options": {
                     "awslogs-group": props.log_group_name,
-                    "awslogs-region": props.region,
+                    "awslogs-region": props.context.region,
                     "awslogs-stream-prefix": DEFAULT_LOG_STREAM_PREFIX,
                 },
             },
@@ -133,14 +130,14 @@ class FargateService(Construct):
     def __init__(self, scope: Construct, id: str, *, props: FargateServiceProps) -> None:
         super().__init__(scope, id)
         p = props
-        self._namer = p.namer
-        names = p.namer.name("api")
+        self._namer = p.context.namer
+        names = self._namer.name("api")
         self.container_name = p.container_name
         # The names as plain strings: a data source reading them (the pipeline's policy)
         # would otherwise be read only at apply whenever a shape change updates the service.
         self.family = self.service_name = names
-        self.cluster_name = p.namer.name("cluster")
-        cluster_arn = f"arn:{p.partition}:ecs:{p.region}:{p.account_id}:cluster/{self.cluster_name}"
+        self.cluster_name = self._namer.name("cluster")
+        cluster_arn = p.context.arn("ecs", f"cluster/{self.cluster_name}")
         # ListClusters never fails; DescribeTaskDefinition of a family that has no revision
         # does (the first deploy). The cluster is created after the task definition (below),
         # so "the cluster is listed" means "the family has a revision to read". The provider

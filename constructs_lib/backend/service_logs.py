@@ -9,16 +9,17 @@ from cdktf_cdktf_provider_aws.cloudwatch_log_stream import CloudwatchLogStream
 from constructs import Construct
 
 from constructs_lib.shared.lifecycle import lifecycle
+from workspace.context import AwsContext
 
 
 @dataclass(frozen=True)
 class ServiceLogsProps:
+    context: AwsContext
     group_name: str
     stream_name: str
     retention_days: int
     # The KMS key CloudWatch Logs encrypts the group with (its policy must admit Logs).
     kms_key_arn: str
-    prevent_destroy: bool
 
 
 class ServiceLogs(Construct):
@@ -37,7 +38,7 @@ class ServiceLogs(Construct):
             name=props.group_name,
             retention_in_days=props.retention_days,
             kms_key_id=props.kms_key_arn,
-            lifecycle=lifecycle(props.prevent_destroy),
+            lifecycle=lifecycle(props.context.prevent_destroy),
         )
         self.stream = CloudwatchLogStream(self, "stream", name=props.stream_name, log_group_name=self.group.name)
         self.group_arn = self.group.arn

@@ -17,7 +17,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityG
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
-from workspace.naming import Namer
+from workspace.context import AwsContext
 
 DEFAULT_REDIS_PORT = 6379
 DEFAULT_HTTPS_PORT = 443
@@ -27,7 +27,7 @@ ANYWHERE_IPV4 = "0.0.0.0/0"
 
 @dataclass(frozen=True)
 class ServiceNetworkProps:
-    namer: Namer
+    context: AwsContext
     vpc_id: str
     public_subnet_ids: tuple[str, ...]
     private_subnet_ids: tuple[str, ...]
@@ -114,7 +114,7 @@ class ServiceNetwork(Construct):
     def __init__(self, scope: Construct, id: str, *, props: ServiceNetworkProps) -> None:
         super().__init__(scope, id)
         self._props = props
-        namer = props.namer
+        namer = props.context.namer
         self.vpc = DataAwsVpc(self, "vpc", id=props.vpc_id)
         self.rds_group = DataAwsSecurityGroup(self, "rds", id=props.rds_security_group_id, vpc_id=self.vpc.id)
         self.vpc_id = props.vpc_id

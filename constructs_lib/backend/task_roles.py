@@ -7,17 +7,15 @@ from dataclasses import dataclass
 from constructs import Construct
 
 from constructs_lib.shared.iam import allow, in_region, service_role
-from workspace.naming import MAX_IAM_ROLE_NAME, Namer
+from workspace.context import AwsContext
+from workspace.naming import MAX_IAM_ROLE_NAME
 
 ECS_TASKS_SERVICE = "ecs-tasks.amazonaws.com"
 
 
 @dataclass(frozen=True)
 class TaskRolesProps:
-    namer: Namer
-    partition: str
-    region: str
-    account_id: str
+    context: AwsContext
     ecr_repository_arn: str
     log_group_arn: str
     log_streams_arn: str
@@ -44,21 +42,21 @@ class TaskRoles(Construct):
 
     def __init__(self, scope: Construct, id: str, *, props: TaskRolesProps) -> None:
         super().__init__(scope, id)
-        p = props
+        p, context = props, props.context
         # Only ECS of this account, in this region, may assume the roles (confused-deputy guard).
-        tasks_of_this_account = (f"arn:{p.partition}:ecs:{p.region}:{p.account_id}:*",)
-        via_ssm = [("StringEquals", "kms:ViaService", [f"ssm.{p.region}.amazonaws.com"])]
+        tasks_of_this_account = (context.arn("ecs", "*"),)
+        via_ssm = [("StringEquals", "kms:ViaService", [f"ssm.{context.region}.amazonaws.com"])]
         self.execution_role = service_role(
             self,
             "execution-role",
-            name=p.namer.name("api", "execution", max_len=MAX_IAM_ROLE_NAME),
+            name=context.namer.name("api", "execution", max_len=MAX_IAM_ROLE_NAME),
             service=ECS_TASKS_SERVICE,
-            account_id=p.account_id,
+            account_id=context.account_id,
             source_arns=tasks_of_this_account,
             description="ECS agent for the API tasks: image pull, logs, injected secrets",
             statements=[
                 # GetAuthorizationToken has no resource-level permission in IAM: this region only.
-                allow("EcrAuth", ["ecr:GetAuthorizationToken"], ["*"], [in_region(p.region)]),
+                allow("EcrAuth", ["ecr:GetAuthorizationToken"], ["*"], [in_region(context.region)]),
                 allow(
                     "EcrPull",
                     ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
@@ -70,14 +68,14 @@ class TaskRoles(Construct):
                 allow("InjectedSecrets", ["secretsmanager:GetSecretValue"], list(p.secret_arns)),
             ],
         )
-        prefix_arn = f"arn:{p.partition}:ssm:{p.region}:{p.account_id}:parameter{p.parameter_prefix}"
-        bucket_arn = f"arn:{p.partition}:s3:::{p.sales_export_bucket}"
+        prefix_arn = context.arn("ssm", f"parameter{p.parameter_prefix}")
+        bucket_arn = f"arn:{context.partition}:s3:::{p.sales_export_bucket}"
         self.task_role = service_role(
             self,
             "task-role",
-            name=p.namer.name("api", "task", max_len=MAX_IAM_ROLE_NAME),
+            name=context.namer.name("api", "task", max_len=MAX_IAM_ROLE_NAME),
             service=ECS_TASKS_SERVICE,
-            account_id=p.account_id,
+            account_id=context.account_id,
             source_arns=tasks_of_this_account,
             description="The DailyDesk API at run time: its configuration, sales exports, its log stream",
             statements=[

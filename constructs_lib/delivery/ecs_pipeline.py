@@ -111,12 +111,6 @@ class EcsPipeline(SourcedPipeline):
         self._define_pipeline_role(props)
         self._define_stages(props)
 
-    # ------------------------------------------------------------------ arn helpers
-    @staticmethod
-    def _arn(props: EcsPipelineProps, service: str, resource: str) -> str:
-        return f"arn:{props.partition}:{service}:{props.region}:{props.account_id}:{resource}"
-
-    # ------------------------------------------------------------------ steps
     def _define_build(self, props: EcsPipelineProps) -> None:
         self.build = BuildProject(
             self,
@@ -136,7 +130,7 @@ class EcsPipeline(SourcedPipeline):
                 ),
                 statements=(
                     # GetAuthorizationToken has no resource-level permissions: this region only.
-                    allow("EcrLogin", ["ecr:GetAuthorizationToken"], ["*"], [in_region(props.region)]),
+                    allow("EcrLogin", ["ecr:GetAuthorizationToken"], ["*"], [in_region(props.context.region)]),
                     allow("PushBackendImage", ECR_PUSH_ACTIONS, [props.ecr_repository_arn]),
                     allow("PullNodeBaseImage", ECR_PULL_ACTIONS, [props.node_repository_arn]),
                 ),
@@ -144,7 +138,7 @@ class EcsPipeline(SourcedPipeline):
         )
 
     def _define_migrations(self, props: EcsPipelineProps) -> None:
-        name = props.namer.name(props.pipeline, "migrations")
+        name = props.context.namer.name(props.pipeline, "migrations")
         self.migrations_security_group = SecurityGroup(
             self,
             "migrations-sg",
@@ -188,7 +182,7 @@ class EcsPipeline(SourcedPipeline):
                     vpc_id=props.vpc_id,
                     subnet_ids=props.private_subnet_ids,
                     security_group_ids=(sg_id,),
-                    subnet_arns=tuple(self._arn(props, "ec2", f"subnet/{s}") for s in props.private_subnet_ids),
+                    subnet_arns=tuple(props.context.arn("ec2", f"subnet/{s}") for s in props.private_subnet_ids),
                 ),
             ),
         )
@@ -197,21 +191,22 @@ class EcsPipeline(SourcedPipeline):
         """What CodePipeline's ECS deploy action does: read the task definition the service
         runs, register it again with the new image (tagged, passing the task roles), point
         the service at it and watch the deployment."""
-        cluster_arn = self._arn(props, "ecs", f"cluster/{props.cluster_name}")
-        revisions = self._arn(props, "ecs", f"task-definition/{props.task_family}:*")
+        arn = props.context.arn
+        cluster_arn = arn("ecs", f"cluster/{props.cluster_name}")
+        revisions = arn("ecs", f"task-definition/{props.task_family}:*")
         deploy_statements = [
             allow(
                 "UpdateService",
                 ["ecs:DescribeServices", "ecs:UpdateService"],
-                [self._arn(props, "ecs", f"service/{props.cluster_name}/{props.service_name}")],
+                [arn("ecs", f"service/{props.cluster_name}/{props.service_name}")],
             ),
             # DescribeTaskDefinition has no resource-level permissions: this region only.
-            allow("ReadTaskDefinitions", ["ecs:DescribeTaskDefinition"], ["*"], [in_region(props.region)]),
+            allow("ReadTaskDefinitions", ["ecs:DescribeTaskDefinition"], ["*"], [in_region(props.context.region)]),
             allow("RegisterOwnTaskDefinitions", ["ecs:RegisterTaskDefinition", "ecs:TagResource"], [revisions]),
             allow(
                 "WatchDeploymentTasks",
                 ["ecs:DescribeTasks"],
-                [self._arn(props, "ecs", f"task/{props.cluster_name}/*")],
+                [arn("ecs", f"task/{props.cluster_name}/*")],
                 [("ArnEquals", "ecs:cluster", [cluster_arn])],
             ),
             # ListTasks is authorized on container instances, which Fargate has none of: any,

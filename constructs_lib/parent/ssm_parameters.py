@@ -9,6 +9,7 @@ from constructs import Construct
 
 from constructs_lib.shared.encryption_key import EncryptionKey, EncryptionKeyProps
 from constructs_lib.shared.lifecycle import lifecycle
+from workspace.context import AwsContext
 
 
 @dataclass(frozen=True)
@@ -25,12 +26,10 @@ class ParameterSpec:
 
 @dataclass(frozen=True)
 class SsmParametersProps:
+    context: AwsContext
     parameters: tuple[ParameterSpec, ...]
     key_alias: str
     key_description: str
-    account_id: str
-    partition: str
-    prevent_destroy: bool
 
 
 class SsmParameters(Construct):
@@ -38,7 +37,7 @@ class SsmParameters(Construct):
 
     Creates: one `aws_ssm_parameter` per spec (String, or SecureString encrypted with the
     customer-managed `key` when `secure`), each protected from destroy with
-    `prevent_destroy`, and the key (an `EncryptionKey`: explicit key policy, alias
+    the context's `prevent_destroy`, and the key (an `EncryptionKey`: explicit key policy, alias
     `alias/<key_alias>`). SSM uses the key with the permissions of whoever reads or writes
     a parameter, so the key policy names no service: a reader needs kms:Decrypt on this
     key in its own policy. Exposes `key` and `parameters` (spec key -> resource).
@@ -50,11 +49,9 @@ class SsmParameters(Construct):
             self,
             "key",
             props=EncryptionKeyProps(
+                context=props.context,
                 alias=props.key_alias,
                 description=props.key_description,
-                account_id=props.account_id,
-                partition=props.partition,
-                prevent_destroy=props.prevent_destroy,
             ),
         )
         self.parameters: dict[str, SsmParameter] = {
@@ -67,7 +64,7 @@ class SsmParameters(Construct):
                 value=spec.value,
                 key_id=self.key.arn if spec.secure else None,
                 tier="Standard",
-                lifecycle=lifecycle(props.prevent_destroy),
+                lifecycle=lifecycle(props.context.prevent_destroy),
             )
             for spec in props.parameters
         }

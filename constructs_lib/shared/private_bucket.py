@@ -30,6 +30,7 @@ from constructs import Construct
 from constructs_lib.shared.encryption_key import EncryptionKey, EncryptionKeyProps
 from constructs_lib.shared.iam import StatementList, statement
 from constructs_lib.shared.lifecycle import lifecycle
+from workspace.context import AwsContext
 
 MAX_BUCKET_NAME = 63
 # A superseded object is only useful for a quick recovery; a week is plenty.
@@ -39,9 +40,9 @@ DEFAULT_ABORT_MULTIPART_DAYS = 1
 
 @dataclass(frozen=True)
 class PrivateBucketProps:
+    context: AwsContext
     bucket_name: str
     retention_days: int
-    prevent_destroy: bool
     # The id of the lifecycle rule that expires objects after `retention_days`.
     expiry_rule_id: str
     # Its own KMS key (SSE-KMS with a bucket key); None: S3-managed keys (SSE-S3, AES256),
@@ -73,7 +74,7 @@ class PrivateBucket(Construct):
             "bucket",
             bucket=props.bucket_name,
             force_destroy=props.force_destroy,
-            lifecycle=lifecycle(props.prevent_destroy),
+            lifecycle=lifecycle(props.context.prevent_destroy),
         )
         self.public_access_block = S3BucketPublicAccessBlock(
             self,

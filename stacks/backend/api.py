@@ -81,7 +81,7 @@ def _network(stack: WorkspaceStack) -> ServiceNetwork:
         stack,
         "network",
         props=ServiceNetworkProps(
-            namer=stack.namer,
+            context=stack.context,
             vpc_id=config.network.vpc_id,
             public_subnet_ids=config.network.public_subnet_ids,
             private_subnet_ids=config.network.private_subnet_ids,
@@ -98,24 +98,21 @@ def _registry(stack: WorkspaceStack, parent: ParentOutputs) -> ContainerRegistry
         stack,
         "registry",
         props=ContainerRegistryProps(
-            name=parent.string("ecr_repository_name"),
-            keep_images=config.ecr.keep_images,
-            prevent_destroy=config.protection.prevent_destroy,
+            context=stack.context, name=parent.string("ecr_repository_name"), keep_images=config.ecr.keep_images
         ),
     )
 
 
 def _logs(stack: WorkspaceStack, parent: ParentOutputs, key: EncryptionKey) -> ServiceLogs:
-    config = stack.config
     return ServiceLogs(
         stack,
         "logs",
         props=ServiceLogsProps(
+            context=stack.context,
             group_name=parent.string("log_group_name"),
             stream_name=parent.string("log_stream_name"),
-            retention_days=config.logs.retention_days,
+            retention_days=stack.config.logs.retention_days,
             kms_key_arn=key.arn,
-            prevent_destroy=config.protection.prevent_destroy,
         ),
     )
 
@@ -126,9 +123,7 @@ def _redis(stack: WorkspaceStack, network: ServiceNetwork) -> RedisCache:
         stack,
         "redis",
         props=RedisCacheProps(
-            namer=stack.namer,
-            account_id=config.account_id,
-            partition=config.partition,
+            context=stack.context,
             subnet_ids=config.network.private_subnet_ids,
             security_group_id=network.redis.id,
             node_type=config.redis.node_type,
@@ -136,7 +131,6 @@ def _redis(stack: WorkspaceStack, network: ServiceNetwork) -> RedisCache:
             cache_clusters=config.redis.cache_clusters,
             automatic_failover=config.redis.automatic_failover,
             snapshot_retention_days=config.redis.snapshot_retention_days,
-            prevent_destroy=config.protection.prevent_destroy,
         ),
     )
 
@@ -147,8 +141,7 @@ def _load_balancer(stack: WorkspaceStack, network: ServiceNetwork) -> LoadBalanc
         stack,
         "load-balancer",
         props=LoadBalancerProps(
-            namer=stack.namer,
-            account_id=config.account_id,
+            context=stack.context,
             vpc_id=config.network.vpc_id,
             public_subnet_ids=config.network.public_subnet_ids,
             security_group_id=network.alb.id,
@@ -161,8 +154,7 @@ def _load_balancer(stack: WorkspaceStack, network: ServiceNetwork) -> LoadBalanc
             access_logs_bucket_name=stack.namer.name("api", "access-logs", config.account_id, max_len=MAX_BUCKET_NAME),
             # Kept as long as the environment keeps the API's own logs.
             access_logs_retention_days=config.logs.retention_days,
-            prevent_destroy=config.protection.prevent_destroy,
-            access_logs_force_destroy=not config.protection.prevent_destroy,
+            access_logs_force_destroy=not stack.context.prevent_destroy,
         ),
     )
 
@@ -170,15 +162,11 @@ def _load_balancer(stack: WorkspaceStack, network: ServiceNetwork) -> LoadBalanc
 def _roles(
     stack: WorkspaceStack, parent: ParentOutputs, registry: ContainerRegistry, logs: ServiceLogs, settings: ApiSettings
 ) -> TaskRoles:
-    config = stack.config
     return TaskRoles(
         stack,
         "task-roles",
         props=TaskRolesProps(
-            namer=stack.namer,
-            partition=config.partition,
-            region=config.region,
-            account_id=config.account_id,
+            context=stack.context,
             ecr_repository_arn=registry.repository.arn,
             log_group_arn=logs.group_arn,
             log_streams_arn=logs.streams_arn,
@@ -208,10 +196,7 @@ def _service(
         stack,
         "api",
         props=FargateServiceProps(
-            namer=stack.namer,
-            partition=config.partition,
-            region=config.region,
-            account_id=config.account_id,
+            context=stack.context,
             bootstrap_image=f"{registry.repository.repository_url}:{BOOTSTRAP_IMAGE_TAG}",
             cpu=fargate.cpu,
             memory=fargate.memory,
