@@ -63,7 +63,17 @@ class LoadBalancer(Construct):
 
     def __init__(self, scope: Construct, id: str, *, props: LoadBalancerProps) -> None:
         super().__init__(scope, id)
-        p = props
+        self._props = props
+        self._define_access_logs()
+        self._define_alb()
+        self._define_target_group()
+        self._define_listeners()
+        self.dns_name = self.alb.dns_name
+
+    def _define_access_logs(self) -> None:
+        """The access-log bucket, which only the region's ELB account may write to, under
+        `<prefix>/AWSLogs/<account>/`."""
+        p = self._props
         self.access_logs = PrivateBucket(
             self,
             "access-logs",
@@ -84,6 +94,9 @@ class LoadBalancer(Construct):
                 principals=[("AWS", [self.elb_account.arn])],
             )
         )
+
+    def _define_alb(self) -> None:
+        p = self._props
         self.alb = Lb(
             self,
             "alb",
@@ -100,6 +113,9 @@ class LoadBalancer(Construct):
             # ELB checks that it may write to the bucket when access logs are switched on.
             depends_on=[self.access_logs.policy],
         )
+
+    def _define_target_group(self) -> None:
+        p = self._props
         self.target_group = LbTargetGroup(
             self,
             "target-group",
@@ -120,14 +136,17 @@ class LoadBalancer(Construct):
                 unhealthy_threshold=DEFAULT_UNHEALTHY_THRESHOLD,
             ),
         )
+
+    def _define_listeners(self) -> None:
+        """HTTPS forwards to the target group; HTTP only redirects to HTTPS."""
         self.https_listener = LbListener(
             self,
             "https",
             load_balancer_arn=self.alb.arn,
             port=443,
             protocol="HTTPS",
-            ssl_policy=p.ssl_policy,
-            certificate_arn=p.certificate_arn,
+            ssl_policy=self._props.ssl_policy,
+            certificate_arn=self._props.certificate_arn,
             default_action=[LbListenerDefaultAction(type="forward", target_group_arn=self.target_group.arn)],
         )
         self.http_listener = LbListener(
@@ -143,4 +162,3 @@ class LoadBalancer(Construct):
                 )
             ],
         )
-        self.dns_name = self.alb.dns_name

@@ -68,13 +68,22 @@ class PrivateBucket(Construct):
         super().__init__(scope, id)
         if len(props.bucket_name) > MAX_BUCKET_NAME:
             raise ValueError(f"bucket name {props.bucket_name!r} is longer than {MAX_BUCKET_NAME} characters")
+        self._props = props
         self.key = EncryptionKey(self, "key", props=props.encryption_key) if props.encryption_key else None
+        self._define_bucket()
+        self._define_encryption()
+        self._define_expiry()
+        self._define_policy()
+
+    def _define_bucket(self) -> None:
+        """The bucket, closed to the public and versioned."""
+        p = self._props
         self.bucket = S3Bucket(
             self,
             "bucket",
-            bucket=props.bucket_name,
-            force_destroy=props.force_destroy,
-            lifecycle=lifecycle(props.context.prevent_destroy),
+            bucket=p.bucket_name,
+            force_destroy=p.force_destroy,
+            lifecycle=lifecycle(p.context.prevent_destroy),
         )
         self.public_access_block = S3BucketPublicAccessBlock(
             self,
@@ -91,39 +100,47 @@ class PrivateBucket(Construct):
             bucket=self.bucket.id,
             versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
         )
+
+    def _define_encryption(self) -> None:
+        """Default encryption: SSE-KMS with the bucket's own key, or SSE-S3 without one."""
+        by_default = (
+            S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
+                sse_algorithm="aws:kms", kms_master_key_id=self.key.arn
+            )
+            if self.key
+            else S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
+                sse_algorithm="AES256"
+            )
+        )
         self.encryption = S3BucketServerSideEncryptionConfigurationA(
             self,
             "encryption",
             bucket=self.bucket.id,
             rule=[
                 S3BucketServerSideEncryptionConfigurationRuleA(
-                    apply_server_side_encryption_by_default=(
-                        S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
-                            sse_algorithm="aws:kms", kms_master_key_id=self.key.arn
-                        )
-                        if self.key
-                        else S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
-                            sse_algorithm="AES256"
-                        )
-                    ),
+                    apply_server_side_encryption_by_default=by_default,
                     # Fewer KMS calls (and cost) per object read/write; nothing to save with SSE-S3.
                     bucket_key_enabled=True if self.key else None,
                 )
             ],
         )
+
+    def _define_expiry(self) -> None:
+        """Objects expire after `retention_days`, superseded versions and failed uploads sooner."""
+        p = self._props
         self.expiry = S3BucketLifecycleConfiguration(
             self,
             "expiry",
             bucket=self.bucket.id,
             rule=[
                 S3BucketLifecycleConfigurationRule(
-                    id=props.expiry_rule_id,
+                    id=p.expiry_rule_id,
                     status="Enabled",
                     filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
-                    expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=props.retention_days)],
+                    expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=p.retention_days)],
                     noncurrent_version_expiration=[
                         S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
-                            noncurrent_days=props.noncurrent_version_days
+                            noncurrent_days=p.noncurrent_version_days
                         )
                     ],
                     abort_incomplete_multipart_upload=[
@@ -136,6 +153,9 @@ class PrivateBucket(Construct):
             # Lifecycle rules on an unversioned bucket would not see noncurrent versions.
             depends_on=[self.versioning],
         )
+
+    def _define_policy(self) -> None:
+        """The bucket policy: TLS only, then whatever `add_policy_statements` admits."""
         self._policy_statements = StatementList(
             self,
             "policy-document",
