@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.codepipeline import CodepipelineStage, CodepipelineStageAction
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
-from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from constructs import Construct
 
+from constructs_lib.backend.service_network import ServiceNetwork, https_out
 from constructs_lib.delivery.codebuild_project import BuildProject, EnvironmentVariable, ParameterRef, VpcPlacement
 from constructs_lib.delivery.pipeline_parts import (
     COMMIT_ID_VARIABLE,
@@ -24,9 +24,6 @@ MIGRATIONS_BUILDSPEC = "backend-migrations.yml"
 IMAGE_DEFINITIONS_FILE = "imagedefinitions.json"
 IMAGE_ARTIFACT = "image"
 DEFAULT_DEPLOY_TIMEOUT_MINUTES = 30
-# The migrations reach the database and, over HTTPS, AWS APIs and the npm registry.
-HTTPS_PORT = 443
-ANYWHERE_IPV4 = "0.0.0.0/0"
 
 # ECR push of the backend image; DescribeImages lets a re-run skip an existing tag.
 ECR_PUSH_ACTIONS = (
@@ -70,11 +67,8 @@ class EcsPipelineProps(SourcedPipelineProps):
     node_repository_arn: str
     ecr_repository_url: str
     ecr_repository_arn: str
-    # Migrations: the external RDS and the VPC it lives in.
-    vpc_id: str
-    private_subnet_ids: tuple[str, ...]
-    rds_security_group_id: str
-    rds_port: int
+    # Migrations: the API's network (its VPC, private subnets and the external RDS group).
+    network: ServiceNetwork
     database: DatabaseParameters
     parameter_key_arns: tuple[str, ...]
     # Deploy: the service, and the only roles the pipeline may pass to a new task definition.
@@ -95,8 +89,8 @@ class EcsPipeline(SourcedPipeline):
       on `ecr/node-repository:ecr/node-image-tag`, tags it with the commit, pushes it and
       emits imagedefinitions.json;
     - Migrate: the `migrations` project (buildspecs/backend-migrations.yml) runs in the
-      private subnets with its own security group (`migrations_security_group`, egress to
-      the RDS group on `rds_port` and to HTTPS only), with the `rds/*` parameters;
+      network's private subnets with its own security group (`migrations_security_group`,
+      egress to the RDS group on its port and to HTTPS only), with the `rds/*` parameters;
     - Deploy: the ECS action onto `service_name` in `cluster_name`.
 
     Expects the artifact bucket, the ECS service and the task roles to exist, and the
@@ -139,34 +133,31 @@ class EcsPipeline(SourcedPipeline):
 
     def _define_migrations(self, props: EcsPipelineProps) -> None:
         name = props.context.namer.name(props.pipeline, "migrations")
+        network = props.network
         self.migrations_security_group = SecurityGroup(
             self,
             "migrations-sg",
             name=name,
             description="Database migrations of the ecs-pipeline: out to RDS and HTTPS only",
-            vpc_id=props.vpc_id,
+            vpc_id=network.vpc_id,
             tags={"Name": name},
         )
         sg_id = self.migrations_security_group.id
-        self.migrations_to_database = VpcSecurityGroupEgressRule(
-            self,
+        # The group's rules are the pipeline's own: created in its scope.
+        self.migrations_to_database = network.allow_to(
             "migrations-to-database",
-            security_group_id=sg_id,
+            group_id=sg_id,
+            destination_group_id=network.rds_security_group_id,
+            port=network.rds_port,
             description="PostgreSQL on the external RDS",
-            ip_protocol="tcp",
-            from_port=props.rds_port,
-            to_port=props.rds_port,
-            referenced_security_group_id=props.rds_security_group_id,
+            scope=self,
         )
-        self.migrations_to_https = VpcSecurityGroupEgressRule(
+        # The migrations reach, over HTTPS, AWS APIs and the npm registry.
+        self.migrations_to_https = https_out(
             self,
             "migrations-to-https",
             security_group_id=sg_id,
             description="HTTPS: source artifact, SSM, logs, npm registry",
-            ip_protocol="tcp",
-            from_port=HTTPS_PORT,
-            to_port=HTTPS_PORT,
-            cidr_ipv4=ANYWHERE_IPV4,
         )
         self.migrations = BuildProject(
             self,
@@ -179,10 +170,10 @@ class EcsPipeline(SourcedPipeline):
                 environment_variables=props.database.variables(),
                 parameter_key_arns=props.parameter_key_arns,
                 vpc=VpcPlacement(
-                    vpc_id=props.vpc_id,
-                    subnet_ids=props.private_subnet_ids,
+                    vpc_id=network.vpc_id,
+                    subnet_ids=tuple(network.private_subnet_ids),
                     security_group_ids=(sg_id,),
-                    subnet_arns=tuple(props.context.arn("ec2", f"subnet/{s}") for s in props.private_subnet_ids),
+                    subnet_arns=tuple(props.context.arn("ec2", f"subnet/{s}") for s in network.private_subnet_ids),
                 ),
             ),
         )

@@ -44,10 +44,7 @@ def compose_delivery(stack: WorkspaceStack, parent: ParentOutputs, api: Api) -> 
             node_repository_arn=config.node_image_repository_arn,
             ecr_repository_url=api.registry.repository.repository_url,
             ecr_repository_arn=api.registry.repository.arn,
-            vpc_id=api.network.vpc_id,
-            private_subnet_ids=tuple(config.network.private_subnet_ids),
-            rds_security_group_id=api.network.rds_security_group_id,
-            rds_port=config.rds.port,
+            network=api.network,
             database=DatabaseParameters(
                 host=parameter("rds/host"),
                 port=parameter("rds/port"),
