@@ -23,9 +23,11 @@ from cdktf_cdktf_provider_aws.codebuild_project import (
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocumentStatement
 from constructs import Construct
 
+from constructs_lib.parent.ssm_parameters import StoredParameters
 from constructs_lib.shared.artifact_bucket import ArtifactBucket
 from constructs_lib.shared.iam import allow, in_region, service_role
 from constructs_lib.shared.lifecycle import lifecycle
+from constructs_lib.shared.logs import grant_log_write
 from workspace.context import AwsContext
 
 BUILDSPEC_DIR = Path(__file__).resolve().parent / "buildspecs"
@@ -191,16 +193,13 @@ class BuildProject(Construct):
             account_id=props.context.account_id,
             source_arns=(props.context.arn("codebuild", f"project/{props.name}"),),
             policy_name="build",
-            statements=[
-                allow("WriteOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], [f"{self.log_group.arn}:*"])
-            ],
         )
+        grant_log_write(self.role, "WriteOwnLogs", f"{self.log_group.arn}:*")
         props.artifact_bucket.grant_read_write(self.role)
-        parameter_arns = [v.arn for v in props.environment_variables if v.arn is not None]
-        if parameter_arns:
-            self.role.add_statements(allow("ReadOwnParameters", ["ssm:GetParameters"], parameter_arns))
-        if props.parameter_key_arns:
-            self.role.add_statements(allow("DecryptOwnParameters", ["kms:Decrypt"], list(props.parameter_key_arns)))
+        parameters = StoredParameters(
+            tuple(v.arn for v in props.environment_variables if v.arn is not None), props.parameter_key_arns
+        )
+        parameters.grant_read(self.role, sid="ReadOwnParameters", decrypt_sid="DecryptOwnParameters")
         if props.vpc:
             self.role.add_statements(*self._network_interface_statements(props, props.vpc))
         self.role.add_statements(*props.statements)

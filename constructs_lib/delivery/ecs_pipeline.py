@@ -8,6 +8,7 @@ from cdktf_cdktf_provider_aws.codepipeline import CodepipelineStage, Codepipelin
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from constructs import Construct
 
+from constructs_lib.backend.container_registry import PULL_ACTIONS, ContainerRegistry, image_pull
 from constructs_lib.backend.service_network import ServiceNetwork, https_out
 from constructs_lib.delivery.codebuild_project import BuildProject, EnvironmentVariable, ParameterRef, VpcPlacement
 from constructs_lib.delivery.pipeline_parts import (
@@ -24,19 +25,9 @@ MIGRATIONS_BUILDSPEC = "backend-migrations.yml"
 IMAGE_DEFINITIONS_FILE = "imagedefinitions.json"
 IMAGE_ARTIFACT = "image"
 DEFAULT_DEPLOY_TIMEOUT_MINUTES = 30
-
-# ECR push of the backend image; DescribeImages lets a re-run skip an existing tag.
-ECR_PUSH_ACTIONS = (
-    "ecr:BatchCheckLayerAvailability",
-    "ecr:BatchGetImage",
-    "ecr:CompleteLayerUpload",
-    "ecr:DescribeImages",
-    "ecr:GetDownloadUrlForLayer",
-    "ecr:InitiateLayerUpload",
-    "ecr:PutImage",
-    "ecr:UploadLayerPart",
-)
-ECR_PULL_ACTIONS = ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
+# The base image's pull, with the actions in the order its statement was first written
+# (a reordering is a change of the policy in every plan).
+NODE_IMAGE_PULL_ACTIONS = tuple(sorted(PULL_ACTIONS))
 
 
 @dataclass(frozen=True)
@@ -65,8 +56,8 @@ class EcsPipelineProps(SourcedPipelineProps):
     node_repository: ParameterRef
     node_image_tag: ParameterRef
     node_repository_arn: str
-    ecr_repository_url: str
-    ecr_repository_arn: str
+    # The backend's repository, which the build pushes to.
+    registry: ContainerRegistry
     # Migrations: the API's network (its VPC, private subnets and the external RDS group).
     network: ServiceNetwork
     database: DatabaseParameters
@@ -86,8 +77,8 @@ class EcsPipeline(SourcedPipeline):
 
     - Source: `repository`@`branch` through the CodeStar connection `connection_arn`;
     - Build: the `build` CodeBuild project (buildspecs/backend-build.yml) builds the image
-      on `ecr/node-repository:ecr/node-image-tag`, tags it with the commit, pushes it and
-      emits imagedefinitions.json;
+      on `ecr/node-repository:ecr/node-image-tag`, tags it with the commit, pushes it to
+      `registry` and emits imagedefinitions.json;
     - Migrate: the `migrations` project (buildspecs/backend-migrations.yml) runs in the
       network's private subnets with its own security group (`migrations_security_group`,
       egress to the RDS group on its port and to HTTPS only), with the `rds/*` parameters;
@@ -119,16 +110,15 @@ class EcsPipeline(SourcedPipeline):
                 environment_variables=(
                     props.node_repository.variable("NODE_REPOSITORY"),
                     props.node_image_tag.variable("NODE_IMAGE_TAG"),
-                    EnvironmentVariable("REPOSITORY_URI", props.ecr_repository_url),
+                    EnvironmentVariable("REPOSITORY_URI", props.registry.repository.repository_url),
                     EnvironmentVariable("CONTAINER_NAME", props.container_name),
                 ),
-                statements=(
-                    # GetAuthorizationToken has no resource-level permissions: this region only.
-                    allow("EcrLogin", ["ecr:GetAuthorizationToken"], ["*"], [in_region(props.context.region)]),
-                    allow("PushBackendImage", ECR_PUSH_ACTIONS, [props.ecr_repository_arn]),
-                    allow("PullNodeBaseImage", ECR_PULL_ACTIONS, [props.node_repository_arn]),
-                ),
             ),
+        )
+        # After the project's own statements, in the order they were written by hand.
+        props.registry.grant_push(self.build.role)
+        self.build.role.add_statements(
+            image_pull("PullNodeBaseImage", props.node_repository_arn, NODE_IMAGE_PULL_ACTIONS)
         )
 
     def _define_migrations(self, props: EcsPipelineProps) -> None:

@@ -167,10 +167,8 @@ def _roles(
         "task-roles",
         props=TaskRolesProps(
             context=stack.context,
-            ecr_repository_arn=registry.repository.arn,
-            log_group_arn=logs.group_arn,
-            log_streams_arn=logs.streams_arn,
-            app_log_stream_arn=logs.stream_arn,
+            registry=registry,
+            logs=logs,
             secret_parameter_arns=settings.secret_parameter_arns,
             parameter_prefix=parent.string("parameter_prefix"),
             parameters_kms_key_arn=parent.string("parameters_kms_key_arn"),

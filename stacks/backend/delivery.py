@@ -42,8 +42,7 @@ def compose_delivery(stack: WorkspaceStack, parent: ParentOutputs, api: Api) -> 
             node_repository=parameter("ecr/node-repository"),
             node_image_tag=parameter("ecr/node-image-tag"),
             node_repository_arn=config.node_image_repository_arn,
-            ecr_repository_url=api.registry.repository.repository_url,
-            ecr_repository_arn=api.registry.repository.arn,
+            registry=api.registry,
             network=api.network,
             database=DatabaseParameters(
                 host=parameter("rds/host"),
