@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from constructs_lib.backend.api_key_secret import ApiKeySecret, ApiKeySecretProps
-from constructs_lib.backend.api_settings import ApiSettings, api_settings
 from constructs_lib.backend.container_registry import ContainerRegistry, ContainerRegistryProps
 from constructs_lib.backend.fargate_service import FargateService, FargateServiceProps
 from constructs_lib.backend.load_balancer import LoadBalancer, LoadBalancerProps
@@ -17,6 +16,7 @@ from constructs_lib.backend.service_network import ServiceNetwork, ServiceNetwor
 from constructs_lib.backend.task_roles import TaskRoles, TaskRolesProps
 from constructs_lib.shared.encryption_key import EncryptionKey
 from constructs_lib.shared.private_bucket import MAX_BUCKET_NAME
+from stacks.backend.api_settings import ApiSettings, api_settings
 from stacks.base import WorkspaceStack, logs_key
 from workspace.catalogue import SECRETS_BY_NAME
 from workspace.outputs import ParentOutputs
