@@ -47,9 +47,8 @@ from pathlib import Path
 from typing import Any
 
 from config import ConfigError, load_environment
-from config.schema import EnvironmentConfig, S3State
+from config.schema import CloudState, EnvironmentConfig, S3State
 from tools.paths import REPO_ROOT
-from config.schema import CloudState
 from workspace import catalogue
 from workspace.layers import NAMES as LAYERS
 from workspace.naming import Namer
