@@ -53,6 +53,7 @@ class FrontendStack(WorkspaceStack):
                 log_retention_days=config.logs.retention_days,
                 log_key_arn=self.logs_key.arn,
                 prevent_destroy=config.protection.prevent_destroy,
+                permissions_boundary_arn=config.permissions_boundary_arn,
             ),
         )
         # The topic lives in `backend`; its policy admits this rule by the catalogue's name.

@@ -85,6 +85,7 @@ class ScheduledApiCallProps:
     method: str
     connection_arn: str
     prevent_destroy: bool
+    permissions_boundary_arn: str
     max_retry_attempts: int = DEFAULT_MAX_RETRY_ATTEMPTS
     max_event_age_seconds: int = DEFAULT_MAX_EVENT_AGE_SECONDS
     dlq_retention_seconds: int = DEFAULT_DLQ_RETENTION_SECONDS
@@ -146,6 +147,7 @@ class ScheduledApiCall(Construct):
             name=p.namer.name(p.job_name, "invoke", max_len=MAX_IAM_ROLE_NAME),
             service=EVENTS_SERVICE,
             account_id=p.account_id,
+            permissions_boundary=p.permissions_boundary_arn,
             source_arns=(self.rule.arn,),
             description=f"EventBridge: invoke the {p.job_name} API destination",
             statements=[allow("InvokeDestination", ["events:InvokeApiDestination"], [self.destination.arn])],

@@ -27,6 +27,7 @@ class TaskRolesProps:
     parameters_kms_key_arn: str
     secret_arns: tuple[str, ...]
     sales_export_bucket: str
+    permissions_boundary_arn: str
 
 
 class TaskRoles(Construct):
@@ -54,6 +55,7 @@ class TaskRoles(Construct):
             name=p.namer.name("api", "execution", max_len=MAX_IAM_ROLE_NAME),
             service=ECS_TASKS_SERVICE,
             account_id=p.account_id,
+            permissions_boundary=p.permissions_boundary_arn,
             source_arns=tasks_of_this_account,
             description="ECS agent for the API tasks: image pull, logs, injected secrets",
             statements=[
@@ -78,6 +80,7 @@ class TaskRoles(Construct):
             name=p.namer.name("api", "task", max_len=MAX_IAM_ROLE_NAME),
             service=ECS_TASKS_SERVICE,
             account_id=p.account_id,
+            permissions_boundary=p.permissions_boundary_arn,
             source_arns=tasks_of_this_account,
             description="The DailyDesk API at run time: its configuration, sales exports, its log stream",
             statements=[

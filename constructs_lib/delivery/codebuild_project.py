@@ -109,6 +109,7 @@ class BuildProjectProps:
     # The KMS key CloudWatch Logs encrypts the project's log group with.
     log_key_arn: str
     prevent_destroy: bool
+    permissions_boundary_arn: str
     environment_variables: tuple[EnvironmentVariable, ...] = ()
     # KMS keys that decrypt SecureString parameters among the variables.
     parameter_key_arns: tuple[str, ...] = ()
@@ -192,6 +193,7 @@ class BuildProject(Construct):
             name=props.role_name,
             service=CODEBUILD_SERVICE,
             account_id=props.account_id,
+            permissions_boundary=props.permissions_boundary_arn,
             source_arns=(project_arn,),
             policy_name="build",
             statements=[

@@ -106,6 +106,8 @@ class SourcedPipelineProps:
     # The KMS key of the projects' log groups.
     log_key_arn: str
     prevent_destroy: bool
+    # The managed policy every role of the pipeline (its own, its projects') carries as boundary.
+    permissions_boundary_arn: str
 
 
 class SourcedPipeline(Construct):
@@ -134,6 +136,7 @@ class SourcedPipeline(Construct):
             log_retention_days=props.log_retention_days,
             log_key_arn=props.log_key_arn,
             prevent_destroy=props.prevent_destroy,
+            permissions_boundary_arn=props.permissions_boundary_arn,
             **kwargs,
         )
 
@@ -153,6 +156,7 @@ class SourcedPipeline(Construct):
             name=props.namer.name(props.pipeline, max_len=MAX_IAM_ROLE_NAME),
             service=PIPELINE_SERVICE,
             account_id=props.account_id,
+            permissions_boundary=props.permissions_boundary_arn,
             source_arns=(pipeline_arn,),
             policy_name="pipeline",
         )

@@ -188,6 +188,7 @@ def _roles(
             parameters_kms_key_arn=parent.string("parameters_kms_key_arn"),
             secret_arns=tuple(parent.secret_arn_pattern(name) for name in sorted(SECRETS_BY_NAME)),
             sales_export_bucket=parent.parameter_value("s3/sales-export-bucket-name"),
+            permissions_boundary_arn=config.permissions_boundary_arn,
         ),
     )
 

@@ -68,6 +68,7 @@ def compose_delivery(stack: WorkspaceStack, parent: ParentOutputs, api: Api) -> 
             log_retention_days=config.logs.retention_days,
             log_key_arn=api.logs_key.arn,
             prevent_destroy=protect,
+            permissions_boundary_arn=config.permissions_boundary_arn,
         ),
     )
     api.network.allow_into_rds(

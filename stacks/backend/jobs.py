@@ -51,6 +51,7 @@ def compose_jobs(stack: WorkspaceStack, parent: ParentOutputs, api: Api) -> Jobs
                 method=job.method,
                 connection_arn=connections[job.secret].connection.arn,
                 prevent_destroy=config.protection.prevent_destroy,
+                permissions_boundary_arn=config.permissions_boundary_arn,
             ),
         )
         for job in config.jobs
