@@ -362,3 +362,23 @@ def test_the_engine_is_the_apply_steps_own_process():
     commands = [line.strip() for line in step["run"].splitlines() if line.strip() and not line.strip().startswith("#")]
     assert commands[-1].startswith("exec .venv/bin/python -m tools.deploy apply ")
     assert not any(c.startswith("make ") for c in commands)
+
+
+def test_day_2_states_the_deployment_branch_policy_of_every_github_environment():
+    """The deploy roles trust a job by its GitHub environment alone; which branches may use
+    that environment is a repository setting, stated in docs/operations/day-2.md for each
+    environment the workflows name: only `main` deploys dev, staging and prod."""
+    text = (REPO_ROOT / "docs" / "operations" / "day-2.md").read_text()
+    rows = {
+        name: cells
+        for line in text.splitlines()
+        if line.startswith("| `")
+        for cells in [[cell.strip() for cell in line.strip("|").split("|")]]
+        for name in re.findall(r"`([a-z-]+)`", cells[0])
+    }
+    for environment in REAL_ENVIRONMENTS:
+        assert rows[environment][1] == "`main` only", environment
+        assert rows[f"{environment}-plan"][1].startswith("any"), environment
+    # Every environment a job runs in is one of them.
+    named = {job.get("environment", "") for _, _, job, _ in all_jobs()} - {""}
+    assert named == {"${{ matrix.environment }}-plan", "${{ inputs.environment }}-plan", "${{ inputs.environment }}"}
