@@ -411,6 +411,13 @@ class Pipelines(Model):
     artifact_retention_days: int = Field(default=30, ge=1, le=3650)
 
 
+class Ci(Model):
+    """The CI that deploys this repository: GitHub Actions with OIDC roles (policy/iam/trust-*.json)."""
+
+    # `owner/name` of this repository on GitHub: the only one whose workflows the CI roles trust.
+    github_repository: Annotated[str, _pattern(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", "GitHub repository (owner/name)")]
+
+
 class Protection(Model):
     """`prevent_destroy` on every stateful resource. Only a disposable environment (the
     emulator) turns it off, so that `make destroy-local` can remove what it made."""
@@ -563,6 +570,7 @@ class EnvironmentConfig(Model):
     sendgrid: Sendgrid
     load_balancer: LoadBalancer
     pipelines: Pipelines
+    ci: Ci
     protection: Protection = Protection()
     alarms: Alarms
     deploy: Deploy = Deploy()
@@ -667,3 +675,13 @@ class EnvironmentConfig(Model):
     @property
     def partition(self) -> str:
         return "aws-us-gov" if "-gov-" in self.region else "aws"
+
+    @property
+    def permissions_boundary_name(self) -> str:
+        """The IAM policy every role of the stacks carries as its permissions boundary; created
+        once per account outside the stacks (README), its content `make iam-policy ROLE=boundary`."""
+        return f"{PROJECT}-{self.name}-permissions-boundary"
+
+    @property
+    def permissions_boundary_arn(self) -> str:
+        return f"arn:{self.partition}:iam::{self.account_id}:policy/{self.permissions_boundary_name}"

@@ -40,6 +40,7 @@ class WorkspaceStack(TerraformStack):
             region=config.region,
             account_id=config.account_id,
             prevent_destroy=config.protection.prevent_destroy,
+            permissions_boundary_arn=config.permissions_boundary_arn,
         )
         self.provider = aws_provider(self, config=config, tags=namer.tags(self.layer.name, config.tags))
         configure_backend(self, config, namer, self.layer.name)

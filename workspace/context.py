@@ -2,7 +2,8 @@
 the workspace stack and passed as the `context` field of each construct's props.
 
 Pure data (no cdktf import): the namer, the partition, region and account the resources
-live in, and whether stateful resources are protected from destroy. A construct's own
+live in, whether stateful resources are protected from destroy, and the permissions
+boundary every role carries. A construct's own
 settings stay in its own props fields.
 """
 
@@ -24,6 +25,9 @@ class AwsContext:
     account_id: str
     # `prevent_destroy` on every resource of `workspace.protection.STATEFUL_RESOURCE_TYPES`.
     prevent_destroy: bool
+    # The managed policy every IAM role of the workspace carries as its permissions boundary
+    # (created once per account outside the stacks; the CI deploy role creates roles only with it).
+    permissions_boundary_arn: str
 
     def arn(self, service: str, resource: str) -> str:
         """The ARN of `resource` of `service` in this region and account, e.g.

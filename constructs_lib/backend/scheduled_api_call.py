@@ -145,6 +145,7 @@ class ScheduledApiCall(Construct):
             name=p.context.namer.name(p.job_name, "invoke", max_len=MAX_IAM_ROLE_NAME),
             service=EVENTS_SERVICE,
             account_id=p.context.account_id,
+            permissions_boundary=p.context.permissions_boundary_arn,
             source_arns=(self.rule.arn,),
             description=f"EventBridge: invoke the {p.job_name} API destination",
             statements=[allow("InvokeDestination", ["events:InvokeApiDestination"], [self.destination.arn])],

@@ -55,6 +55,7 @@ class TaskRoles(Construct):
             name=context.namer.name("api", part, max_len=MAX_IAM_ROLE_NAME),
             service=ECS_TASKS_SERVICE,
             account_id=context.account_id,
+            permissions_boundary=context.permissions_boundary_arn,
             # Only ECS of this account, in this region, may assume the roles (confused-deputy guard).
             source_arns=(context.arn("ecs", "*"),),
             description=description,

@@ -191,6 +191,7 @@ class BuildProject(Construct):
             name=props.role_name,
             service=CODEBUILD_SERVICE,
             account_id=props.context.account_id,
+            permissions_boundary=props.context.permissions_boundary_arn,
             source_arns=(props.context.arn("codebuild", f"project/{props.name}"),),
             policy_name="build",
         )

@@ -146,6 +146,7 @@ class SourcedPipeline(Construct):
             name=props.context.namer.name(props.pipeline, max_len=MAX_IAM_ROLE_NAME),
             service=PIPELINE_SERVICE,
             account_id=props.context.account_id,
+            permissions_boundary=props.context.permissions_boundary_arn,
             source_arns=(props.context.arn("codepipeline", self.name),),
             policy_name="pipeline",
         )

@@ -8,8 +8,10 @@ service assumes, whose trust policy always carries the source condition.
   topic and key policies).
 - `service_role(...)` creates the role `service` may assume only on behalf of this account
   (`aws:SourceAccount`) and, where the service sends it, of the named resources
-  (`aws:SourceArn`), with one inline policy; `ServiceRole.add_statements` is how a resource's
-  `grant_*` verb adds its access.
+  (`aws:SourceArn`), with one inline policy and the permissions boundary every role carries
+  (created outside the stacks, policy/iam/permissions-boundary.json: the CI's deploy role may
+  create roles only with it); `ServiceRole.add_statements` is how a resource's `grant_*` verb
+  adds its access.
 - `StatementList` is a policy document that grows after it is created (a role's inline
   policy, a bucket policy): statements in the order added, each sid once.
 """
@@ -173,13 +175,15 @@ def service_role(
     name: str,
     service: str,
     account_id: str,
+    permissions_boundary: str,
     statements: Sequence[DataAwsIamPolicyDocumentStatement] = (),
     source_arns: Sequence[str] = (),
     description: str | None = None,
     policy_name: str | None = None,
 ) -> ServiceRole:
     """A role `service` (e.g. `ecs-tasks.amazonaws.com`) may assume for `account_id` (and for
-    `source_arns`, when given), with one inline policy of `statements`.
+    `source_arns`, when given), with one inline policy of `statements`, within the managed
+    policy `permissions_boundary` (an ARN).
 
     Creates, in `scope`: the trust document `<id>-trust`, the role `<id>`, its policy
     document `<id>-policy-document` and the inline policy `<id>-policy` (named
@@ -198,7 +202,16 @@ def service_role(
             )
         ],
     )
-    role = IamRole(scope, id, name=name, description=description, assume_role_policy=trust.json)
+    if not permissions_boundary.startswith("arn:") or ":policy/" not in permissions_boundary:
+        raise ValueError(f"{name}: the permissions boundary is a managed policy's ARN, not {permissions_boundary!r}")
+    role = IamRole(
+        scope,
+        id,
+        name=name,
+        description=description,
+        assume_role_policy=trust.json,
+        permissions_boundary=permissions_boundary,
+    )
     inline = StatementList(scope, f"{id}-policy-document", statements, owner=role.node.path)
     policy = IamRolePolicy(scope, f"{id}-policy", name=policy_name or name, role=role.id, policy=inline.document.json)
     return ServiceRole(trust, role, inline, policy)

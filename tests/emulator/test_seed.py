@@ -2,6 +2,7 @@ import pytest
 
 from config.loader import load_environment
 from tests.emulator import aws
+from tools import iam_policies
 from tools.emulator.seed import seed
 from workspace.catalogue import SECRETS, manual_parameters
 
@@ -68,6 +69,15 @@ def test_certificate_buckets_and_distributions(seeded, emulator_endpoint):
             "Items"
         ]
         assert origins[0]["DomainName"].startswith(bucket + ".")
+
+
+def test_the_permissions_boundary_is_the_rendered_one(seeded, emulator_endpoint):
+    config, first, _ = seeded
+    assert first["permissions_boundary"] == config.permissions_boundary_arn
+    iam = aws("iam", emulator_endpoint)
+    version = iam.get_policy(PolicyArn=config.permissions_boundary_arn)["Policy"]["DefaultVersionId"]
+    document = iam.get_policy_version(PolicyArn=config.permissions_boundary_arn, VersionId=version)["PolicyVersion"]
+    assert document["Document"] == iam_policies.render_boundary(config)
 
 
 def test_seeding_another_account_acts_in_that_account(emulator_endpoint):

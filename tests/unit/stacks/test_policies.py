@@ -56,6 +56,20 @@ def test_every_trust_policy_admits_a_service_for_this_account_only(synthesized, 
             ), trust
 
 
+def test_every_role_carries_the_permissions_boundary(synthesized):
+    """The deploy role may create a role only with the boundary (policy/iam/deploy-role.json):
+    a role of ours without it would fail to deploy, and a role with another would not be capped."""
+    roles = 0
+    for name in STACKS:
+        stack, config = synthesized[name], environment(name)
+        for address, role in resources(stack, "aws_iam_role").items():
+            assert role.get("permissions_boundary") == config.permissions_boundary_arn, (name, address)
+            roles += 1
+        # Roles are made by the one factory: no other resource makes or changes one.
+        assert not {"aws_iam_role_policy_attachment", "aws_iam_policy", "aws_iam_user"} & set(stack.get("resource", {}))
+    assert roles == 4 * (8 + 3)  # backend: 2 task roles, 3 jobs, pipeline and 2 projects; frontend: pipeline, 2
+
+
 @pytest.mark.parametrize("name", STACKS)
 def test_star_resources_only_for_star_only_actions_and_under_a_condition(synthesized, name):
     stack = synthesized[name]
