@@ -86,7 +86,7 @@ def test_seeding_another_account_acts_in_that_account(emulator_endpoint):
 
     prod = load_environment("prod")
     seed(prod, emulator_endpoint)
-    in_prod = Clients(prod, endpoint=emulator_endpoint)("ec2")
+    in_prod = Clients(prod, endpoint=emulator_endpoint, act_in_account=True)("ec2")
     in_default = emulator_client("ec2", emulator_endpoint, prod.region)
     assert in_prod.describe_vpcs(VpcIds=[prod.network.vpc_id])["Vpcs"][0]["OwnerId"] == prod.account_id
     assert prod.network.vpc_id not in {v["VpcId"] for v in in_default.describe_vpcs()["Vpcs"]}

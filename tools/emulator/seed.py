@@ -35,7 +35,7 @@ CONNECTION_NOTE = "not emulated: moto 5.2.5 implements neither codestar-connecti
 
 def _client(service: str, config: EnvironmentConfig, endpoint: str) -> Any:
     """A client acting in `config`'s account inside the emulator at `endpoint` (tools/aws.py)."""
-    return Clients(config, endpoint=endpoint)(service)
+    return Clients(config, endpoint=endpoint, act_in_account=True)(service)
 
 
 def _custom_id(value: str) -> dict[str, str]:
