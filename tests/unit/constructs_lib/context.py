@@ -13,4 +13,5 @@ def example_context(*, prevent_destroy: bool = True, region: str = "us-east-1") 
         region=region,
         account_id="123456789012",
         prevent_destroy=prevent_destroy,
+        permissions_boundary_arn="arn:aws:iam::123456789012:policy/example-test-permissions-boundary",
     )
