@@ -1,5 +1,11 @@
 #!/usr/bin/env python
-"""cdktf entry point: validates every environment file, then synthesizes 3 stacks each."""
+"""The app (cdktf's entry point, and `tools.synth`'s subprocess): validates every selected
+environment file, then synthesizes one stack per layer (`workspace.layers`) of each.
+
+The environments are those named in `DAILYDESK_ENVIRONMENTS` (default: all); the output
+directory is `CDKTF_OUTDIR` (cdktf's default: cdktf.out). A bad configuration prints every
+error (file, field, what is wrong) and exits 1 before anything is written.
+"""
 
 import sys
 

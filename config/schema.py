@@ -16,10 +16,15 @@ from urllib.parse import urlparse
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
+from config.naming import Namer
+
 PROJECT = "dailydesk"
 # The environments: one file each in config/environments/, the one list of them.
 EnvironmentName = Literal["dev", "staging", "prod", "local"]
 ENVIRONMENT_NAMES: tuple[str, ...] = get_args(EnvironmentName)
+# The one environment deployed into the emulator (its file has the [emulator] section);
+# code asks a loaded configuration `is_emulated` rather than comparing names.
+EMULATED_ENVIRONMENT: EnvironmentName = "local"
 
 
 class Model(BaseModel):
@@ -406,6 +411,13 @@ class Pipelines(Model):
     artifact_retention_days: int = Field(default=30, ge=1, le=3650)
 
 
+class Ci(Model):
+    """The CI that deploys this repository: GitHub Actions with OIDC roles (policy/iam/trust-*.json)."""
+
+    # `owner/name` of this repository on GitHub: the only one whose workflows the CI roles trust.
+    github_repository: Annotated[str, _pattern(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", "GitHub repository (owner/name)")]
+
+
 class Protection(Model):
     """`prevent_destroy` on every stateful resource. Only a disposable environment (the
     emulator) turns it off, so that `make destroy-local` can remove what it made."""
@@ -558,6 +570,7 @@ class EnvironmentConfig(Model):
     sendgrid: Sendgrid
     load_balancer: LoadBalancer
     pipelines: Pipelines
+    ci: Ci
     protection: Protection = Protection()
     alarms: Alarms
     deploy: Deploy = Deploy()
@@ -576,9 +589,9 @@ class EnvironmentConfig(Model):
                 )
         # Only the `local` environment talks to the emulator, and it always does: a real
         # account must never be reachable from it, nor the emulator from a real one.
-        if (self.emulator is not None) != (self.name == "local"):
+        if self.is_emulated != (self.name == EMULATED_ENVIRONMENT):
             raise ValueError("the [emulator] section belongs to the local environment, and only to it")
-        if self.emulator is not None and self.state.backend != "local":
+        if self.is_emulated and self.state.backend != "local":
             raise ValueError("an emulator environment keeps its state in the local backend")
         if self.state.backend == "cloud" and self.deploy.parallelism != TERRAFORM_DEFAULT_PARALLELISM:
             # HCP Terraform refuses a run with another -parallelism ("Custom parallelism values
@@ -619,6 +632,17 @@ class EnvironmentConfig(Model):
         return PROJECT
 
     @property
+    def namer(self) -> Namer:
+        """The environment's physical names and standard tags (`<project>-<env>-…`)."""
+        return Namer(PROJECT, self.name)
+
+    @property
+    def is_emulated(self) -> bool:
+        """Whether the environment lives in the emulator (only `local`, the schema checks),
+        not in an AWS account."""
+        return self.emulator is not None
+
+    @property
     def served_hosts(self) -> dict[str, str]:
         """Field -> host of every URL served with `certificate`: the API on the load
         balancer (`urls.backend`, `urls.frontend_api`), the apps on CloudFront
@@ -651,3 +675,13 @@ class EnvironmentConfig(Model):
     @property
     def partition(self) -> str:
         return "aws-us-gov" if "-gov-" in self.region else "aws"
+
+    @property
+    def permissions_boundary_name(self) -> str:
+        """The IAM policy every role of the stacks carries as its permissions boundary; created
+        once per account outside the stacks (README), its content `make iam-policy ROLE=boundary`."""
+        return f"{PROJECT}-{self.name}-permissions-boundary"
+
+    @property
+    def permissions_boundary_arn(self) -> str:
+        return f"arn:{self.partition}:iam::{self.account_id}:policy/{self.permissions_boundary_name}"

@@ -8,6 +8,7 @@ from cdktf import App
 
 import workspace  # noqa: F401  (provider import shortcut before any stack module)
 from config import load_environments
+from config.loader import ENVIRONMENTS_VARIABLE
 from stacks.backend import BackendStack
 from stacks.base import WorkspaceStack
 from stacks.frontend import FrontendStack
@@ -18,12 +19,11 @@ from workspace import layers
 STACKS: dict[str, type[WorkspaceStack]] = {
     stack.layer.name: stack for stack in (ParentStack, BackendStack, FrontendStack)
 }
-# Comma-separated subset of environments to build (default: all). Every selected file is
-# validated before any stack is built, so a bad file stops the synth before it writes.
-ENVIRONMENTS_VARIABLE = "DAILYDESK_ENVIRONMENTS"
 
 
 def selected_environments() -> list[str] | None:
+    """The environments named by `DAILYDESK_ENVIRONMENTS` (None: all). Every selected file
+    is validated before any stack is built, so a bad file stops the synth before it writes."""
     value = os.environ.get(ENVIRONMENTS_VARIABLE, "").strip()
     return [name.strip() for name in value.split(",") if name.strip()] or None
 

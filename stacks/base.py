@@ -16,22 +16,32 @@ from constructs_lib.shared.artifact_bucket import ArtifactBucket, ArtifactBucket
 from constructs_lib.shared.encryption_key import EncryptionKey, EncryptionKeyProps, cloudwatch_logs_use
 from constructs_lib.shared.private_bucket import MAX_BUCKET_NAME
 from workspace import catalogue
+from workspace.context import AwsContext
 from workspace.layers import Layer
-from workspace.naming import Namer, logical_id
+from workspace.naming import logical_id
 from workspace.providers import aws_provider
 from workspace.state_backend import configure_backend
 
 
 class WorkspaceStack(TerraformStack):
-    """One Terraform workspace: the stack `<layer>-<env>` with its own state."""
+    """One Terraform workspace: the stack `<layer>-<env>` with its own state, and the
+    `context` every construct of it is given."""
 
     layer: ClassVar[Layer]
 
     def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
-        namer = Namer(config.project, config.name)
+        namer = config.namer
         super().__init__(scope, namer.stack(self.layer.name))
         self.config = config
         self.namer = namer
+        self.context = AwsContext(
+            namer=namer,
+            partition=config.partition,
+            region=config.region,
+            account_id=config.account_id,
+            prevent_destroy=config.protection.prevent_destroy,
+            permissions_boundary_arn=config.permissions_boundary_arn,
+        )
         self.provider = aws_provider(self, config=config, tags=namer.tags(self.layer.name, config.tags))
         configure_backend(self, config, namer, self.layer.name)
 
@@ -39,18 +49,15 @@ class WorkspaceStack(TerraformStack):
 def logs_key(stack: WorkspaceStack) -> EncryptionKey:
     """The one KMS key of the workspace's CloudWatch log groups, which CloudWatch Logs may
     use for this account's log groups only."""
-    config, namer = stack.config, stack.namer
-    workspace = namer.stack(stack.layer.name)
+    context, namer = stack.context, stack.namer
     return EncryptionKey(
         stack,
         "logs-key",
         props=EncryptionKeyProps(
+            context=context,
             alias=namer.name(stack.layer.name, "logs"),
-            description=f"Encrypts the CloudWatch log groups of {workspace}",
-            account_id=config.account_id,
-            partition=config.partition,
-            prevent_destroy=config.protection.prevent_destroy,
-            services=(cloudwatch_logs_use(config.partition, config.region, config.account_id),),
+            description=f"Encrypts the CloudWatch log groups of {namer.stack(stack.layer.name)}",
+            services=(cloudwatch_logs_use(context),),
         ),
     )
 
@@ -59,19 +66,16 @@ def pipeline_artifacts(stack: WorkspaceStack, id: str, pipeline: str) -> Artifac
     """The artifact bucket of `pipeline` (a `catalogue` pipeline): named with the account
     (bucket names are global), kept for `pipelines.artifact_retention_days`; a protected
     environment keeps it on destroy, any other empties it."""
-    config, namer = stack.config, stack.namer
-    protect = config.protection.prevent_destroy
+    context, namer = stack.context, stack.namer
     return ArtifactBucket(
         stack,
         id,
         props=ArtifactBucketProps(
-            bucket_name=namer.name(pipeline, "artifacts", config.account_id, max_len=MAX_BUCKET_NAME),
+            context=context,
+            bucket_name=namer.name(pipeline, "artifacts", context.account_id, max_len=MAX_BUCKET_NAME),
             key_alias=namer.name(pipeline, "artifacts"),
-            account_id=config.account_id,
-            partition=config.partition,
-            retention_days=config.pipelines.artifact_retention_days,
-            prevent_destroy=protect,
-            force_destroy=not protect,
+            retention_days=stack.config.pipelines.artifact_retention_days,
+            force_destroy=not context.prevent_destroy,
         ),
     )
 

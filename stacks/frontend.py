@@ -37,11 +37,8 @@ class FrontendStack(WorkspaceStack):
             self,
             "pipeline",
             props=FrontendPipelineProps(
-                namer=namer,
+                context=self.context,
                 pipeline=catalogue.FRONTEND_PIPELINE,
-                account_id=config.account_id,
-                region=config.region,
-                partition=config.partition,
                 artifact_bucket=self.artifacts,
                 connection_arn=config.pipelines.connection_arn,
                 repository=config.pipelines.frontend_repository,
@@ -52,7 +49,6 @@ class FrontendStack(WorkspaceStack):
                 hosting=self.hosting,
                 log_retention_days=config.logs.retention_days,
                 log_key_arn=self.logs_key.arn,
-                prevent_destroy=config.protection.prevent_destroy,
             ),
         )
         # The topic lives in `backend`; its policy admits this rule by the catalogue's name.

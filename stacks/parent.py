@@ -25,6 +25,7 @@ class ParentStack(WorkspaceStack):
             self,
             "parameters",
             props=SsmParametersProps(
+                context=self.context,
                 parameters=tuple(
                     ParameterSpec(
                         key=entry.name,
@@ -38,9 +39,6 @@ class ParentStack(WorkspaceStack):
                 ),
                 key_alias=catalogue.parameters_key_alias(namer),
                 key_description=f"Encrypts the SecureString parameters under {config.parameter_prefix}",
-                account_id=config.account_id,
-                partition=config.partition,
-                prevent_destroy=config.protection.prevent_destroy,
             ),
         )
         # The key and its alias were plain resources of `parameters` before the key had an

@@ -61,11 +61,12 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     from cdktf import App
 
     from stacks.app import build_app
+    from tests.configs import ENVIRONMENTS
 
     # <tmp>/repo/cdktf.out mirrors the repository layout, so the local backends' relative
     # state paths (../../../state/...) land in <tmp>/repo/state, never in the real one.
     outdir = tmp_path_factory.mktemp("repo") / "cdktf.out"
-    build_app(App(outdir=str(outdir)), environments=["dev", "staging", "prod", "local"]).synth()
+    build_app(App(outdir=str(outdir)), environments=list(ENVIRONMENTS)).synth()
     return Synthesized(outdir)
 
 

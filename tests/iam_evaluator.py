@@ -11,7 +11,8 @@ its Resource (or NotResource) matches the resource, and every condition holds.
   one key are alternatives. Keys are case-insensitive. Supported operators: StringEquals,
   StringNotEquals, StringLike, StringNotLike, ArnEquals, ArnLike, ArnNotEquals,
   ArnNotLike, Bool, each with an optional `IfExists` suffix; and `ForAnyValue:` /
-  `ForAllValues:` in front of the positive ones for multi-valued keys.
+  `ForAllValues:` in front of the positive ones for multi-valued keys. `Null`: "true" holds
+  when the key is missing from the request context, "false" when it is there.
 - A key missing from the request context: a positive operator fails, a negated one holds,
   `IfExists` holds; `ForAnyValue` fails, `ForAllValues` holds.
 - Anything else (another operator, a policy variable, a Principal) raises: the evaluator
@@ -92,6 +93,11 @@ def _lookup(context: Context, key: str) -> str | Sequence[str] | None:
 
 
 def _condition_holds(operator: str, key: str, wanted: Any, context: Context) -> bool:
+    if operator == "Null":
+        expected_missing = [str(v).lower() for v in _list(wanted)]
+        if expected_missing not in (["true"], ["false"]):
+            raise ValueError(f"Null takes true or false, not {wanted!r}")
+        return (_lookup(context, key) is None) == (expected_missing == ["true"])
     qualifier, _, base = operator.rpartition(":")
     if_exists = base.endswith("IfExists")
     base = base.removesuffix("IfExists")

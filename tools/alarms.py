@@ -20,7 +20,6 @@ from tools.aws import environment_for
 from tools.deploy import exit_codes
 from tools.table import table
 from workspace import alarms
-from workspace.naming import Namer
 
 COMPARISONS = {
     "GreaterThanThreshold": ">",
@@ -98,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         return exit_codes.ERROR
     from tools.aws import Clients
 
-    prefix = Namer(config.project, config.name).prefix
+    prefix = config.namer.prefix
     found = describe(Clients(config)("cloudwatch"), prefix)
     where = config.emulator.endpoint if config.emulator else f"account {config.account_id}, {config.region}"
     print(f"alarms of {config.name} ({where}): {len(found)} named {prefix}*")

@@ -44,7 +44,6 @@ from tools.aws import Clients, environment_for
 from tools.deploy import exit_codes
 from tools.table import table
 from workspace import catalogue
-from workspace.naming import Namer
 
 IN_SYNC, UPDATED, DIFFERS = "in sync", "updated", "differs"
 CONNECTION_MISSING, SECRET_MISSING, ERROR = "connection missing", "secret missing", "error"
@@ -96,7 +95,7 @@ class Connection:
 
 def connections(config: EnvironmentConfig) -> list[Connection]:
     """This environment's API-key connections, named exactly as the backend names them."""
-    namer = Namer(config.project, config.name)
+    namer = config.namer
     return [
         Connection(name, catalogue.SECRETS_BY_NAME[secret])
         for secret, name in catalogue.api_key_connections(config, namer).items()

@@ -2,9 +2,11 @@
 Terraform starts when the credentials a workspace needs are absent (`missing_credentials`).
 
 `Clients(config)` gives the clients of one environment: its region, short timeouts and
-standard retries; against the emulator its endpoint and throwaway credentials, acting in
-the environment's account (moto files everything under the account of the credentials,
-so another account is reached as on AWS, by assuming a role in it). Without the
+standard retries; against the emulator its endpoint and throwaway credentials, which are
+moto's own account's (the operator's credentials, as the preflight's account check sees
+them). `act_in_account=True` (the seed of another environment's world) reaches the
+environment's account as on AWS, by assuming a role in it: moto files everything under
+the account of the credentials. Without the
 credentials check, `terraform init` of an S3 backend spends minutes probing for instance
 metadata, and a `cloud` backend stops with an unhelpful prompt.
 """
@@ -42,6 +44,7 @@ class Clients:
         *,
         endpoint: str | None = None,
         region: str | None = None,
+        act_in_account: bool = False,
     ) -> None:
         import boto3
         from botocore.config import Config
@@ -55,6 +58,7 @@ class Clients:
             read_timeout=DEFAULT_READ_TIMEOUT_SECONDS,
             retries={"max_attempts": DEFAULT_MAX_ATTEMPTS, "mode": "standard"},
         )
+        self._act_in_account = act_in_account
         self._credentials: dict[str, str] | None = None
         self._cache: dict[str, Any] = {}
 
@@ -69,12 +73,13 @@ class Clients:
         return self._cache[service]
 
     def emulator_credentials(self) -> dict[str, str]:
-        """boto3 credentials that act in the environment's account inside the emulator."""
+        """boto3 credentials inside the emulator: moto's own account's, or with `act_in_account`
+        the environment's account's."""
         if self._endpoint is None:
             raise ValueError(f"{self._config.name} is not in the emulator")
         if self._credentials is None:
             plain = Emulator.boto3_credentials()
-            if self._config.account_id == EMULATOR_DEFAULT_ACCOUNT:
+            if not self._act_in_account or self._config.account_id == EMULATOR_DEFAULT_ACCOUNT:
                 self._credentials = plain
             else:
                 sts = self._session.client("sts", endpoint_url=self._endpoint, **plain)
@@ -123,7 +128,7 @@ def _aws_credentials() -> bool:
 
 def missing_credentials(config: EnvironmentConfig) -> list[str]:
     """What is missing to plan a workspace of `config`; empty when all is there."""
-    if config.emulator is not None:
+    if config.is_emulated:
         return []
     problems = []
     if isinstance(config.state, CloudState) and not _terraform_cloud_token(config.state.hostname):

@@ -338,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return ERROR
-    if config.emulator is None:
+    if not config.is_emulated:
         from tools.aws import missing_credentials
 
         problems = missing_credentials(config)

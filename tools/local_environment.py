@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from config import ConfigError, load_environment
-from config.schema import EnvironmentConfig
+from config.schema import EMULATED_ENVIRONMENT, EnvironmentConfig
 from tools import synth
 from tools.deploy import engine, exit_codes
 from tools.deploy.engine import Options
@@ -40,9 +40,8 @@ from tools.deploy.workspace import Workspace
 from tools.paths import DEFAULT_OUTDIR
 from workspace.layers import NAMES as LAYERS
 from workspace.layers import waves
-from workspace.naming import Namer
 
-ENVIRONMENT = "local"
+ENVIRONMENT = EMULATED_ENVIRONMENT
 
 
 def state_file(config: EnvironmentConfig, outdir: Path, layer: str) -> Path:
@@ -66,7 +65,7 @@ def summary(config: EnvironmentConfig, outdir: Path) -> str:
         count = sum(len(r.get("instances", [])) for r in resources)
         total += count
         by_type = Counter(r["type"] for r in resources for _ in r.get("instances", []))
-        lines.append(f"\n{Namer(config.project, config.name).stack(layer)}: {count} resources")
+        lines.append(f"\n{config.namer.stack(layer)}: {count} resources")
         for rtype, n in sorted(by_type.items()):
             lines.append(f"  {n:4d}  {rtype}")
         outputs = state.get("outputs", {})

@@ -10,8 +10,9 @@ row is `ready`, 2 something is missing or unusable (found), 1 the check could no
 
 The table is derived from the same catalogue and config the stacks use (the catalogue's
 `Manual` parameters and secrets, `network`, `rds.security_group_id`, `certificate`,
-every bucket and distribution of `hosting`, `pipelines.connection_arn`): there is no
-second list.
+every bucket and distribution of `hosting`, `pipelines.connection_arn`, and the permissions
+boundary every role of the stacks carries, which must hold what `policy/iam/permissions-boundary.json`
+renders): there is no second list.
 
 Values are never read by default: parameters are checked with `DescribeParameters` and
 secrets with `DescribeSecret` (existence, deletion, a current version) — metadata only,
@@ -28,10 +29,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from config.schema import EnvironmentConfig, uncovered_hosts
+from tools import iam_policies
 from tools.aws import Clients, environment_for
 from tools.deploy import exit_codes
 from tools.table import table
@@ -46,7 +50,7 @@ NOT_IMPLEMENTED_CODES = frozenset({"404", "500", "501", "NotImplemented"})
 NOT_FOUND_CODES = frozenset({
     "ParameterNotFound", "ResourceNotFoundException", "InvalidVpcID.NotFound", "InvalidSubnetID.NotFound",
     "InvalidGroup.NotFound", "InvalidGroupId.NotFound",
-    "NoSuchDistribution", "NoSuchBucket", "404", "NotFound",
+    "NoSuchDistribution", "NoSuchBucket", "NoSuchEntity", "404", "NotFound",
 })  # fmt: skip
 
 
@@ -308,7 +312,7 @@ def _connection(config: EnvironmentConfig) -> Requirement:
         try:
             return check(clients)
         except Exception as error:
-            if config.emulator is not None and _error_code(error) in NOT_IMPLEMENTED_CODES:
+            if config.is_emulated and _error_code(error) in NOT_IMPLEMENTED_CODES:
                 return Row(item, kind, NOT_EMULATED, "the emulator has no CodeStar Connections API; checked on AWS")
             raise
 
@@ -345,12 +349,44 @@ def _distribution(field: str, distribution_id: str) -> Requirement:
     return Requirement(item, kind, _guarded(item, kind, check, fix))
 
 
+def _policy_document(document: Any) -> Any:
+    """A policy version's document: botocore decodes it; a raw answer is URL-encoded JSON."""
+    return json.loads(urllib.parse.unquote(document)) if isinstance(document, str) else document
+
+
+def _permissions_boundary(config: EnvironmentConfig) -> Requirement:
+    """The managed policy every role of the stacks carries as its boundary (created once per
+    account, outside the stacks): it exists, and its default version is what the template
+    renders (a role whose policy outgrew an older boundary would fail at run time)."""
+    item, kind = config.permissions_boundary_arn, "IAM policy (permissions boundary)"
+    name = config.permissions_boundary_name
+    render = f"python -m tools.iam_policies --env {config.name} --role boundary --out iam-policies"
+    document = f"file://iam-policies/{name}.json"
+    create = f"as an administrator: {render}; aws iam create-policy --policy-name {name} --policy-document {document}"
+    update = (
+        f"as an administrator (the CI roles may not): {render}; "
+        f"aws iam create-policy-version --policy-arn {item} --policy-document {document} --set-as-default"
+    )
+
+    def check(clients: Clients) -> Row:
+        iam = clients("iam")
+        version_id = iam.get_policy(PolicyArn=item)["Policy"]["DefaultVersionId"]
+        version = iam.get_policy_version(PolicyArn=item, VersionId=version_id)["PolicyVersion"]
+        if _policy_document(version["Document"]) != iam_policies.render_boundary(config):
+            return Row(
+                item, kind, UNUSABLE, f"{version_id} differs from policy/iam/{iam_policies.BOUNDARY_POLICY}", update
+            )
+        return Row(item, kind, READY, f"{version_id}, as policy/iam/{iam_policies.BOUNDARY_POLICY} renders it")
+
+    return Requirement(item, kind, _guarded(item, kind, check, create))
+
+
 # ----------------------------------------------------------------------------- the table
 
 
 def requirements(config: EnvironmentConfig, read_secret_keys: bool = False) -> list[Requirement]:
     """Everything the workspaces of `config` expect to exist, from the catalogue and config."""
-    namer = Namer(config.project, config.name)
+    namer = config.namer
     return [
         _account(config),
         *(_parameter(config, namer, p) for p in catalogue.manual_parameters()),
@@ -363,6 +399,7 @@ def requirements(config: EnvironmentConfig, read_secret_keys: bool = False) -> l
         _connection(config),
         *(_bucket(config, field, value) for field, value in config.hosting.buckets().items()),
         *(_distribution(field, value) for field, value in config.hosting.distributions().items()),
+        _permissions_boundary(config),
     ]
 
 

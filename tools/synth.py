@@ -14,10 +14,10 @@ import sys
 import time
 from pathlib import Path
 
+from config.loader import ENVIRONMENTS_VARIABLE
 from tools.paths import DEFAULT_OUTDIR, REPO_ROOT
 from tools.terraform import cli as terraform
 
-ENVIRONMENTS_VARIABLE = "DAILYDESK_ENVIRONMENTS"
 OUTDIR_VARIABLE = "CDKTF_OUTDIR"
 
 

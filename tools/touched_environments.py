@@ -15,9 +15,9 @@ import json
 import sys
 from collections.abc import Iterable
 
-from config.schema import ENVIRONMENT_NAMES
+from config.schema import EMULATED_ENVIRONMENT, ENVIRONMENT_NAMES
 
-REAL_ENVIRONMENTS = tuple(name for name in ENVIRONMENT_NAMES if name != "local")
+REAL_ENVIRONMENTS = tuple(name for name in ENVIRONMENT_NAMES if name != EMULATED_ENVIRONMENT)
 # Inputs of every synthesized stack: a change here may change any environment's plan.
 SHARED_PREFIXES = (
     "stacks/", "constructs_lib/", "workspace/", "config/schema.py", "config/loader.py", "config/__init__.py",

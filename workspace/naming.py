@@ -1,76 +1,33 @@
-"""Physical names and standard tags: the one place they are made.
+"""Names: the `Namer` (defined in `config.naming`, where an environment's configuration
+hands out its own as `EnvironmentConfig.namer`), the AWS name-length limits the
+constructs fit names to, and cdktf's logical IDs (for `moved` blocks).
 
 Construct IDs never contain the environment (Terraform addresses stay the same in every
-workspace); the environment appears only in physical names made here.
+workspace); the environment appears only in physical names made by the `Namer`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 
-# AWS name-length limits the constructs rely on.
+from config.naming import MAX_DEFAULT, Namer
+
+__all__ = [
+    "MAX_ALB_NAME",
+    "MAX_DEFAULT",
+    "MAX_ELASTICACHE_ID",
+    "MAX_IAM_ROLE_NAME",
+    "MAX_TARGET_GROUP_NAME",
+    "Namer",
+    "logical_id",
+]
+
+# AWS name-length limits the constructs rely on (MAX_DEFAULT: any other name).
 MAX_ALB_NAME = 32
 MAX_TARGET_GROUP_NAME = 32
 MAX_ELASTICACHE_ID = 40
 MAX_IAM_ROLE_NAME = 64
-MAX_DEFAULT = 64
-
-_INVALID = re.compile(r"[^a-z0-9-]+")
-
-
-@dataclass(frozen=True)
-class Namer:
-    """Names of the form `<project>-<env>-<part>…`, lower-case, fitted to a length limit.
-
-    A name that does not fit is cut and ends in a 6-character hash of the full name, so
-    two long names that share a prefix still differ.
-    """
-
-    project: str
-    environment: str
-
-    def name(self, *parts: str, max_len: int = MAX_DEFAULT) -> str:
-        if not parts:
-            raise ValueError("a name needs at least one part")
-        full = "-".join([self.project, self.environment, *parts]).lower()
-        full = _INVALID.sub("-", full).strip("-")
-        full = re.sub(r"-{2,}", "-", full)
-        if len(full) <= max_len:
-            return full
-        digest = hashlib.sha256(full.encode()).hexdigest()[:6]
-        return f"{full[: max_len - 7].rstrip('-')}-{digest}"
-
-    @property
-    def prefix(self) -> str:
-        """What every name made by `name` starts with (`<project>-<env>-`), to find them again."""
-        return f"{self.project}-{self.environment}-".lower()
-
-    def path(self, *parts: str) -> str:
-        """A slash-separated name such as a log group: `/dailydesk/prod/backend`."""
-        return "/" + "/".join([self.project, self.environment, *parts])
-
-    def parameter(self, spec_name: str) -> str:
-        """The SSM name of a catalogue parameter: `/dailydesk/<env>/<spec name>`."""
-        return self.path(spec_name.strip("/"))
-
-    def stack(self, layer: str) -> str:
-        return f"{layer}-{self.environment}"
-
-    def workspace(self, layer: str) -> str:
-        """Terraform Cloud workspace name of a stack."""
-        return f"{self.project}-{layer}-{self.environment}"
-
-    def tags(self, layer: str, extra: dict[str, str] | None = None) -> dict[str, str]:
-        """The standard tags every resource of a workspace carries (provider default_tags)."""
-        return {
-            **(extra or {}),
-            "Project": self.project,
-            "Environment": self.environment,
-            "Workspace": self.stack(layer),
-            "ManagedBy": "cdktf",
-        }
 
 
 # cdktf's logical IDs (`HashedAddressingScheme`, cdktf/lib/private/unique.ts), so that a

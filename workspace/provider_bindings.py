@@ -8,9 +8,10 @@ only the submodules the app imports. The jsii assembly itself is still loaded, o
 `_jsii`, when the first resource module is imported. `tests/unit/workspace/test_provider_bindings.py`
 proves the synthesized JSON is byte-identical to a synth with the full package import.
 
-This module must be imported before anything imports the provider; `constructs_lib`
-does that in its `__init__`, and `stacks` imports `constructs_lib` first.
-Set DAILYDESK_FULL_PROVIDER_IMPORT=1 to disable the shortcut (used by the test).
+It must run before anything imports the provider: the `workspace` package's `__init__`
+imports it first, so any import of `workspace` or of one of its modules installs it, and
+`constructs_lib`, `stacks`, `main.py` and the tests' conftest import `workspace` before
+anything else. Set DAILYDESK_FULL_PROVIDER_IMPORT=1 to disable the shortcut (used by the test).
 """
 
 from __future__ import annotations

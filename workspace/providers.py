@@ -20,6 +20,30 @@ EMULATED_SERVICES = (
 )  # fmt: skip
 
 
+def emulator_credentials() -> dict[str, Any]:
+    """The emulator's throwaway keys, as the provider (and an S3 backend) takes them:
+    never valid against AWS, so nothing aimed at the emulator can reach an account."""
+    return {
+        "access_key": Emulator.ACCESS_KEY_ID,
+        "secret_key": Emulator.SECRET_ACCESS_KEY,
+        "skip_credentials_validation": True,
+    }
+
+
+def emulator_settings(endpoint: str) -> dict[str, Any]:
+    """The provider arguments that point it at the emulator at `endpoint`, named and valued
+    as in the synthesized JSON (`endpoints`: the one block's map of service -> URL)."""
+    return {
+        **emulator_credentials(),
+        "endpoints": dict.fromkeys(EMULATED_SERVICES, endpoint),
+        "skip_metadata_api_check": "true",
+        # Valid against AWS as well; without it, rules that reference another security
+        # group read back as `account/sg-…` and never converge.
+        "skip_requesting_account_id": False,
+        "s3_use_path_style": True,
+    }
+
+
 def aws_provider(scope: Construct, *, config: EnvironmentConfig, tags: dict[str, str]) -> AwsProvider:
     settings: dict[str, Any] = {
         "region": config.region,
@@ -27,16 +51,6 @@ def aws_provider(scope: Construct, *, config: EnvironmentConfig, tags: dict[str,
         "default_tags": [AwsProviderDefaultTags(tags=tags)],
     }
     if config.emulator is not None:
-        endpoint = config.emulator.endpoint
-        settings.update(
-            access_key=Emulator.ACCESS_KEY_ID,
-            secret_key=Emulator.SECRET_ACCESS_KEY,
-            endpoints=[AwsProviderEndpoints(**dict.fromkeys(EMULATED_SERVICES, endpoint))],
-            skip_credentials_validation=True,
-            skip_metadata_api_check="true",
-            # Valid against AWS as well; without it, rules that reference another security
-            # group read back as `account/sg-…` and never converge.
-            skip_requesting_account_id=False,
-            s3_use_path_style=True,
-        )
+        emulated = emulator_settings(config.emulator.endpoint)
+        settings.update(emulated, endpoints=[AwsProviderEndpoints(**emulated["endpoints"])])
     return AwsProvider(scope, "aws", **settings)

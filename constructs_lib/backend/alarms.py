@@ -20,7 +20,7 @@ from constructs import Construct
 
 from constructs_lib.shared.iam import Condition, source_conditions
 from workspace import alarms as kinds
-from workspace.naming import Namer
+from workspace.context import AwsContext
 
 CLOUDWATCH_PRINCIPAL = "cloudwatch.amazonaws.com"
 DEFAULT_COMPARISON = "GreaterThanThreshold"
@@ -63,7 +63,7 @@ class Metric:
 
 @dataclass(frozen=True)
 class BackendAlarmsProps:
-    namer: Namer
+    context: AwsContext
     # The operations topic: every alarm's ALARM and OK action.
     topic_arn: str
     # (cron job name, name of its dead-letter queue)
@@ -89,10 +89,10 @@ def redis_node_ids(replication_group_id: str, count: int) -> tuple[str, ...]:
     return tuple(f"{replication_group_id}-{number:03d}" for number in range(1, count + 1))
 
 
-def alarm_publisher_conditions(account_id: str, region: str, partition: str) -> tuple[Condition, ...]:
+def alarm_publisher_conditions(context: AwsContext) -> tuple[Condition, ...]:
     """CloudWatch may publish to the operations topic (and use its key) on behalf of this
     account's alarms in this region only."""
-    return tuple(source_conditions(account_id, [f"arn:{partition}:cloudwatch:{region}:{account_id}:alarm:*"]))
+    return tuple(source_conditions(context.account_id, [context.arn("cloudwatch", "alarm:*")]))
 
 
 class BackendAlarms(Construct):
@@ -192,7 +192,7 @@ class BackendAlarms(Construct):
         alarm = CloudwatchMetricAlarm(
             self,
             purpose.replace(kinds.SEPARATOR, "-"),
-            alarm_name=p.namer.name(*purpose.split(kinds.SEPARATOR)),
+            alarm_name=p.context.namer.name(*purpose.split(kinds.SEPARATOR)),
             alarm_description=(
                 f"{kinds.watches(purpose)}: {measured} > {rule.threshold:g} in {rule.datapoints_to_alarm} of "
                 f"{rule.evaluation_periods} periods of {rule.period_seconds} s"

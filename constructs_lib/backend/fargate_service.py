@@ -41,7 +41,7 @@ from cdktf_cdktf_provider_aws.ecs_service import (
 from cdktf_cdktf_provider_aws.ecs_task_definition import EcsTaskDefinition, EcsTaskDefinitionRuntimePlatform
 from constructs import Construct
 
-from workspace.naming import Namer
+from workspace.context import AwsContext
 
 # Auto scaling sets the count. The task definition is not ignored: Terraform's revision
 # carries the deployed image, so following it never rolls the image back.
@@ -59,10 +59,7 @@ DEFAULT_LOG_STREAM_PREFIX = "container"
 
 @dataclass(frozen=True)
 class FargateServiceProps:
-    namer: Namer
-    partition: str
-    region: str
-    account_id: str
+    context: AwsContext
     # What the service runs until the pipeline's first deployment.
     bootstrap_image: str
     cpu: int
@@ -106,7 +103,7 @@ def container_definitions(props: FargateServiceProps, image: str) -> list[dict[s
                 "logDriver": "awslogs",
                 "options": {
                     "awslogs-group": props.log_group_name,
-                    "awslogs-region": props.region,
+                    "awslogs-region": props.context.region,
                     "awslogs-stream-prefix": DEFAULT_LOG_STREAM_PREFIX,
                 },
             },
@@ -132,15 +129,24 @@ class FargateService(Construct):
 
     def __init__(self, scope: Construct, id: str, *, props: FargateServiceProps) -> None:
         super().__init__(scope, id)
-        p = props
-        self._namer = p.namer
-        names = p.namer.name("api")
-        self.container_name = p.container_name
+        self._props = props
+        namer = props.context.namer
+        self.container_name = props.container_name
         # The names as plain strings: a data source reading them (the pipeline's policy)
         # would otherwise be read only at apply whenever a shape change updates the service.
-        self.family = self.service_name = names
-        self.cluster_name = p.namer.name("cluster")
-        cluster_arn = f"arn:{p.partition}:ecs:{p.region}:{p.account_id}:cluster/{self.cluster_name}"
+        self.family = self.service_name = namer.name("api")
+        self.cluster_name = namer.name("cluster")
+        self._define_deployed_image()
+        self._define_task_definition()
+        self._define_cluster()
+        self._define_service()
+        self._define_auto_scaling()
+
+    def _define_deployed_image(self) -> None:
+        """The image of the family's latest ACTIVE revision (the pipeline's last deployment),
+        or `bootstrap_image` while the family has none."""
+        p = self._props
+        cluster_arn = p.context.arn("ecs", f"cluster/{self.cluster_name}")
         # ListClusters never fails; DescribeTaskDefinition of a family that has no revision
         # does (the first deploy). The cluster is created after the task definition (below),
         # so "the cluster is listed" means "the family has a revision to read". The provider
@@ -157,6 +163,9 @@ class FargateService(Construct):
             count=Token.as_number(Fn.conditional(Fn.contains(listed, cluster_arn), 1, 0)),
         )
         self.image = Fn.coalesce([Fn.one(Fn.lookup_nested(self.deployed_container, ["*", "image"])), p.bootstrap_image])
+
+    def _define_task_definition(self) -> None:
+        p = self._props
         self.task_definition = EcsTaskDefinition(
             self,
             "task-definition",
@@ -177,6 +186,10 @@ class FargateService(Construct):
             # Replacing or destroying never deregisters: rollback targets stay.
             skip_destroy=True,
         )
+
+    def _define_cluster(self) -> None:
+        """Container Insights on; created after the task definition, so that a listed cluster
+        means the family has a revision to read (`_define_deployed_image`)."""
         self.cluster = EcsCluster(
             self,
             "cluster",
@@ -184,6 +197,9 @@ class FargateService(Construct):
             setting=[EcsClusterSetting(name="containerInsights", value="enabled")],
             depends_on=[self.task_definition],
         )
+
+    def _define_service(self) -> None:
+        p = self._props
         self.service = EcsService(
             self,
             "service",
@@ -213,6 +229,10 @@ class FargateService(Construct):
             depends_on=list(p.depends_on),
             lifecycle=TerraformResourceLifecycle(ignore_changes=list(SERVICE_IGNORE_CHANGES)),
         )
+
+    def _define_auto_scaling(self) -> None:
+        """A scalable target and a target-tracking policy on CPU and on memory."""
+        p = self._props
         self.scaling_target = AppautoscalingTarget(
             self,
             "scaling-target",
@@ -229,7 +249,7 @@ class FargateService(Construct):
         return AppautoscalingPolicy(
             self,
             f"{id}-policy",
-            name=self._namer.name("api", id, "tracking"),
+            name=self._props.context.namer.name("api", id, "tracking"),
             policy_type="TargetTrackingScaling",
             service_namespace=self.scaling_target.service_namespace,
             resource_id=self.scaling_target.resource_id,

@@ -13,7 +13,8 @@ from constructs import Construct
 from constructs_lib.shared.iam import statement
 from constructs_lib.shared.lifecycle import lifecycle
 from constructs_lib.shared.private_bucket import PrivateBucket, PrivateBucketProps
-from workspace.naming import MAX_ALB_NAME, MAX_TARGET_GROUP_NAME, Namer
+from workspace.context import AwsContext
+from workspace.naming import MAX_ALB_NAME, MAX_TARGET_GROUP_NAME
 
 # TLS 1.3 with TLS 1.2 fallback, forward-secret ciphers only.
 DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -29,8 +30,7 @@ DEFAULT_ACCESS_LOGS_PREFIX = "api"
 
 @dataclass(frozen=True)
 class LoadBalancerProps:
-    namer: Namer
-    account_id: str
+    context: AwsContext
     vpc_id: str
     public_subnet_ids: tuple[str, ...]
     security_group_id: str
@@ -41,7 +41,6 @@ class LoadBalancerProps:
     idle_timeout_seconds: int
     access_logs_bucket_name: str
     access_logs_retention_days: int
-    prevent_destroy: bool
     # Only a disposable environment empties the access-log bucket on destroy.
     access_logs_force_destroy: bool = False
     access_logs_prefix: str = DEFAULT_ACCESS_LOGS_PREFIX
@@ -64,14 +63,24 @@ class LoadBalancer(Construct):
 
     def __init__(self, scope: Construct, id: str, *, props: LoadBalancerProps) -> None:
         super().__init__(scope, id)
-        p = props
+        self._props = props
+        self._define_access_logs()
+        self._define_alb()
+        self._define_target_group()
+        self._define_listeners()
+        self.dns_name = self.alb.dns_name
+
+    def _define_access_logs(self) -> None:
+        """The access-log bucket, which only the region's ELB account may write to, under
+        `<prefix>/AWSLogs/<account>/`."""
+        p = self._props
         self.access_logs = PrivateBucket(
             self,
             "access-logs",
             props=PrivateBucketProps(
+                context=p.context,
                 bucket_name=p.access_logs_bucket_name,
                 retention_days=p.access_logs_retention_days,
-                prevent_destroy=p.prevent_destroy,
                 expiry_rule_id="expire-old-access-logs",
                 force_destroy=p.access_logs_force_destroy,
             ),
@@ -81,14 +90,17 @@ class LoadBalancer(Construct):
             statement(
                 "ElbWritesAccessLogs",
                 ["s3:PutObject"],
-                [f"{self.access_logs.arn}/{p.access_logs_prefix}/AWSLogs/{p.account_id}/*"],
+                [f"{self.access_logs.arn}/{p.access_logs_prefix}/AWSLogs/{p.context.account_id}/*"],
                 principals=[("AWS", [self.elb_account.arn])],
             )
         )
+
+    def _define_alb(self) -> None:
+        p = self._props
         self.alb = Lb(
             self,
             "alb",
-            name=p.namer.name("api", max_len=MAX_ALB_NAME),
+            name=p.context.namer.name("api", max_len=MAX_ALB_NAME),
             internal=False,
             load_balancer_type="application",
             security_groups=[p.security_group_id],
@@ -97,14 +109,17 @@ class LoadBalancer(Construct):
             enable_deletion_protection=p.deletion_protection,
             idle_timeout=p.idle_timeout_seconds,
             access_logs=LbAccessLogs(bucket=self.access_logs.bucket.id, prefix=p.access_logs_prefix, enabled=True),
-            lifecycle=lifecycle(p.prevent_destroy),
+            lifecycle=lifecycle(p.context.prevent_destroy),
             # ELB checks that it may write to the bucket when access logs are switched on.
             depends_on=[self.access_logs.policy],
         )
+
+    def _define_target_group(self) -> None:
+        p = self._props
         self.target_group = LbTargetGroup(
             self,
             "target-group",
-            name=p.namer.name("api", max_len=MAX_TARGET_GROUP_NAME),
+            name=p.context.namer.name("api", max_len=MAX_TARGET_GROUP_NAME),
             port=p.target_port,
             protocol="HTTP",
             target_type="ip",
@@ -121,14 +136,17 @@ class LoadBalancer(Construct):
                 unhealthy_threshold=DEFAULT_UNHEALTHY_THRESHOLD,
             ),
         )
+
+    def _define_listeners(self) -> None:
+        """HTTPS forwards to the target group; HTTP only redirects to HTTPS."""
         self.https_listener = LbListener(
             self,
             "https",
             load_balancer_arn=self.alb.arn,
             port=443,
             protocol="HTTPS",
-            ssl_policy=p.ssl_policy,
-            certificate_arn=p.certificate_arn,
+            ssl_policy=self._props.ssl_policy,
+            certificate_arn=self._props.certificate_arn,
             default_action=[LbListenerDefaultAction(type="forward", target_group_arn=self.target_group.arn)],
         )
         self.http_listener = LbListener(
@@ -144,4 +162,3 @@ class LoadBalancer(Construct):
                 )
             ],
         )
-        self.dns_name = self.alb.dns_name

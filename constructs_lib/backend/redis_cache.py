@@ -10,7 +10,8 @@ from constructs import Construct
 
 from constructs_lib.shared.encryption_key import EncryptionKey, EncryptionKeyProps
 from constructs_lib.shared.lifecycle import lifecycle
-from workspace.naming import MAX_ELASTICACHE_ID, Namer
+from workspace.context import AwsContext
+from workspace.naming import MAX_ELASTICACHE_ID
 
 DEFAULT_PORT = 6379
 DEFAULT_PARAMETER_GROUP = "default.redis7"
@@ -21,9 +22,7 @@ DEFAULT_MAINTENANCE_WINDOW = "sun:04:00-sun:05:00"
 
 @dataclass(frozen=True)
 class RedisCacheProps:
-    namer: Namer
-    account_id: str
-    partition: str
+    context: AwsContext
     subnet_ids: tuple[str, ...]
     security_group_id: str
     node_type: str
@@ -31,7 +30,6 @@ class RedisCacheProps:
     cache_clusters: int
     automatic_failover: bool
     snapshot_retention_days: int
-    prevent_destroy: bool
     port: int = DEFAULT_PORT
 
 
@@ -52,16 +50,14 @@ class RedisCache(Construct):
     def __init__(self, scope: Construct, id: str, *, props: RedisCacheProps) -> None:
         super().__init__(scope, id)
         p = props
-        name = p.namer.name("redis", max_len=MAX_ELASTICACHE_ID)
+        name = p.context.namer.name("redis", max_len=MAX_ELASTICACHE_ID)
         self.key = EncryptionKey(
             self,
             "key",
             props=EncryptionKeyProps(
-                alias=p.namer.name("redis"),
+                context=p.context,
+                alias=p.context.namer.name("redis"),
                 description=f"Encrypts the Redis replication group {name} at rest (disks, snapshots)",
-                account_id=p.account_id,
-                partition=p.partition,
-                prevent_destroy=p.prevent_destroy,
             ),
         )
         self.subnet_group = ElasticacheSubnetGroup(
@@ -96,7 +92,7 @@ class RedisCache(Construct):
             maintenance_window=DEFAULT_MAINTENANCE_WINDOW,
             auto_minor_version_upgrade="true",
             apply_immediately=False,
-            lifecycle=lifecycle(p.prevent_destroy),
+            lifecycle=lifecycle(p.context.prevent_destroy),
         )
         self.endpoint = self.replication_group.primary_endpoint_address
         self.port = p.port

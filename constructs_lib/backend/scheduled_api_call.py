@@ -31,7 +31,8 @@ from constructs import Construct
 from constructs_lib.shared.iam import allow, service_role, statement
 from constructs_lib.shared.lifecycle import lifecycle
 from workspace.catalogue import CONNECTION_API_KEY_ATTRIBUTE
-from workspace.naming import MAX_IAM_ROLE_NAME, Namer
+from workspace.context import AwsContext
+from workspace.naming import MAX_IAM_ROLE_NAME
 
 EVENTS_SERVICE = "events.amazonaws.com"
 # A failed call is retried for up to an hour, then kept in the DLQ for 14 days (the SQS maximum).
@@ -77,14 +78,12 @@ class ApiKeyConnection(Construct):
 
 @dataclass(frozen=True)
 class ScheduledApiCallProps:
-    namer: Namer
-    account_id: str
+    context: AwsContext
     job_name: str
     schedule: str
     endpoint: str
     method: str
     connection_arn: str
-    prevent_destroy: bool
     max_retry_attempts: int = DEFAULT_MAX_RETRY_ATTEMPTS
     max_event_age_seconds: int = DEFAULT_MAX_EVENT_AGE_SECONDS
     dlq_retention_seconds: int = DEFAULT_DLQ_RETENTION_SECONDS
@@ -104,7 +103,7 @@ class ScheduledApiCall(Construct):
     def __init__(self, scope: Construct, id: str, *, props: ScheduledApiCallProps) -> None:
         super().__init__(scope, id)
         p = props
-        name = p.namer.name(p.job_name)
+        name = p.context.namer.name(p.job_name)
         self.destination = CloudwatchEventApiDestination(
             self,
             "destination",
@@ -121,10 +120,10 @@ class ScheduledApiCall(Construct):
         self.dead_letter_queue = SqsQueue(
             self,
             "dead-letter-queue",
-            name=p.namer.name(p.job_name, "dlq"),
+            name=p.context.namer.name(p.job_name, "dlq"),
             message_retention_seconds=p.dlq_retention_seconds,
             sqs_managed_sse_enabled=True,
-            lifecycle=lifecycle(p.prevent_destroy),
+            lifecycle=lifecycle(p.context.prevent_destroy),
         )
         queue_policy = DataAwsIamPolicyDocument(
             self,
@@ -143,9 +142,10 @@ class ScheduledApiCall(Construct):
         self.role = service_role(
             self,
             "role",
-            name=p.namer.name(p.job_name, "invoke", max_len=MAX_IAM_ROLE_NAME),
+            name=p.context.namer.name(p.job_name, "invoke", max_len=MAX_IAM_ROLE_NAME),
             service=EVENTS_SERVICE,
-            account_id=p.account_id,
+            account_id=p.context.account_id,
+            permissions_boundary=p.context.permissions_boundary_arn,
             source_arns=(self.rule.arn,),
             description=f"EventBridge: invoke the {p.job_name} API destination",
             statements=[allow("InvokeDestination", ["events:InvokeApiDestination"], [self.destination.arn])],

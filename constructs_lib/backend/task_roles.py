@@ -6,22 +6,21 @@ from dataclasses import dataclass
 
 from constructs import Construct
 
-from constructs_lib.shared.iam import allow, in_region, service_role
-from workspace.naming import MAX_IAM_ROLE_NAME, Namer
+from constructs_lib.backend.container_registry import ContainerRegistry
+from constructs_lib.backend.service_logs import ServiceLogs
+from constructs_lib.parent.ssm_parameters import READ_PATH_ACTIONS, StoredParameters
+from constructs_lib.shared.iam import ServiceRole, allow, service_role
+from workspace.context import AwsContext
+from workspace.naming import MAX_IAM_ROLE_NAME
 
 ECS_TASKS_SERVICE = "ecs-tasks.amazonaws.com"
 
 
 @dataclass(frozen=True)
 class TaskRolesProps:
-    namer: Namer
-    partition: str
-    region: str
-    account_id: str
-    ecr_repository_arn: str
-    log_group_arn: str
-    log_streams_arn: str
-    app_log_stream_arn: str
+    context: AwsContext
+    registry: ContainerRegistry
+    logs: ServiceLogs
     secret_parameter_arns: tuple[str, ...]
     parameter_prefix: str
     parameters_kms_key_arn: str
@@ -33,10 +32,10 @@ class TaskRoles(Construct):
     """Creates the task execution role and the task role, each with one inline policy of
     named actions on named resources.
 
-    Execution role (used by the ECS agent before the app starts): pull from this ECR
-    repository, write the container's stdout to the log group, read exactly the SSM
-    parameters injected as `secrets` (decrypting with the parameters key, through SSM only)
-    and the API-key secrets.
+    Execution role (used by the ECS agent before the app starts): pull from `registry`,
+    write the container's stdout to `logs`, read exactly the SSM parameters injected as
+    `secrets` (decrypting with the parameters key, through SSM only) and the API-key
+    secrets.
     Task role (what the NestJS app calls at run time): `ssm:GetParametersByPath` and
     `ssm:GetParameter(s)` under this environment's prefix, the sales-export bucket's objects,
     its own log stream. Exposes `execution_role` and `task_role`.
@@ -44,55 +43,53 @@ class TaskRoles(Construct):
 
     def __init__(self, scope: Construct, id: str, *, props: TaskRolesProps) -> None:
         super().__init__(scope, id)
-        p = props
-        # Only ECS of this account, in this region, may assume the roles (confused-deputy guard).
-        tasks_of_this_account = (f"arn:{p.partition}:ecs:{p.region}:{p.account_id}:*",)
-        via_ssm = [("StringEquals", "kms:ViaService", [f"ssm.{p.region}.amazonaws.com"])]
-        self.execution_role = service_role(
+        self._props = props
+        self._define_execution_role()
+        self._define_task_role()
+
+    def _role(self, id: str, part: str, description: str) -> ServiceRole:
+        context = self._props.context
+        return service_role(
             self,
-            "execution-role",
-            name=p.namer.name("api", "execution", max_len=MAX_IAM_ROLE_NAME),
+            id,
+            name=context.namer.name("api", part, max_len=MAX_IAM_ROLE_NAME),
             service=ECS_TASKS_SERVICE,
-            account_id=p.account_id,
-            source_arns=tasks_of_this_account,
-            description="ECS agent for the API tasks: image pull, logs, injected secrets",
-            statements=[
-                # GetAuthorizationToken has no resource-level permission in IAM: this region only.
-                allow("EcrAuth", ["ecr:GetAuthorizationToken"], ["*"], [in_region(p.region)]),
-                allow(
-                    "EcrPull",
-                    ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
-                    [p.ecr_repository_arn],
-                ),
-                allow("ContainerLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], [p.log_streams_arn]),
-                allow("InjectedParameters", ["ssm:GetParameters"], list(p.secret_parameter_arns)),
-                allow("DecryptParameters", ["kms:Decrypt"], [p.parameters_kms_key_arn], via_ssm),
-                allow("InjectedSecrets", ["secretsmanager:GetSecretValue"], list(p.secret_arns)),
-            ],
+            account_id=context.account_id,
+            permissions_boundary=context.permissions_boundary_arn,
+            # Only ECS of this account, in this region, may assume the roles (confused-deputy guard).
+            source_arns=(context.arn("ecs", "*"),),
+            description=description,
         )
-        prefix_arn = f"arn:{p.partition}:ssm:{p.region}:{p.account_id}:parameter{p.parameter_prefix}"
-        bucket_arn = f"arn:{p.partition}:s3:::{p.sales_export_bucket}"
-        self.task_role = service_role(
-            self,
-            "task-role",
-            name=p.namer.name("api", "task", max_len=MAX_IAM_ROLE_NAME),
-            service=ECS_TASKS_SERVICE,
-            account_id=p.account_id,
-            source_arns=tasks_of_this_account,
-            description="The DailyDesk API at run time: its configuration, sales exports, its log stream",
-            statements=[
-                allow(
-                    "ReadConfiguration",
-                    ["ssm:GetParametersByPath", "ssm:GetParameter", "ssm:GetParameters"],
-                    [prefix_arn, f"{prefix_arn}/*"],
-                ),
-                allow("DecryptConfiguration", ["kms:Decrypt"], [p.parameters_kms_key_arn], via_ssm),
-                allow("SalesExportObjects", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], [f"{bucket_arn}/*"]),
-                allow("SalesExportListing", ["s3:ListBucket"], [bucket_arn]),
-                allow(
-                    "AppLogStream",
-                    ["logs:PutLogEvents", "logs:DescribeLogStreams"],
-                    [p.log_group_arn, p.app_log_stream_arn],
-                ),
-            ],
+
+    def _define_execution_role(self) -> None:
+        p = self._props
+        self.execution_role = self._role(
+            "execution-role", "execution", "ECS agent for the API tasks: image pull, logs, injected secrets"
         )
+        p.registry.grant_pull(self.execution_role)
+        p.logs.grant_write(self.execution_role)
+        injected = StoredParameters(p.secret_parameter_arns, (p.parameters_kms_key_arn,), via_ssm_in=p.context.region)
+        injected.grant_read(self.execution_role, sid="InjectedParameters", decrypt_sid="DecryptParameters")
+        self.execution_role.add_statements(
+            allow("InjectedSecrets", ["secretsmanager:GetSecretValue"], list(p.secret_arns))
+        )
+
+    def _define_task_role(self) -> None:
+        p = self._props
+        self.task_role = self._role(
+            "task-role", "task", "The DailyDesk API at run time: its configuration, sales exports, its log stream"
+        )
+        prefix_arn = p.context.arn("ssm", f"parameter{p.parameter_prefix}")
+        configuration = StoredParameters(
+            (prefix_arn, f"{prefix_arn}/*"),
+            (p.parameters_kms_key_arn,),
+            actions=READ_PATH_ACTIONS,
+            via_ssm_in=p.context.region,
+        )
+        configuration.grant_read(self.task_role, sid="ReadConfiguration", decrypt_sid="DecryptConfiguration")
+        bucket_arn = f"arn:{p.context.partition}:s3:::{p.sales_export_bucket}"
+        self.task_role.add_statements(
+            allow("SalesExportObjects", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], [f"{bucket_arn}/*"]),
+            allow("SalesExportListing", ["s3:ListBucket"], [bucket_arn]),
+        )
+        p.logs.grant_write_stream(self.task_role)

@@ -23,9 +23,12 @@ from cdktf_cdktf_provider_aws.codebuild_project import (
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocumentStatement
 from constructs import Construct
 
+from constructs_lib.parent.ssm_parameters import StoredParameters
 from constructs_lib.shared.artifact_bucket import ArtifactBucket
 from constructs_lib.shared.iam import allow, in_region, service_role
 from constructs_lib.shared.lifecycle import lifecycle
+from constructs_lib.shared.logs import grant_log_write
+from workspace.context import AwsContext
 
 BUILDSPEC_DIR = Path(__file__).resolve().parent / "buildspecs"
 DEFAULT_IMAGE = "aws/codebuild/amazonlinux2-x86_64-standard:5.0"
@@ -97,18 +100,15 @@ class VpcPlacement:
 
 @dataclass(frozen=True)
 class BuildProjectProps:
+    context: AwsContext
     name: str
     description: str
     buildspec_file: str
     role_name: str
-    account_id: str
-    region: str
-    partition: str
     artifact_bucket: ArtifactBucket
     log_retention_days: int
     # The KMS key CloudWatch Logs encrypts the project's log group with.
     log_key_arn: str
-    prevent_destroy: bool
     environment_variables: tuple[EnvironmentVariable, ...] = ()
     # KMS keys that decrypt SecureString parameters among the variables.
     parameter_key_arns: tuple[str, ...] = ()
@@ -139,7 +139,7 @@ class BuildProject(Construct):
             name=f"/aws/codebuild/{props.name}",
             retention_in_days=props.log_retention_days,
             kms_key_id=props.log_key_arn,
-            lifecycle=lifecycle(props.prevent_destroy),
+            lifecycle=lifecycle(props.context.prevent_destroy),
         )
         self._define_role(props)
         self.project = CodebuildProject(
@@ -185,25 +185,22 @@ class BuildProject(Construct):
         )
 
     def _define_role(self, props: BuildProjectProps) -> None:
-        project_arn = f"arn:{props.partition}:codebuild:{props.region}:{props.account_id}:project/{props.name}"
         self.role = service_role(
             self,
             "role",
             name=props.role_name,
             service=CODEBUILD_SERVICE,
-            account_id=props.account_id,
-            source_arns=(project_arn,),
+            account_id=props.context.account_id,
+            permissions_boundary=props.context.permissions_boundary_arn,
+            source_arns=(props.context.arn("codebuild", f"project/{props.name}"),),
             policy_name="build",
-            statements=[
-                allow("WriteOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], [f"{self.log_group.arn}:*"])
-            ],
         )
+        grant_log_write(self.role, "WriteOwnLogs", f"{self.log_group.arn}:*")
         props.artifact_bucket.grant_read_write(self.role)
-        parameter_arns = [v.arn for v in props.environment_variables if v.arn is not None]
-        if parameter_arns:
-            self.role.add_statements(allow("ReadOwnParameters", ["ssm:GetParameters"], parameter_arns))
-        if props.parameter_key_arns:
-            self.role.add_statements(allow("DecryptOwnParameters", ["kms:Decrypt"], list(props.parameter_key_arns)))
+        parameters = StoredParameters(
+            tuple(v.arn for v in props.environment_variables if v.arn is not None), props.parameter_key_arns
+        )
+        parameters.grant_read(self.role, sid="ReadOwnParameters", decrypt_sid="DecryptOwnParameters")
         if props.vpc:
             self.role.add_statements(*self._network_interface_statements(props, props.vpc))
         self.role.add_statements(*props.statements)
@@ -214,20 +211,24 @@ class BuildProject(Construct):
     ) -> list[DataAwsIamPolicyDocumentStatement]:
         """What a project in a VPC needs for its ENIs: the describe calls (no resource-level
         permissions) and creating, attaching and deleting interfaces in its own subnets only."""
-        arn = f"arn:{props.partition}:ec2:{props.region}:{props.account_id}"
-        interfaces = f"{arn}:network-interface/*"
+        context = props.context
+        interfaces = context.arn("ec2", "network-interface/*")
         return [
-            allow("DescribeBuildNetwork", VPC_DESCRIBE_ACTIONS, ["*"], [in_region(props.region)]),
+            allow("DescribeBuildNetwork", VPC_DESCRIBE_ACTIONS, ["*"], [in_region(context.region)]),
             allow(
                 "CreateInterfacesInOwnSubnets",
                 ["ec2:CreateNetworkInterface"],
-                [interfaces, *vpc.subnet_arns, *(f"{arn}:security-group/{group}" for group in vpc.security_group_ids)],
+                [
+                    interfaces,
+                    *vpc.subnet_arns,
+                    *(context.arn("ec2", f"security-group/{group}") for group in vpc.security_group_ids),
+                ],
             ),
             allow(
                 "DeleteInterfacesInOwnVpc",
                 ["ec2:DeleteNetworkInterface"],
                 [interfaces],
-                [("ArnEquals", "ec2:Vpc", [f"{arn}:vpc/{vpc.vpc_id}"])],
+                [("ArnEquals", "ec2:Vpc", [context.arn("ec2", f"vpc/{vpc.vpc_id}")])],
             ),
             allow(
                 "AttachInOwnSubnets",

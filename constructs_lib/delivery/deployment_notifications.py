@@ -16,6 +16,7 @@ from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarg
 from constructs import Construct
 
 from constructs_lib.shared.encrypted_topic import EncryptedTopic, EncryptedTopicProps
+from workspace.context import AwsContext
 
 EVENTS_PRINCIPAL = "events.amazonaws.com"
 # Every run's start, success, failure, cancellation and supersession.
@@ -25,12 +26,9 @@ DEFAULT_STATES = ("STARTED", "SUCCEEDED", "FAILED", "STOPPED", "SUPERSEDED")
 
 @dataclass(frozen=True)
 class DeploymentTopicProps:
+    context: AwsContext
     topic_name: str
     key_alias: str
-    account_id: str
-    region: str
-    partition: str
-    prevent_destroy: bool
     # ARNs of the EventBridge rules allowed to publish (the pipelines' `rule_arn`s).
     publisher_rule_arns: tuple[str, ...]
 
@@ -46,16 +44,14 @@ class DeploymentTopic(EncryptedTopic):
         if not props.publisher_rule_arns:
             raise ValueError("a deployment topic needs at least one publishing rule")
         # Written out rather than read from the topic: the topic references the key.
-        topic_arn = f"arn:{props.partition}:sns:{props.region}:{props.account_id}:{props.topic_name}"
+        topic_arn = props.context.arn("sns", props.topic_name)
         super().__init__(
             scope,
             id,
             props=EncryptedTopicProps(
+                context=props.context,
                 topic_name=props.topic_name,
                 key_alias=props.key_alias,
-                account_id=props.account_id,
-                partition=props.partition,
-                prevent_destroy=props.prevent_destroy,
                 publisher=EVENTS_PRINCIPAL,
                 publish_sid="PipelineRulesPublish",
                 publish_conditions=(("ArnEquals", "aws:SourceArn", props.publisher_rule_arns),),

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.codepipeline import CodepipelineStage, CodepipelineStageAction
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
-from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from constructs import Construct
 
+from constructs_lib.backend.container_registry import PULL_ACTIONS, ContainerRegistry, image_pull
+from constructs_lib.backend.service_network import ServiceNetwork, https_out
 from constructs_lib.delivery.codebuild_project import BuildProject, EnvironmentVariable, ParameterRef, VpcPlacement
 from constructs_lib.delivery.pipeline_parts import (
     COMMIT_ID_VARIABLE,
@@ -24,22 +25,9 @@ MIGRATIONS_BUILDSPEC = "backend-migrations.yml"
 IMAGE_DEFINITIONS_FILE = "imagedefinitions.json"
 IMAGE_ARTIFACT = "image"
 DEFAULT_DEPLOY_TIMEOUT_MINUTES = 30
-# The migrations reach the database and, over HTTPS, AWS APIs and the npm registry.
-HTTPS_PORT = 443
-ANYWHERE_IPV4 = "0.0.0.0/0"
-
-# ECR push of the backend image; DescribeImages lets a re-run skip an existing tag.
-ECR_PUSH_ACTIONS = (
-    "ecr:BatchCheckLayerAvailability",
-    "ecr:BatchGetImage",
-    "ecr:CompleteLayerUpload",
-    "ecr:DescribeImages",
-    "ecr:GetDownloadUrlForLayer",
-    "ecr:InitiateLayerUpload",
-    "ecr:PutImage",
-    "ecr:UploadLayerPart",
-)
-ECR_PULL_ACTIONS = ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
+# The base image's pull, with the actions in the order its statement was first written
+# (a reordering is a change of the policy in every plan).
+NODE_IMAGE_PULL_ACTIONS = tuple(sorted(PULL_ACTIONS))
 
 
 @dataclass(frozen=True)
@@ -68,13 +56,10 @@ class EcsPipelineProps(SourcedPipelineProps):
     node_repository: ParameterRef
     node_image_tag: ParameterRef
     node_repository_arn: str
-    ecr_repository_url: str
-    ecr_repository_arn: str
-    # Migrations: the external RDS and the VPC it lives in.
-    vpc_id: str
-    private_subnet_ids: tuple[str, ...]
-    rds_security_group_id: str
-    rds_port: int
+    # The backend's repository, which the build pushes to.
+    registry: ContainerRegistry
+    # Migrations: the API's network (its VPC, private subnets and the external RDS group).
+    network: ServiceNetwork
     database: DatabaseParameters
     parameter_key_arns: tuple[str, ...]
     # Deploy: the service, and the only roles the pipeline may pass to a new task definition.
@@ -92,11 +77,11 @@ class EcsPipeline(SourcedPipeline):
 
     - Source: `repository`@`branch` through the CodeStar connection `connection_arn`;
     - Build: the `build` CodeBuild project (buildspecs/backend-build.yml) builds the image
-      on `ecr/node-repository:ecr/node-image-tag`, tags it with the commit, pushes it and
-      emits imagedefinitions.json;
+      on `ecr/node-repository:ecr/node-image-tag`, tags it with the commit, pushes it to
+      `registry` and emits imagedefinitions.json;
     - Migrate: the `migrations` project (buildspecs/backend-migrations.yml) runs in the
-      private subnets with its own security group (`migrations_security_group`, egress to
-      the RDS group on `rds_port` and to HTTPS only), with the `rds/*` parameters;
+      network's private subnets with its own security group (`migrations_security_group`,
+      egress to the RDS group on its port and to HTTPS only), with the `rds/*` parameters;
     - Deploy: the ECS action onto `service_name` in `cluster_name`.
 
     Expects the artifact bucket, the ECS service and the task roles to exist, and the
@@ -111,12 +96,6 @@ class EcsPipeline(SourcedPipeline):
         self._define_pipeline_role(props)
         self._define_stages(props)
 
-    # ------------------------------------------------------------------ arn helpers
-    @staticmethod
-    def _arn(props: EcsPipelineProps, service: str, resource: str) -> str:
-        return f"arn:{props.partition}:{service}:{props.region}:{props.account_id}:{resource}"
-
-    # ------------------------------------------------------------------ steps
     def _define_build(self, props: EcsPipelineProps) -> None:
         self.build = BuildProject(
             self,
@@ -131,48 +110,44 @@ class EcsPipeline(SourcedPipeline):
                 environment_variables=(
                     props.node_repository.variable("NODE_REPOSITORY"),
                     props.node_image_tag.variable("NODE_IMAGE_TAG"),
-                    EnvironmentVariable("REPOSITORY_URI", props.ecr_repository_url),
+                    EnvironmentVariable("REPOSITORY_URI", props.registry.repository.repository_url),
                     EnvironmentVariable("CONTAINER_NAME", props.container_name),
-                ),
-                statements=(
-                    # GetAuthorizationToken has no resource-level permissions: this region only.
-                    allow("EcrLogin", ["ecr:GetAuthorizationToken"], ["*"], [in_region(props.region)]),
-                    allow("PushBackendImage", ECR_PUSH_ACTIONS, [props.ecr_repository_arn]),
-                    allow("PullNodeBaseImage", ECR_PULL_ACTIONS, [props.node_repository_arn]),
                 ),
             ),
         )
+        # After the project's own statements, in the order they were written by hand.
+        props.registry.grant_push(self.build.role)
+        self.build.role.add_statements(
+            image_pull("PullNodeBaseImage", props.node_repository_arn, NODE_IMAGE_PULL_ACTIONS)
+        )
 
     def _define_migrations(self, props: EcsPipelineProps) -> None:
-        name = props.namer.name(props.pipeline, "migrations")
+        name = props.context.namer.name(props.pipeline, "migrations")
+        network = props.network
         self.migrations_security_group = SecurityGroup(
             self,
             "migrations-sg",
             name=name,
             description="Database migrations of the ecs-pipeline: out to RDS and HTTPS only",
-            vpc_id=props.vpc_id,
+            vpc_id=network.vpc_id,
             tags={"Name": name},
         )
         sg_id = self.migrations_security_group.id
-        self.migrations_to_database = VpcSecurityGroupEgressRule(
-            self,
+        # The group's rules are the pipeline's own: created in its scope.
+        self.migrations_to_database = network.allow_to(
             "migrations-to-database",
-            security_group_id=sg_id,
+            group_id=sg_id,
+            destination_group_id=network.rds_security_group_id,
+            port=network.rds_port,
             description="PostgreSQL on the external RDS",
-            ip_protocol="tcp",
-            from_port=props.rds_port,
-            to_port=props.rds_port,
-            referenced_security_group_id=props.rds_security_group_id,
+            scope=self,
         )
-        self.migrations_to_https = VpcSecurityGroupEgressRule(
+        # The migrations reach, over HTTPS, AWS APIs and the npm registry.
+        self.migrations_to_https = https_out(
             self,
             "migrations-to-https",
             security_group_id=sg_id,
             description="HTTPS: source artifact, SSM, logs, npm registry",
-            ip_protocol="tcp",
-            from_port=HTTPS_PORT,
-            to_port=HTTPS_PORT,
-            cidr_ipv4=ANYWHERE_IPV4,
         )
         self.migrations = BuildProject(
             self,
@@ -185,10 +160,10 @@ class EcsPipeline(SourcedPipeline):
                 environment_variables=props.database.variables(),
                 parameter_key_arns=props.parameter_key_arns,
                 vpc=VpcPlacement(
-                    vpc_id=props.vpc_id,
-                    subnet_ids=props.private_subnet_ids,
+                    vpc_id=network.vpc_id,
+                    subnet_ids=tuple(network.private_subnet_ids),
                     security_group_ids=(sg_id,),
-                    subnet_arns=tuple(self._arn(props, "ec2", f"subnet/{s}") for s in props.private_subnet_ids),
+                    subnet_arns=tuple(props.context.arn("ec2", f"subnet/{s}") for s in network.private_subnet_ids),
                 ),
             ),
         )
@@ -197,21 +172,22 @@ class EcsPipeline(SourcedPipeline):
         """What CodePipeline's ECS deploy action does: read the task definition the service
         runs, register it again with the new image (tagged, passing the task roles), point
         the service at it and watch the deployment."""
-        cluster_arn = self._arn(props, "ecs", f"cluster/{props.cluster_name}")
-        revisions = self._arn(props, "ecs", f"task-definition/{props.task_family}:*")
+        arn = props.context.arn
+        cluster_arn = arn("ecs", f"cluster/{props.cluster_name}")
+        revisions = arn("ecs", f"task-definition/{props.task_family}:*")
         deploy_statements = [
             allow(
                 "UpdateService",
                 ["ecs:DescribeServices", "ecs:UpdateService"],
-                [self._arn(props, "ecs", f"service/{props.cluster_name}/{props.service_name}")],
+                [arn("ecs", f"service/{props.cluster_name}/{props.service_name}")],
             ),
             # DescribeTaskDefinition has no resource-level permissions: this region only.
-            allow("ReadTaskDefinitions", ["ecs:DescribeTaskDefinition"], ["*"], [in_region(props.region)]),
+            allow("ReadTaskDefinitions", ["ecs:DescribeTaskDefinition"], ["*"], [in_region(props.context.region)]),
             allow("RegisterOwnTaskDefinitions", ["ecs:RegisterTaskDefinition", "ecs:TagResource"], [revisions]),
             allow(
                 "WatchDeploymentTasks",
                 ["ecs:DescribeTasks"],
-                [self._arn(props, "ecs", f"task/{props.cluster_name}/*")],
+                [arn("ecs", f"task/{props.cluster_name}/*")],
                 [("ArnEquals", "ecs:cluster", [cluster_arn])],
             ),
             # ListTasks is authorized on container instances, which Fargate has none of: any,

@@ -23,7 +23,8 @@ from constructs import Construct
 from constructs_lib.delivery.codebuild_project import BuildProjectProps
 from constructs_lib.shared.artifact_bucket import ArtifactBucket
 from constructs_lib.shared.iam import allow, service_role
-from workspace.naming import MAX_IAM_ROLE_NAME, Namer
+from workspace.context import AwsContext
+from workspace.naming import MAX_IAM_ROLE_NAME
 
 PIPELINE_SERVICE = "codepipeline.amazonaws.com"
 
@@ -91,12 +92,9 @@ def artifact_store(bucket: ArtifactBucket) -> CodepipelineArtifactStore:
 class SourcedPipelineProps:
     """What every CodeStar-sourced pipeline takes; each pipeline's props add their own."""
 
-    namer: Namer
+    context: AwsContext
     # The pipeline's name after `<project>-<env>-` (its projects and roles are named after it).
     pipeline: str
-    account_id: str
-    region: str
-    partition: str
     artifact_bucket: ArtifactBucket
     # Source: a CodeStar connection approved by hand in the console; never created here.
     connection_arn: str
@@ -105,11 +103,10 @@ class SourcedPipelineProps:
     log_retention_days: int
     # The KMS key of the projects' log groups.
     log_key_arn: str
-    prevent_destroy: bool
 
 
 class SourcedPipeline(Construct):
-    """Base of a CodePipeline V2 named `namer.name(pipeline)` (`name`) whose first stage
+    """Base of a CodePipeline V2 named `context.namer.name(pipeline)` (`name`) whose first stage
     is the CodeStar source. A subclass creates its CodeBuild projects
     from `_project_props`, then calls `_define_role` (`role`, a `ServiceRole`) and
     `_define_pipeline` (`pipeline`) with its own stages. Every block is
@@ -118,22 +115,19 @@ class SourcedPipeline(Construct):
 
     def __init__(self, scope: Construct, id: str, *, props: SourcedPipelineProps) -> None:
         super().__init__(scope, id)
-        self.name = props.namer.name(props.pipeline)
+        self.name = props.context.namer.name(props.pipeline)
 
     def _project_props(self, props: SourcedPipelineProps, part: str, **kwargs: Any) -> BuildProjectProps:
         """Props of the project `<pipeline>-<part>` (its role has the same name) on the
         pipeline's artifact bucket and key; `kwargs` say what the build does."""
-        name = props.namer.name(props.pipeline, part, max_len=MAX_IAM_ROLE_NAME)
+        name = props.context.namer.name(props.pipeline, part, max_len=MAX_IAM_ROLE_NAME)
         return BuildProjectProps(
+            context=props.context,
             name=name,
             role_name=name,
-            account_id=props.account_id,
-            region=props.region,
-            partition=props.partition,
             artifact_bucket=props.artifact_bucket,
             log_retention_days=props.log_retention_days,
             log_key_arn=props.log_key_arn,
-            prevent_destroy=props.prevent_destroy,
             **kwargs,
         )
 
@@ -146,14 +140,14 @@ class SourcedPipeline(Construct):
         """The pipeline's role (`role`): its artifact store, its source connection, running
         `project_arns`, then `statements`."""
         connection_service = props.connection_arn.split(":")[2]  # codestar-connections or codeconnections
-        pipeline_arn = f"arn:{props.partition}:codepipeline:{props.region}:{props.account_id}:{self.name}"
         self.role = service_role(
             self,
             "role",
-            name=props.namer.name(props.pipeline, max_len=MAX_IAM_ROLE_NAME),
+            name=props.context.namer.name(props.pipeline, max_len=MAX_IAM_ROLE_NAME),
             service=PIPELINE_SERVICE,
-            account_id=props.account_id,
-            source_arns=(pipeline_arn,),
+            account_id=props.context.account_id,
+            permissions_boundary=props.context.permissions_boundary_arn,
+            source_arns=(props.context.arn("codepipeline", self.name),),
             policy_name="pipeline",
         )
         props.artifact_bucket.grant_artifact_store(self.role)

@@ -9,6 +9,7 @@ from constructs import Construct
 from constructs_lib.shared.encryption_key import EncryptionKey, EncryptionKeyProps
 from constructs_lib.shared.iam import ServiceRole, allow
 from constructs_lib.shared.private_bucket import DEFAULT_NONCURRENT_VERSION_DAYS, PrivateBucket, PrivateBucketProps
+from workspace.context import AwsContext
 
 OBJECT_READ_WRITE_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject")
 BUCKET_LOCATION_ACTIONS = ("s3:GetBucketAcl", "s3:GetBucketLocation")
@@ -17,12 +18,10 @@ KEY_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDat
 
 @dataclass(frozen=True)
 class ArtifactBucketProps:
+    context: AwsContext
     bucket_name: str
     key_alias: str
-    account_id: str
-    partition: str
     retention_days: int
-    prevent_destroy: bool
     # Only a disposable environment empties the bucket on destroy (config, not env name).
     force_destroy: bool = False
     noncurrent_version_days: int = DEFAULT_NONCURRENT_VERSION_DAYS
@@ -43,16 +42,14 @@ class ArtifactBucket(PrivateBucket):
             scope,
             id,
             props=PrivateBucketProps(
+                context=props.context,
                 bucket_name=props.bucket_name,
                 retention_days=props.retention_days,
-                prevent_destroy=props.prevent_destroy,
                 expiry_rule_id="expire-old-artifacts",
                 encryption_key=EncryptionKeyProps(
+                    context=props.context,
                     alias=props.key_alias,
                     description=f"Encrypts the pipeline artifacts in {props.bucket_name}",
-                    account_id=props.account_id,
-                    partition=props.partition,
-                    prevent_destroy=props.prevent_destroy,
                 ),
                 force_destroy=props.force_destroy,
                 noncurrent_version_days=props.noncurrent_version_days,

@@ -12,15 +12,14 @@ from constructs import Construct
 from constructs_lib.shared.encryption_key import EncryptionKey, EncryptionKeyProps, ServiceUse
 from constructs_lib.shared.iam import Condition, statement
 from constructs_lib.shared.lifecycle import lifecycle
+from workspace.context import AwsContext
 
 
 @dataclass(frozen=True)
 class EncryptedTopicProps:
+    context: AwsContext
     topic_name: str
     key_alias: str
-    account_id: str
-    partition: str
-    prevent_destroy: bool
     # The service principal that publishes (e.g. "cloudwatch.amazonaws.com") ...
     publisher: str
     # ... the sid of its statement in the topic policy, and on whose behalf it may publish.
@@ -46,11 +45,9 @@ class EncryptedTopic(Construct):
             self,
             "key",
             props=EncryptionKeyProps(
+                context=props.context,
                 alias=props.key_alias,
                 description=f"Encrypts the SNS topic {props.topic_name}",
-                account_id=props.account_id,
-                partition=props.partition,
-                prevent_destroy=props.prevent_destroy,
                 services=(ServiceUse("ServicesEncrypt", props.publisher, conditions=props.key_conditions),),
             ),
         )
@@ -59,7 +56,7 @@ class EncryptedTopic(Construct):
             "topic",
             name=props.topic_name,
             kms_master_key_id=self.key.arn,
-            lifecycle=lifecycle(props.prevent_destroy),
+            lifecycle=lifecycle(props.context.prevent_destroy),
         )
         self.policy_document = DataAwsIamPolicyDocument(
             self,

@@ -11,6 +11,7 @@ from constructs import Construct
 
 from constructs_lib.shared.iam import Condition, statement
 from constructs_lib.shared.lifecycle import lifecycle
+from workspace.context import AwsContext
 
 DEFAULT_DELETION_WINDOW_DAYS = 30
 
@@ -53,31 +54,23 @@ class ServiceUse:
             raise ValueError(f"{self.sid}: {self.service} may use the key only under a condition")
 
 
-def cloudwatch_logs_use(partition: str, region: str, account_id: str) -> ServiceUse:
-    """CloudWatch Logs of `region` encrypting this account's log groups, and only them: the
-    encryption context Logs sends is the log group's ARN (AWS, "Encrypt log data in
-    CloudWatch Logs using AWS KMS")."""
+def cloudwatch_logs_use(context: AwsContext) -> ServiceUse:
+    """CloudWatch Logs of the context's region encrypting this account's log groups, and
+    only them: the encryption context Logs sends is the log group's ARN (AWS, "Encrypt log
+    data in CloudWatch Logs using AWS KMS")."""
     return ServiceUse(
         "LogsEncryptOwnLogGroups",
-        f"logs.{region}.amazonaws.com",
-        conditions=(
-            (
-                "ArnLike",
-                "kms:EncryptionContext:aws:logs:arn",
-                [f"arn:{partition}:logs:{region}:{account_id}:log-group:*"],
-            ),
-        ),
+        f"logs.{context.region}.amazonaws.com",
+        conditions=(("ArnLike", "kms:EncryptionContext:aws:logs:arn", [context.arn("logs", "log-group:*")]),),
         actions=LOGS_KEY_ACTIONS,
     )
 
 
 @dataclass(frozen=True)
 class EncryptionKeyProps:
+    context: AwsContext
     alias: str
     description: str
-    account_id: str
-    partition: str
-    prevent_destroy: bool
     # AWS services that use the key themselves (e.g. EventBridge publishing to an encrypted topic).
     services: tuple[ServiceUse, ...] = ()
     deletion_window_in_days: int = DEFAULT_DELETION_WINDOW_DAYS
@@ -101,7 +94,7 @@ class EncryptionKey(Construct):
                 "AccountAdministersKey",
                 ACCOUNT_KEY_ACTIONS,
                 ["*"],
-                principals=[("AWS", [f"arn:{props.partition}:iam::{props.account_id}:root"])],
+                principals=[("AWS", [props.context.account_root])],
             )
         ]
         statements.extend(
@@ -116,7 +109,7 @@ class EncryptionKey(Construct):
             enable_key_rotation=True,
             deletion_window_in_days=props.deletion_window_in_days,
             policy=self.policy.json,
-            lifecycle=lifecycle(props.prevent_destroy),
+            lifecycle=lifecycle(props.context.prevent_destroy),
         )
         self.alias = KmsAlias(self, "alias", name=f"alias/{props.alias}", target_key_id=self.key.key_id)
 

@@ -8,14 +8,18 @@ service assumes, whose trust policy always carries the source condition.
   topic and key policies).
 - `service_role(...)` creates the role `service` may assume only on behalf of this account
   (`aws:SourceAccount`) and, where the service sends it, of the named resources
-  (`aws:SourceArn`), with one inline policy; `ServiceRole.add_statements` is how a resource's
-  `grant_*` verb adds its access.
+  (`aws:SourceArn`), with one inline policy and the permissions boundary every role carries
+  (created outside the stacks, policy/iam/permissions-boundary.json: the CI's deploy role may
+  create roles only with it); `ServiceRole.add_statements` is how a resource's `grant_*` verb
+  adds its access.
+- `StatementList` is a policy document that grows after it is created (a role's inline
+  policy, a bucket policy): statements in the order added, each sid once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
@@ -110,29 +114,58 @@ def source_conditions(account_id: str, source_arns: Sequence[str] = ()) -> list[
     return conditions
 
 
+class StatementList:
+    """Creates the policy document `id` in `scope` (`document`) with `statements`, to which
+    grants add more after it is created: in the order added (the rendered policy keeps that
+    order), each sid once (a second statement under a sid already there is a mistake, never
+    a merge). `owner` (a construct path) and `policy` ("the policy", "the bucket policy")
+    say where, in an error.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        statements: Sequence[DataAwsIamPolicyDocumentStatement],
+        *,
+        owner: str,
+        policy: str = "the policy",
+    ) -> None:
+        self._statements = list(statements)
+        self._owner = owner
+        self._policy = policy
+        self.document = DataAwsIamPolicyDocument(scope, id, statement=self._statements)
+
+    def add(self, *statements: DataAwsIamPolicyDocumentStatement) -> None:
+        sids = {s.sid for s in self._statements}
+        for added in statements:
+            if added.sid in sids:
+                raise ValueError(f"{self._owner}: statement {added.sid!r} is already in {self._policy}")
+            sids.add(added.sid)
+        self._statements.extend(statements)
+        self.document.put_statement(self._statements)
+
+
 @dataclass
 class ServiceRole:
     """The blocks `service_role` created; `role` is what other resources reference."""
 
     trust: DataAwsIamPolicyDocument
     role: IamRole
-    policy_document: DataAwsIamPolicyDocument
+    statements: StatementList
     policy: IamRolePolicy
-    statements: list[DataAwsIamPolicyDocumentStatement] = field(default_factory=list)
 
     @property
     def arn(self) -> str:
         return self.role.arn
 
+    @property
+    def policy_document(self) -> DataAwsIamPolicyDocument:
+        return self.statements.document
+
     def add_statements(self, *statements: DataAwsIamPolicyDocumentStatement) -> None:
         """Add to the role's inline policy (what a resource's `grant_*` verb calls)."""
-        sids = {s.sid for s in self.statements}
-        for added in statements:
-            if added.sid in sids:
-                raise ValueError(f"{self.role.node.path}: statement {added.sid!r} is already in the policy")
-            sids.add(added.sid)
-        self.statements.extend(statements)
-        self.policy_document.put_statement(self.statements)
+        self.statements.add(*statements)
 
 
 def service_role(
@@ -142,13 +175,15 @@ def service_role(
     name: str,
     service: str,
     account_id: str,
+    permissions_boundary: str,
     statements: Sequence[DataAwsIamPolicyDocumentStatement] = (),
     source_arns: Sequence[str] = (),
     description: str | None = None,
     policy_name: str | None = None,
 ) -> ServiceRole:
     """A role `service` (e.g. `ecs-tasks.amazonaws.com`) may assume for `account_id` (and for
-    `source_arns`, when given), with one inline policy of `statements`.
+    `source_arns`, when given), with one inline policy of `statements`, within the managed
+    policy `permissions_boundary` (an ARN).
 
     Creates, in `scope`: the trust document `<id>-trust`, the role `<id>`, its policy
     document `<id>-policy-document` and the inline policy `<id>-policy` (named
@@ -167,7 +202,16 @@ def service_role(
             )
         ],
     )
-    role = IamRole(scope, id, name=name, description=description, assume_role_policy=trust.json)
-    policy_document = DataAwsIamPolicyDocument(scope, f"{id}-policy-document", statement=list(statements))
-    policy = IamRolePolicy(scope, f"{id}-policy", name=policy_name or name, role=role.id, policy=policy_document.json)
-    return ServiceRole(trust, role, policy_document, policy, list(statements))
+    if not permissions_boundary.startswith("arn:") or ":policy/" not in permissions_boundary:
+        raise ValueError(f"{name}: the permissions boundary is a managed policy's ARN, not {permissions_boundary!r}")
+    role = IamRole(
+        scope,
+        id,
+        name=name,
+        description=description,
+        assume_role_policy=trust.json,
+        permissions_boundary=permissions_boundary,
+    )
+    inline = StatementList(scope, f"{id}-policy-document", statements, owner=role.node.path)
+    policy = IamRolePolicy(scope, f"{id}-policy", name=policy_name or name, role=role.id, policy=inline.document.json)
+    return ServiceRole(trust, role, inline, policy)

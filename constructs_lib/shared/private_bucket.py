@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
-    DataAwsIamPolicyDocument,
-    DataAwsIamPolicyDocumentStatement,
-)
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocumentStatement
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfiguration,
@@ -31,8 +28,9 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
 from constructs import Construct
 
 from constructs_lib.shared.encryption_key import EncryptionKey, EncryptionKeyProps
-from constructs_lib.shared.iam import statement
+from constructs_lib.shared.iam import StatementList, statement
 from constructs_lib.shared.lifecycle import lifecycle
+from workspace.context import AwsContext
 
 MAX_BUCKET_NAME = 63
 # A superseded object is only useful for a quick recovery; a week is plenty.
@@ -42,9 +40,9 @@ DEFAULT_ABORT_MULTIPART_DAYS = 1
 
 @dataclass(frozen=True)
 class PrivateBucketProps:
+    context: AwsContext
     bucket_name: str
     retention_days: int
-    prevent_destroy: bool
     # The id of the lifecycle rule that expires objects after `retention_days`.
     expiry_rule_id: str
     # Its own KMS key (SSE-KMS with a bucket key); None: S3-managed keys (SSE-S3, AES256),
@@ -70,13 +68,22 @@ class PrivateBucket(Construct):
         super().__init__(scope, id)
         if len(props.bucket_name) > MAX_BUCKET_NAME:
             raise ValueError(f"bucket name {props.bucket_name!r} is longer than {MAX_BUCKET_NAME} characters")
+        self._props = props
         self.key = EncryptionKey(self, "key", props=props.encryption_key) if props.encryption_key else None
+        self._define_bucket()
+        self._define_encryption()
+        self._define_expiry()
+        self._define_policy()
+
+    def _define_bucket(self) -> None:
+        """The bucket, closed to the public and versioned."""
+        p = self._props
         self.bucket = S3Bucket(
             self,
             "bucket",
-            bucket=props.bucket_name,
-            force_destroy=props.force_destroy,
-            lifecycle=lifecycle(props.prevent_destroy),
+            bucket=p.bucket_name,
+            force_destroy=p.force_destroy,
+            lifecycle=lifecycle(p.context.prevent_destroy),
         )
         self.public_access_block = S3BucketPublicAccessBlock(
             self,
@@ -93,39 +100,47 @@ class PrivateBucket(Construct):
             bucket=self.bucket.id,
             versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
         )
+
+    def _define_encryption(self) -> None:
+        """Default encryption: SSE-KMS with the bucket's own key, or SSE-S3 without one."""
+        by_default = (
+            S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
+                sse_algorithm="aws:kms", kms_master_key_id=self.key.arn
+            )
+            if self.key
+            else S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
+                sse_algorithm="AES256"
+            )
+        )
         self.encryption = S3BucketServerSideEncryptionConfigurationA(
             self,
             "encryption",
             bucket=self.bucket.id,
             rule=[
                 S3BucketServerSideEncryptionConfigurationRuleA(
-                    apply_server_side_encryption_by_default=(
-                        S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
-                            sse_algorithm="aws:kms", kms_master_key_id=self.key.arn
-                        )
-                        if self.key
-                        else S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
-                            sse_algorithm="AES256"
-                        )
-                    ),
+                    apply_server_side_encryption_by_default=by_default,
                     # Fewer KMS calls (and cost) per object read/write; nothing to save with SSE-S3.
                     bucket_key_enabled=True if self.key else None,
                 )
             ],
         )
+
+    def _define_expiry(self) -> None:
+        """Objects expire after `retention_days`, superseded versions and failed uploads sooner."""
+        p = self._props
         self.expiry = S3BucketLifecycleConfiguration(
             self,
             "expiry",
             bucket=self.bucket.id,
             rule=[
                 S3BucketLifecycleConfigurationRule(
-                    id=props.expiry_rule_id,
+                    id=p.expiry_rule_id,
                     status="Enabled",
                     filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
-                    expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=props.retention_days)],
+                    expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=p.retention_days)],
                     noncurrent_version_expiration=[
                         S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
-                            noncurrent_days=props.noncurrent_version_days
+                            noncurrent_days=p.noncurrent_version_days
                         )
                     ],
                     abort_incomplete_multipart_upload=[
@@ -138,17 +153,26 @@ class PrivateBucket(Construct):
             # Lifecycle rules on an unversioned bucket would not see noncurrent versions.
             depends_on=[self.versioning],
         )
-        self._statements = [
-            statement(
-                "DenyInsecureTransport",
-                ["s3:*"],
-                [self.bucket.arn, f"{self.bucket.arn}/*"],
-                effect="Deny",
-                principals=[("*", ["*"])],
-                conditions=[("Bool", "aws:SecureTransport", ["false"])],
-            )
-        ]
-        self.policy_document = DataAwsIamPolicyDocument(self, "policy-document", statement=self._statements)
+
+    def _define_policy(self) -> None:
+        """The bucket policy: TLS only, then whatever `add_policy_statements` admits."""
+        self._policy_statements = StatementList(
+            self,
+            "policy-document",
+            [
+                statement(
+                    "DenyInsecureTransport",
+                    ["s3:*"],
+                    [self.bucket.arn, f"{self.bucket.arn}/*"],
+                    effect="Deny",
+                    principals=[("*", ["*"])],
+                    conditions=[("Bool", "aws:SecureTransport", ["false"])],
+                )
+            ],
+            owner=self.node.path,
+            policy="the bucket policy",
+        )
+        self.policy_document = self._policy_statements.document
         self.policy = S3BucketPolicy(
             self,
             "policy",
@@ -160,13 +184,7 @@ class PrivateBucket(Construct):
 
     def add_policy_statements(self, *statements: DataAwsIamPolicyDocumentStatement) -> None:
         """Admit a writer in the bucket policy (after the TLS-only statement)."""
-        sids = {s.sid for s in self._statements}
-        for added in statements:
-            if added.sid in sids:
-                raise ValueError(f"{self.node.path}: statement {added.sid!r} is already in the bucket policy")
-            sids.add(added.sid)
-        self._statements.extend(statements)
-        self.policy_document.put_statement(self._statements)
+        self._policy_statements.add(*statements)
 
     @property
     def arn(self) -> str:

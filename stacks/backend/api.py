@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from constructs_lib.backend.api_key_secret import ApiKeySecret, ApiKeySecretProps
-from constructs_lib.backend.api_settings import ApiSettings, api_settings
 from constructs_lib.backend.container_registry import ContainerRegistry, ContainerRegistryProps
 from constructs_lib.backend.fargate_service import FargateService, FargateServiceProps
 from constructs_lib.backend.load_balancer import LoadBalancer, LoadBalancerProps
@@ -17,6 +16,7 @@ from constructs_lib.backend.service_network import ServiceNetwork, ServiceNetwor
 from constructs_lib.backend.task_roles import TaskRoles, TaskRolesProps
 from constructs_lib.shared.encryption_key import EncryptionKey
 from constructs_lib.shared.private_bucket import MAX_BUCKET_NAME
+from stacks.backend.api_settings import ApiSettings, api_settings
 from stacks.base import WorkspaceStack, logs_key
 from workspace.catalogue import SECRETS_BY_NAME
 from workspace.outputs import ParentOutputs
@@ -81,7 +81,7 @@ def _network(stack: WorkspaceStack) -> ServiceNetwork:
         stack,
         "network",
         props=ServiceNetworkProps(
-            namer=stack.namer,
+            context=stack.context,
             vpc_id=config.network.vpc_id,
             public_subnet_ids=config.network.public_subnet_ids,
             private_subnet_ids=config.network.private_subnet_ids,
@@ -98,24 +98,21 @@ def _registry(stack: WorkspaceStack, parent: ParentOutputs) -> ContainerRegistry
         stack,
         "registry",
         props=ContainerRegistryProps(
-            name=parent.string("ecr_repository_name"),
-            keep_images=config.ecr.keep_images,
-            prevent_destroy=config.protection.prevent_destroy,
+            context=stack.context, name=parent.string("ecr_repository_name"), keep_images=config.ecr.keep_images
         ),
     )
 
 
 def _logs(stack: WorkspaceStack, parent: ParentOutputs, key: EncryptionKey) -> ServiceLogs:
-    config = stack.config
     return ServiceLogs(
         stack,
         "logs",
         props=ServiceLogsProps(
+            context=stack.context,
             group_name=parent.string("log_group_name"),
             stream_name=parent.string("log_stream_name"),
-            retention_days=config.logs.retention_days,
+            retention_days=stack.config.logs.retention_days,
             kms_key_arn=key.arn,
-            prevent_destroy=config.protection.prevent_destroy,
         ),
     )
 
@@ -126,9 +123,7 @@ def _redis(stack: WorkspaceStack, network: ServiceNetwork) -> RedisCache:
         stack,
         "redis",
         props=RedisCacheProps(
-            namer=stack.namer,
-            account_id=config.account_id,
-            partition=config.partition,
+            context=stack.context,
             subnet_ids=config.network.private_subnet_ids,
             security_group_id=network.redis.id,
             node_type=config.redis.node_type,
@@ -136,7 +131,6 @@ def _redis(stack: WorkspaceStack, network: ServiceNetwork) -> RedisCache:
             cache_clusters=config.redis.cache_clusters,
             automatic_failover=config.redis.automatic_failover,
             snapshot_retention_days=config.redis.snapshot_retention_days,
-            prevent_destroy=config.protection.prevent_destroy,
         ),
     )
 
@@ -147,8 +141,7 @@ def _load_balancer(stack: WorkspaceStack, network: ServiceNetwork) -> LoadBalanc
         stack,
         "load-balancer",
         props=LoadBalancerProps(
-            namer=stack.namer,
-            account_id=config.account_id,
+            context=stack.context,
             vpc_id=config.network.vpc_id,
             public_subnet_ids=config.network.public_subnet_ids,
             security_group_id=network.alb.id,
@@ -161,8 +154,7 @@ def _load_balancer(stack: WorkspaceStack, network: ServiceNetwork) -> LoadBalanc
             access_logs_bucket_name=stack.namer.name("api", "access-logs", config.account_id, max_len=MAX_BUCKET_NAME),
             # Kept as long as the environment keeps the API's own logs.
             access_logs_retention_days=config.logs.retention_days,
-            prevent_destroy=config.protection.prevent_destroy,
-            access_logs_force_destroy=not config.protection.prevent_destroy,
+            access_logs_force_destroy=not stack.context.prevent_destroy,
         ),
     )
 
@@ -170,19 +162,13 @@ def _load_balancer(stack: WorkspaceStack, network: ServiceNetwork) -> LoadBalanc
 def _roles(
     stack: WorkspaceStack, parent: ParentOutputs, registry: ContainerRegistry, logs: ServiceLogs, settings: ApiSettings
 ) -> TaskRoles:
-    config = stack.config
     return TaskRoles(
         stack,
         "task-roles",
         props=TaskRolesProps(
-            namer=stack.namer,
-            partition=config.partition,
-            region=config.region,
-            account_id=config.account_id,
-            ecr_repository_arn=registry.repository.arn,
-            log_group_arn=logs.group_arn,
-            log_streams_arn=logs.streams_arn,
-            app_log_stream_arn=logs.stream_arn,
+            context=stack.context,
+            registry=registry,
+            logs=logs,
             secret_parameter_arns=settings.secret_parameter_arns,
             parameter_prefix=parent.string("parameter_prefix"),
             parameters_kms_key_arn=parent.string("parameters_kms_key_arn"),
@@ -208,10 +194,7 @@ def _service(
         stack,
         "api",
         props=FargateServiceProps(
-            namer=stack.namer,
-            partition=config.partition,
-            region=config.region,
-            account_id=config.account_id,
+            context=stack.context,
             bootstrap_image=f"{registry.repository.repository_url}:{BOOTSTRAP_IMAGE_TAG}",
             cpu=fargate.cpu,
             memory=fargate.memory,

@@ -24,7 +24,6 @@ class Delivery:
 
 def compose_delivery(stack: WorkspaceStack, parent: ParentOutputs, api: Api) -> Delivery:
     config, namer = stack.config, stack.namer
-    protect = config.protection.prevent_destroy
 
     def parameter(spec_name: str) -> ParameterRef:
         return ParameterRef(namer.parameter(spec_name), parent.parameter_arn(spec_name))
@@ -34,11 +33,8 @@ def compose_delivery(stack: WorkspaceStack, parent: ParentOutputs, api: Api) -> 
         stack,
         "pipeline",
         props=EcsPipelineProps(
-            namer=namer,
+            context=stack.context,
             pipeline=catalogue.BACKEND_PIPELINE,
-            account_id=config.account_id,
-            region=config.region,
-            partition=config.partition,
             artifact_bucket=artifacts,
             connection_arn=config.pipelines.connection_arn,
             repository=config.pipelines.backend_repository,
@@ -46,12 +42,8 @@ def compose_delivery(stack: WorkspaceStack, parent: ParentOutputs, api: Api) -> 
             node_repository=parameter("ecr/node-repository"),
             node_image_tag=parameter("ecr/node-image-tag"),
             node_repository_arn=config.node_image_repository_arn,
-            ecr_repository_url=api.registry.repository.repository_url,
-            ecr_repository_arn=api.registry.repository.arn,
-            vpc_id=api.network.vpc_id,
-            private_subnet_ids=tuple(config.network.private_subnet_ids),
-            rds_security_group_id=api.network.rds_security_group_id,
-            rds_port=config.rds.port,
+            registry=api.registry,
+            network=api.network,
             database=DatabaseParameters(
                 host=parameter("rds/host"),
                 port=parameter("rds/port"),
@@ -67,7 +59,6 @@ def compose_delivery(stack: WorkspaceStack, parent: ParentOutputs, api: Api) -> 
             task_role_arns=(api.roles.execution_role.arn, api.roles.task_role.arn),
             log_retention_days=config.logs.retention_days,
             log_key_arn=api.logs_key.arn,
-            prevent_destroy=protect,
         ),
     )
     api.network.allow_into_rds(
@@ -79,12 +70,9 @@ def compose_delivery(stack: WorkspaceStack, parent: ParentOutputs, api: Api) -> 
         stack,
         "deployment-topic",
         props=notifications.DeploymentTopicProps(
+            context=stack.context,
             topic_name=parent.string("deployment_topic_name"),
             key_alias=namer.name("deployments"),
-            account_id=config.account_id,
-            region=config.region,
-            partition=config.partition,
-            prevent_destroy=protect,
             publisher_rule_arns=tuple(
                 catalogue.pipeline_notification_rule_arn(config, namer, name) for name in catalogue.PIPELINES
             ),

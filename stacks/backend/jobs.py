@@ -43,14 +43,12 @@ def compose_jobs(stack: WorkspaceStack, parent: ParentOutputs, api: Api) -> Jobs
             stack,
             f"job-{job.name}",
             props=ScheduledApiCallProps(
-                namer=namer,
-                account_id=config.account_id,
+                context=stack.context,
                 job_name=job.name,
                 schedule=job.schedule,
                 endpoint=f"{backend_url}{job.path}",
                 method=job.method,
                 connection_arn=connections[job.secret].connection.arn,
-                prevent_destroy=config.protection.prevent_destroy,
             ),
         )
         for job in config.jobs

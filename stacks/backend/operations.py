@@ -37,16 +37,14 @@ def rule(alarm: PercentAlarm | CountAlarm) -> AlarmRule:
 
 def compose_operations(stack: WorkspaceStack, api: Api, jobs: Jobs) -> Operations:
     config, namer = stack.config, stack.namer
-    conditions = alarm_publisher_conditions(config.account_id, config.region, config.partition)
+    conditions = alarm_publisher_conditions(stack.context)
     topic = EncryptedTopic(
         stack,
         "operations-topic",
         props=EncryptedTopicProps(
+            context=stack.context,
             topic_name=namer.name("operations"),
             key_alias=namer.name("operations"),
-            account_id=config.account_id,
-            partition=config.partition,
-            prevent_destroy=config.protection.prevent_destroy,
             publisher=CLOUDWATCH_PRINCIPAL,
             publish_sid="AlarmsOfThisAccountPublish",
             publish_conditions=conditions,
@@ -58,7 +56,7 @@ def compose_operations(stack: WorkspaceStack, api: Api, jobs: Jobs) -> Operation
         stack,
         "alarms",
         props=BackendAlarmsProps(
-            namer=namer,
+            context=stack.context,
             topic_arn=topic.arn,
             dead_letter_queues=tuple((name, call.dead_letter_queue.name) for name, call in jobs.calls.items()),
             load_balancer_arn_suffix=api.load_balancer.alb.arn_suffix,

@@ -20,7 +20,6 @@ import time
 
 import pytest
 
-from config.schema import Emulator
 from tests.emulator.engine_helpers import run_engine, shown_state
 from tests.emulator.parent_workspace import client, module_workspace, parameter, parameter_address, parameter_values
 from tools import drift
@@ -28,6 +27,7 @@ from tools.deploy import engine as deploy
 from tools.deploy import exit_codes
 from tools.deploy.engine import Options
 from tools.terraform import cli as terraform
+from workspace.providers import emulator_credentials
 
 pytestmark = pytest.mark.emulator
 
@@ -50,9 +50,7 @@ def with_s3_backend(document: dict, config) -> dict:
             "use_lockfile": True,
             "use_path_style": True,
             "endpoints": {"s3": config.emulator.endpoint},
-            "access_key": Emulator.ACCESS_KEY_ID,
-            "secret_key": Emulator.SECRET_ACCESS_KEY,
-            "skip_credentials_validation": True,
+            **emulator_credentials(),
             "skip_requesting_account_id": True,
             "skip_metadata_api_check": True,
         }

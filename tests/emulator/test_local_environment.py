@@ -33,7 +33,6 @@ from tools.aws import emulator_client
 from tools.deploy import exit_codes
 from workspace import alarms as kinds
 from workspace import catalogue
-from workspace.naming import Namer
 
 pytestmark = pytest.mark.emulator
 
@@ -51,10 +50,10 @@ def our_resources(config) -> dict[str, list[str]]:
     """Everything of this environment's workspaces still live in the emulator. Seeded
     external things (hosting buckets, manual parameters) are not ours and not listed;
     what AWS also keeps after a delete (INACTIVE clusters, keys pending deletion) neither."""
-    prefix = f"{config.project}-{config.name}-"
+    prefix = config.namer.prefix
     hosting = set(config.hosting.buckets().values())
     ecs = client(config, "ecs")
-    ours = {Namer(config.project, config.name).parameter(p.name) for p in catalogue.cdk_parameters()}
+    ours = {config.namer.parameter(p.name) for p in catalogue.cdk_parameters()}
     parameters = [
         p["Name"]
         for page in client(config, "ssm").get_paginator("describe_parameters").paginate()
@@ -198,7 +197,7 @@ def backend_outputs(outdir: Path) -> dict:
 
 
 def live_alarms(config) -> dict[str, dict]:
-    found = alarm_tool.describe(client(config, "cloudwatch"), f"{config.project}-{config.name}-")
+    found = alarm_tool.describe(client(config, "cloudwatch"), config.namer.prefix)
     return {alarm["AlarmName"]: alarm for alarm in found}
 
 
@@ -293,7 +292,7 @@ def test_the_tool_reads_them_back_and_the_summary_renders_the_outputs(deployed, 
     assert alarm_tool.main(["--env", "local"]) == 0
     printed = capsys.readouterr().out
     names = backend_outputs(outdir)["alarm_names"]["value"]
-    assert f"11 named {config.project}-{config.name}-*" in printed
+    assert f"11 named {config.namer.prefix}*" in printed
     for name in names.values():
         assert name in printed
     lines = alarm_tool.summary_lines(backend_outputs(outdir))
@@ -303,7 +302,7 @@ def test_the_tool_reads_them_back_and_the_summary_renders_the_outputs(deployed, 
 
 def test_every_cdk_parameter_holds_its_config_value(deployed):
     config, _ = deployed
-    namer = Namer(config.project, config.name)
+    namer = config.namer
     found = all_parameters(config)
     for entry in catalogue.cdk_parameters():
         parameter = found[namer.parameter(entry.name)]
@@ -314,7 +313,7 @@ def test_every_cdk_parameter_holds_its_config_value(deployed):
 
 def test_no_state_holds_a_manual_value(deployed):
     config, outdir = deployed
-    namer = Namer(config.project, config.name)
+    namer = config.namer
     values = all_parameters(config)
     for layer in LAYERS:
         state = local_environment.state_file(config, outdir, layer).read_text()
@@ -324,7 +323,7 @@ def test_no_state_holds_a_manual_value(deployed):
 
 def secret_values(config) -> dict[str, str]:
     """What must never leave AWS: the manual SecureStrings and the API keys, read back."""
-    namer = Namer(config.project, config.name)
+    namer = config.namer
     parameters = all_parameters(config)
     values = {p.name: parameters[namer.parameter(p.name)]["Value"] for p in catalogue.manual_parameters()}
     manager = client(config, "secretsmanager")
@@ -424,7 +423,7 @@ def test_connections_hold_their_keys_also_after_a_rotation(deployed, capsys):
 
 def test_drift_is_named_exactly_and_cleared_by_a_deploy(deployed, tmp_path, capsys):
     config, outdir = deployed
-    namer = Namer(config.project, config.name)
+    namer = config.namer
     email = address(outdir, "parent", "aws_ssm_parameter", "/parameters/admin_email")
     log_group = address(outdir, "backend", "aws_cloudwatch_log_group", "/logs/group")
     arguments = ["--env=local", f"--outdir={outdir}", "--skip-synth", f"--layers={','.join(LAYERS)}"]

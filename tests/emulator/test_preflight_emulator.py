@@ -13,12 +13,11 @@ import pytest
 
 from config import load_environment
 from config.schema import EnvironmentConfig
-from tools import local_environment, preflight
+from tools import iam_policies, local_environment, preflight
 from tools.aws import Clients, emulator_client
 from tools.deploy import exit_codes
 from tools.emulator.seed import self_signed
 from workspace import catalogue
-from workspace.naming import Namer
 
 pytestmark = pytest.mark.emulator
 
@@ -57,7 +56,7 @@ class Connections:
 def seed_world(endpoint: str, base: EnvironmentConfig) -> EnvironmentConfig:
     """Create the pre-existing world in the emulator; returns the config with the ids the
     emulator chose (it cannot be told a VPC, certificate or distribution id)."""
-    namer = Namer(base.project, base.name)
+    namer = base.namer
     ssm, secrets = client(endpoint, "ssm"), client(endpoint, "secretsmanager")
     for parameter in catalogue.manual_parameters():
         ssm.put_parameter(
@@ -98,7 +97,7 @@ def seed_world(endpoint: str, base: EnvironmentConfig) -> EnvironmentConfig:
             }
         )["Distribution"]["Id"]
         apps[name] = app.model_copy(update={"distribution_id": distribution_id})
-    return base.model_copy(
+    config = base.model_copy(
         update={
             "network": base.network.model_copy(
                 update={
@@ -112,6 +111,11 @@ def seed_world(endpoint: str, base: EnvironmentConfig) -> EnvironmentConfig:
             "hosting": base.hosting.model_copy(update={"apps": apps}),
         }
     )
+    client(endpoint, "iam").create_policy(
+        PolicyName=config.permissions_boundary_name,
+        PolicyDocument=json.dumps(iam_policies.render_boundary(config)),
+    )
+    return config
 
 
 @pytest.fixture
@@ -141,8 +145,9 @@ def test_complete_world_is_ready(world, capsys):
     code, output, rows = check(world, capsys)
     assert code == 0, output
     assert all(row["status"] == "ready" for row in rows.values())
-    # account, parameters, secrets, VPC, 4 subnets, RDS group, certificate, connection, 4 buckets, 3 distributions
-    expected = 1 + len(catalogue.manual_parameters()) + len(catalogue.SECRETS) + 1 + 4 + 1 + 1 + 1 + 4 + 3
+    # account, parameters, secrets, VPC, 4 subnets, RDS group, certificate, connection, 4 buckets, 3 distributions,
+    # the permissions boundary
+    expected = 1 + len(catalogue.manual_parameters()) + len(catalogue.SECRETS) + 1 + 4 + 1 + 1 + 1 + 4 + 3 + 1
     assert len(rows) == expected
     assert f"{expected}/{expected} ready" in output
 
@@ -169,7 +174,7 @@ def test_no_value_ever_reaches_the_output(world, capsys):
 
 
 def test_missing_manual_parameter(world, capsys):
-    name = Namer(world.project, world.name).parameter("jwt-secret")
+    name = world.namer.parameter("jwt-secret")
     client(world.emulator.endpoint, "ssm").delete_parameter(Name=name)
     code, _, rows = check(world, capsys)
     assert code == exit_codes.FOUND
@@ -179,7 +184,7 @@ def test_missing_manual_parameter(world, capsys):
 
 
 def test_parameter_of_the_wrong_type(world, capsys):
-    name = Namer(world.project, world.name).parameter("rds/password")
+    name = world.namer.parameter("rds/password")
     client(world.emulator.endpoint, "ssm").put_parameter(Name=name, Type="String", Value="plain", Overwrite=True)
     code, _, rows = check(world, capsys)
     assert code == exit_codes.FOUND
@@ -264,6 +269,26 @@ def test_missing_network_and_hosting(world, capsys):
     assert rows[tablet_bucket]["kind"] == "S3 bucket (apps.tablet.bucket)"
     assert rows["E0000000000000"]["status"] == "missing"
     assert rows["E0000000000000"]["fix"].startswith("fix hosting.apps.booking.distribution_id")
+
+
+def test_permissions_boundary_missing_or_stale(world, capsys):
+    arn = world.permissions_boundary_arn
+    iam = client(world.emulator.endpoint, "iam")
+    older = iam_policies.render_boundary(world)
+    older["Statement"] = older["Statement"][:-1]
+    iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(older), SetAsDefault=True)
+    code, _, rows = check(world, capsys)
+    assert code == 1
+    assert rows[arn]["status"] == "unusable"
+    assert rows[arn]["detail"] == "v2 differs from policy/iam/permissions-boundary.json"
+    assert [item for item, row in rows.items() if row["status"] != "ready"] == [arn]
+    iam.delete_policy_version(PolicyArn=arn, VersionId="v1")
+    iam.delete_policy(PolicyArn=arn)
+    code, _, rows = check(world, capsys)
+    assert code == 1
+    assert rows[arn]["status"] == "missing"
+    assert [item for item, row in rows.items() if row["status"] != "ready"] == [arn]
+    assert "aws iam create-policy --policy-name dailydesk-local-permissions-boundary" in rows[arn]["fix"]
 
 
 def test_wrong_account_is_named(world, capsys):

@@ -2,9 +2,9 @@ import pytest
 
 from config.loader import load_environment
 from tests.emulator import aws
+from tools import iam_policies
 from tools.emulator.seed import seed
 from workspace.catalogue import SECRETS, manual_parameters
-from workspace.naming import Namer
 
 pytestmark = pytest.mark.emulator
 
@@ -24,7 +24,7 @@ def test_seed_is_idempotent(seeded):
 def test_manual_parameters_and_secrets(seeded, emulator_endpoint):
     config, _, _ = seeded
     ssm = aws("ssm", emulator_endpoint)
-    namer = Namer(config.project, config.name)
+    namer = config.namer
     names = [namer.parameter(p.name) for p in manual_parameters()]
     assert len(names) == 9
     found = ssm.get_parameters(Names=names, WithDecryption=True)["Parameters"]
@@ -71,13 +71,22 @@ def test_certificate_buckets_and_distributions(seeded, emulator_endpoint):
         assert origins[0]["DomainName"].startswith(bucket + ".")
 
 
+def test_the_permissions_boundary_is_the_rendered_one(seeded, emulator_endpoint):
+    config, first, _ = seeded
+    assert first["permissions_boundary"] == config.permissions_boundary_arn
+    iam = aws("iam", emulator_endpoint)
+    version = iam.get_policy(PolicyArn=config.permissions_boundary_arn)["Policy"]["DefaultVersionId"]
+    document = iam.get_policy_version(PolicyArn=config.permissions_boundary_arn, VersionId=version)["PolicyVersion"]
+    assert document["Document"] == iam_policies.render_boundary(config)
+
+
 def test_seeding_another_account_acts_in_that_account(emulator_endpoint):
     """prod's world lands in prod's account (444455556666), reached by AssumeRole as on AWS."""
     from tools.aws import Clients, emulator_client
 
     prod = load_environment("prod")
     seed(prod, emulator_endpoint)
-    in_prod = Clients(prod, endpoint=emulator_endpoint)("ec2")
+    in_prod = Clients(prod, endpoint=emulator_endpoint, act_in_account=True)("ec2")
     in_default = emulator_client("ec2", emulator_endpoint, prod.region)
     assert in_prod.describe_vpcs(VpcIds=[prod.network.vpc_id])["Vpcs"][0]["OwnerId"] == prod.account_id
     assert prod.network.vpc_id not in {v["VpcId"] for v in in_default.describe_vpcs()["Vpcs"]}

@@ -174,7 +174,7 @@ def deployment(emulator_endpoint, tmp_path_factory) -> Deployment:
     config = load_environment("local")
     assert config.emulator is not None and config.emulator.endpoint == emulator_endpoint
     seed.seed(config, emulator_endpoint)
-    deployment = Deployment(tmp_path_factory.mktemp("rollout"), config, Namer(config.project, config.name))
+    deployment = Deployment(tmp_path_factory.mktemp("rollout"), config, config.namer)
     deployment.synthesize(config)
     for layer in LAYERS:
         terraform.init(deployment.stack_dir(layer))

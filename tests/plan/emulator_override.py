@@ -12,8 +12,8 @@ import json
 import shutil
 from pathlib import Path
 
-from config.schema import Emulator, EnvironmentConfig
-from workspace.providers import EMULATED_SERVICES
+from config.schema import EnvironmentConfig
+from workspace.providers import emulator_settings
 
 OVERRIDE_FILE = "emulator_override.tf.json"
 
@@ -31,19 +31,16 @@ def copy_stack(source: Path, repo: Path) -> Path:
 def point_at_emulator(stack_dir: Path, config: EnvironmentConfig, endpoint: str) -> None:
     synthesized = json.loads((stack_dir / "cdk.tf.json").read_text())
     (provider,) = synthesized["provider"]["aws"]
+    # The `local` provider's emulator settings (workspace.providers), for this endpoint.
+    emulated = emulator_settings(endpoint)
     override: dict = {
         "provider": {
             "aws": {
+                **emulated,
+                "endpoints": [emulated["endpoints"]],
                 # moto serves another account to credentials from AssumeRole into a role
                 # of that account: the environment's own account, as on AWS.
-                "access_key": Emulator.ACCESS_KEY_ID,
-                "secret_key": Emulator.SECRET_ACCESS_KEY,
                 "assume_role": [{"role_arn": emulator_role_arn(config), "session_name": "plan-test"}],
-                "skip_credentials_validation": True,
-                "skip_metadata_api_check": "true",
-                "skip_requesting_account_id": False,
-                "s3_use_path_style": True,
-                "endpoints": [dict.fromkeys(EMULATED_SERVICES, endpoint)],
                 "default_tags": provider["default_tags"],
             }
         },

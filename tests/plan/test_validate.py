@@ -14,13 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.configs import STACKS
 from tools.terraform import cli as terraform
 
 pytestmark = pytest.mark.plan
 
-STACKS = [
-    f"{layer}-{env}" for env in ("dev", "staging", "prod", "local") for layer in ("parent", "backend", "frontend")
-]
 IGNORED_BACKEND = "Backend configuration ignored"
 
 

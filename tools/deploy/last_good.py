@@ -38,7 +38,6 @@ from typing import Any, Protocol
 from config.schema import EnvironmentConfig
 from tools.aws import Clients
 from tools.paths import REPO_ROOT
-from workspace.naming import Namer
 from workspace.state_locations import LastGoodFile, LastGoodObject, NoLastGood, last_good_location
 
 # 2: the state version the record describes, and an unfinished apply. A format-1 record
@@ -263,7 +262,7 @@ class NoStore:
 
 def store_for(config: EnvironmentConfig, layer: str, stack_directory: Path) -> Store:
     """Where `layer`'s last good configuration is kept (next to its state)."""
-    location = last_good_location(config, Namer(config.project, config.name), layer)
+    location = last_good_location(config, config.namer, layer)
     if isinstance(location, LastGoodFile):
         return FileStore(Path(os.path.normpath(stack_directory.resolve() / location.path)))
     if isinstance(location, LastGoodObject):

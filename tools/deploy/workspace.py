@@ -23,7 +23,6 @@ from config.schema import ENVIRONMENT_NAMES, EnvironmentConfig, LocalState
 from tools.deploy import last_good
 from workspace import layers
 from workspace.layers import Layer
-from workspace.naming import Namer
 from workspace.state_locations import local_state_path
 
 CONFIGURATION_FILE = "cdk.tf.json"
@@ -79,11 +78,11 @@ class Workspace:
     @classmethod
     def of(cls, config: EnvironmentConfig, layer: str, outdir: Path) -> Workspace:
         """The workspace of `layer` in `config`'s environment, synthesized under `outdir`."""
-        return cls(config, layer, stacks_directory(outdir) / Namer(config.project, config.name).stack(layer))
+        return cls(config, layer, stacks_directory(outdir) / config.namer.stack(layer))
 
     @property
     def stack(self) -> str:
-        return Namer(self.config.project, self.config.name).stack(self.layer)
+        return self.config.namer.stack(self.layer)
 
     @property
     def configuration_file(self) -> Path:
@@ -113,7 +112,7 @@ class Workspace:
         state = self.config.state
         if not isinstance(state, LocalState):
             raise ValueError(f"{self.stack} keeps its state in {state.backend}, not in a local file")
-        namer = Namer(self.config.project, self.config.name)
+        namer = self.config.namer
         return (self.directory / local_state_path(self.config, namer, self.layer, state)).resolve()
 
     def configuration(self) -> dict[str, Any]:

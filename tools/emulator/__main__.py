@@ -12,8 +12,9 @@ from tools.emulator import server
 
 def _default_port() -> int:
     from config.loader import load_environment
+    from config.schema import EMULATED_ENVIRONMENT
 
-    emulator = load_environment("local").emulator
+    emulator = load_environment(EMULATED_ENVIRONMENT).emulator
     assert emulator is not None  # the schema requires it for `local`
     return emulator.port
 
@@ -21,7 +22,7 @@ def _default_port() -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="dailydesk emulator", description=__doc__)
     parser.add_argument("command", choices=tuple(COMMANDS))
-    parser.add_argument("environment", nargs="?", default="local", help="seed: the environment file to seed (local)")
+    parser.add_argument("environment", nargs="?", help="seed: the environment file to seed (default: the emulated one)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument(
         "--port", type=int, default=None, help="default: [emulator].port of config/environments/local.toml"
@@ -76,9 +77,10 @@ def _status(args: argparse.Namespace, host: str, port: int, endpoint: str) -> in
 
 def _seed(args: argparse.Namespace, host: str, port: int, endpoint: str) -> int:
     from config.loader import load_environment
+    from config.schema import EMULATED_ENVIRONMENT
     from tools.emulator.seed import seed
 
-    config = load_environment(args.environment)
+    config = load_environment(args.environment or EMULATED_ENVIRONMENT)
     print(json.dumps(seed(config, endpoint), indent=2))
     return 0
 

@@ -1,7 +1,8 @@
 """Seed the emulator with the world the spec says is not ours: the resources every
 environment references but never creates (manual SSM parameters, Secrets Manager
 secrets, the VPC and its subnets, the RDS security group, the certificate with the configured
-names, the hosting buckets and their CloudFront distributions).
+names, the hosting buckets and their CloudFront distributions, the permissions boundary of the
+stacks' roles, as `make iam-policy ROLE=boundary` renders it).
 
 Idempotent: what exists is left as it is. Talks to the emulator only (endpoint_url,
 throwaway credentials); the exact IDs from the environment file come from the
@@ -19,10 +20,10 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from config.schema import EnvironmentConfig
+from tools import iam_policies
 from tools.aws import Clients
 from tools.emulator.patches.custom_ids import CUSTOM_ID_TAG
 from workspace.catalogue import SECRETS, manual_parameters
-from workspace.naming import Namer
 
 DEFAULT_VPC_CIDR = "10.0.0.0/16"
 DEFAULT_AZ_SUFFIXES = ("a", "b", "c")
@@ -34,7 +35,7 @@ CONNECTION_NOTE = "not emulated: moto 5.2.5 implements neither codestar-connecti
 
 def _client(service: str, config: EnvironmentConfig, endpoint: str) -> Any:
     """A client acting in `config`'s account inside the emulator at `endpoint` (tools/aws.py)."""
-    return Clients(config, endpoint=endpoint)(service)
+    return Clients(config, endpoint=endpoint, act_in_account=True)(service)
 
 
 def _custom_id(value: str) -> dict[str, str]:
@@ -55,12 +56,13 @@ def seed(config: EnvironmentConfig, endpoint: str) -> dict[str, Any]:
         "buckets": _buckets(config, endpoint),
         "distributions": _distributions(config, endpoint),
         "connection": {"arn": config.pipelines.connection_arn, "status": CONNECTION_NOTE},
+        "permissions_boundary": _permissions_boundary(config, endpoint),
     }
 
 
 def _parameters(config: EnvironmentConfig, endpoint: str) -> list[str]:
     ssm = _client("ssm", config, endpoint)
-    namer = Namer(config.project, config.name)
+    namer = config.namer
     names = []
     for parameter in manual_parameters():
         name = namer.parameter(parameter.name)
@@ -84,6 +86,15 @@ def _secrets(config: EnvironmentConfig, endpoint: str) -> list[str]:
             )
             arns.append(created["ARN"])
     return arns
+
+
+def _permissions_boundary(config: EnvironmentConfig, endpoint: str) -> str:
+    iam = _client("iam", config, endpoint)
+    arn = config.permissions_boundary_arn
+    if not _exists(iam.get_policy, PolicyArn=arn):
+        document = json.dumps(iam_policies.render_boundary(config))
+        iam.create_policy(PolicyName=config.permissions_boundary_name, PolicyDocument=document)
+    return arn
 
 
 def _exists(call: Callable[..., object], **kwargs: object) -> bool:

@@ -12,6 +12,7 @@ import pytest
 
 from config import ConfigError, load_environment, load_environments
 from config.loader import DEFAULTS_FILE, ENVIRONMENTS_DIR, merge
+from config.naming import Namer
 from config.schema import ENVIRONMENT_NAMES
 from tools.paths import REPO_ROOT
 
@@ -267,6 +268,15 @@ def test_derived_values_are_computed_not_repeated():
     prod = load_environment("prod")
     assert prod.node_image_repository_uri == "444455556666.dkr.ecr.us-east-1.amazonaws.com/dailydesk-node-base"
     assert prod.parameter_prefix == "/dailydesk/prod"
+
+
+@pytest.mark.parametrize("name", ENVIRONMENT_NAMES)
+def test_each_environment_has_its_namer_and_says_whether_it_is_emulated(name):
+    config = load_environment(name)
+    assert config.namer == Namer("dailydesk", name)
+    assert config.namer.stack("parent") == f"parent-{name}"
+    assert config.is_emulated is (name == "local")
+    assert config.is_emulated is (config.emulator is not None)
 
 
 def test_tables_merge_and_arrays_replace():

@@ -5,11 +5,9 @@ from __future__ import annotations
 import pytest
 
 from config import load_environment
+from tests.configs import STACKS, stacks_of
 from tests.synth import body, ref, resources, statements
 
-STACKS = [
-    f"{layer}-{env}" for layer in ("parent", "backend", "frontend") for env in ("dev", "staging", "prod", "local")
-]
 WORKSPACES_WITH_LOGS = [name for name in STACKS if not name.startswith("parent-")]
 
 
@@ -24,8 +22,7 @@ def test_every_key_rotates_and_has_an_explicit_policy(synthesized, name):
 
 @pytest.mark.parametrize(
     ("name", "groups"),
-    [(f"backend-{env}", 3) for env in ("dev", "staging", "prod", "local")]
-    + [(f"frontend-{env}", 2) for env in ("dev", "staging", "prod", "local")],
+    [(name, 3) for name in stacks_of("backend")] + [(name, 2) for name in stacks_of("frontend")],
 )
 def test_every_log_group_is_encrypted_with_the_workspace_logs_key(synthesized, name, groups):
     """backend: the API's group and the image-build and migrations projects' groups;

@@ -14,11 +14,9 @@ import pytest
 
 from config import load_environment
 from constructs_lib.shared.iam import STAR_ONLY_ACTIONS
+from tests.configs import STACKS
 from tests.synth import data_sources, resources
 
-STACKS = [
-    f"{layer}-{env}" for layer in ("parent", "backend", "frontend") for env in ("dev", "staging", "prod", "local")
-]
 _DOCUMENT = re.compile(r"^\$\{data\.aws_iam_policy_document\.([^.]+)\.json\}$")
 
 
@@ -56,6 +54,20 @@ def test_every_trust_policy_admits_a_service_for_this_account_only(synthesized, 
             assert {"test": "StringEquals", "variable": "aws:SourceAccount", "values": [config.account_id]} in (
                 statement["condition"]
             ), trust
+
+
+def test_every_role_carries_the_permissions_boundary(synthesized):
+    """The deploy role may create a role only with the boundary (policy/iam/deploy-role.json):
+    a role of ours without it would fail to deploy, and a role with another would not be capped."""
+    roles = 0
+    for name in STACKS:
+        stack, config = synthesized[name], environment(name)
+        for address, role in resources(stack, "aws_iam_role").items():
+            assert role.get("permissions_boundary") == config.permissions_boundary_arn, (name, address)
+            roles += 1
+        # Roles are made by the one factory: no other resource makes or changes one.
+        assert not {"aws_iam_role_policy_attachment", "aws_iam_policy", "aws_iam_user"} & set(stack.get("resource", {}))
+    assert roles == 4 * (8 + 3)  # backend: 2 task roles, 3 jobs, pipeline and 2 projects; frontend: pipeline, 2
 
 
 @pytest.mark.parametrize("name", STACKS)

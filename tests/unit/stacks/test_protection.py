@@ -5,12 +5,9 @@ from __future__ import annotations
 import pytest
 
 from config import load_environment
+from tests.configs import STACKS
 from tests.synth import resources
 from workspace.protection import STATEFUL_RESOURCE_TYPES
-
-STACKS = [
-    f"{layer}-{env}" for layer in ("parent", "backend", "frontend") for env in ("dev", "staging", "prod", "local")
-]
 
 
 @pytest.mark.parametrize("name", STACKS)
@@ -29,7 +26,7 @@ def test_every_stateful_resource_carries_prevent_destroy_from_config(synthesized
 @pytest.mark.parametrize("env", ["prod", "local"])
 def test_the_topics_and_the_dead_letter_queues_are_guarded(synthesized, env):
     stack = synthesized[f"backend-{env}"]
-    protect = env != "local"
+    protect = not load_environment(env).is_emulated
     topics = resources(stack, "aws_sns_topic")
     assert {t["//"]["metadata"]["path"].split("/")[1] for t in topics.values()} == {
         "deployment-topic",

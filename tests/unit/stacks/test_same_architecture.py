@@ -3,6 +3,7 @@ synthesizes exactly prod's resource types and data sources, with the same counts
 
 import pytest
 
+from tests.configs import LAYERS
 from tests.synth import resource_counts
 
 
@@ -10,13 +11,13 @@ def data_counts(stack: dict) -> dict[str, int]:
     return {dtype: len(items) for dtype, items in stack.get("data", {}).items()}
 
 
-@pytest.mark.parametrize("layer", ["parent", "backend", "frontend"])
+@pytest.mark.parametrize("layer", LAYERS)
 def test_local_has_prods_resource_types_and_counts(synthesized, layer):
     assert resource_counts(synthesized[f"{layer}-local"]) == resource_counts(synthesized[f"{layer}-prod"])
     assert data_counts(synthesized[f"{layer}-local"]) == data_counts(synthesized[f"{layer}-prod"])
 
 
-@pytest.mark.parametrize("layer", ["parent", "backend", "frontend"])
+@pytest.mark.parametrize("layer", LAYERS)
 def test_local_keeps_the_same_terraform_addresses(synthesized, layer):
     """Construct IDs carry no environment, so every address exists in both."""
 

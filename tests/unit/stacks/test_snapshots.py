@@ -15,13 +15,11 @@ import tomllib
 import pytest
 
 from config.loader import EMULATOR_PORT_VARIABLE, ENVIRONMENTS_DIR
-from config.schema import ENVIRONMENT_NAMES
+from tests.configs import STACKS
 from tests.synth import strip_metadata
 from tools.paths import REPO_ROOT
-from workspace import layers
 
 SNAPSHOTS = REPO_ROOT / "tests" / "snapshots"
-STACKS = [f"{layer}-{env}" for env in ENVIRONMENT_NAMES for layer in layers.NAMES]
 MAX_DIFF_LINES = 60
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.configs import LAYERS
 from tools.paths import REPO_ROOT
 from tools.touched_environments import REAL_ENVIRONMENTS, touched
 
@@ -123,8 +124,8 @@ def test_pull_requests_plan_only_the_touched_environments_and_post_the_change_se
     plan = jobs["plan"]
     assert plan["needs"] == ["test", "touched"]
     assert plan["strategy"]["matrix"]["environment"] == "${{ fromJSON(needs.touched.outputs.environments) }}"
-    assert "make preflight ENV=" in runs(plan)
-    assert 'make changeset STACK="parent-$ENV backend-$ENV frontend-$ENV"' in runs(plan)
+    assert './dailydesk preflight --env "$ENV"' in runs(plan)
+    assert './dailydesk changeset "parent-$ENV" "backend-$ENV" "frontend-$ENV"' in runs(plan)
     comment = next(step for step in plan["steps"] if step.get("uses", "").startswith("actions/github-script@"))
     assert "createComment" in comment["with"]["script"] and "changeset.txt" in comment["with"]["script"]
     assert plan["permissions"]["pull-requests"] == "write"
@@ -141,7 +142,7 @@ def test_merge_to_main_deploys_dev_then_staging_then_prod():
     assert all(job["uses"] == "./.github/workflows/infrastructure-deploy.yml" for _, job in chain)
 
 
-@pytest.mark.parametrize("layer", ["parent", "backend", "frontend"])
+@pytest.mark.parametrize("layer", LAYERS)
 def test_each_workspace_is_planned_then_approved_then_applies_exactly_that_plan(layer):
     jobs = load(DEPLOY)["jobs"]
     plan, apply = jobs[f"plan-{layer}"], jobs[f"apply-{layer}"]
@@ -159,15 +160,14 @@ def test_each_workspace_is_planned_then_approved_then_applies_exactly_that_plan(
     # make plan writes the saved plan and, beside it, its change set (.txt for people, .json
     # with the status that decides whether the apply job runs); the apply job downloads the
     # same directory and applies that very file.
-    assert 'make plan STACK="$STACK" PLAN="plans/$STACK.tfplan"' in runs(plan)
+    assert './dailydesk plan "$STACK" --plan "plans/$STACK.tfplan"' in runs(plan)
     assert '"plans/$STACK.tfplan.changeset.json"' in runs(plan) and '["changeset"]["status"]' in runs(plan)
     assert '"plans/$STACK.tfplan.changeset.txt"' in runs(plan)
-    assert "actions/upload-artifact@v4" in uses(plan) and "actions/download-artifact@v4" in uses(apply)
-    upload = next(s for s in steps(plan) if s.get("uses") == "actions/upload-artifact@v4")
-    download = next(s for s in steps(apply) if s.get("uses") == "actions/download-artifact@v4")
+    upload = next(s for s in steps(plan) if s.get("uses", "").startswith("actions/upload-artifact@"))
+    download = next(s for s in steps(apply) if s.get("uses", "").startswith("actions/download-artifact@"))
     assert upload["with"]["name"] == download["with"]["name"] == "plan-${{ inputs.stack }}"
     assert upload["with"]["path"].rstrip("/") == download["with"]["path"].rstrip("/") == "plans"
-    assert 'make apply STACK="$STACK" PLAN="plans/$STACK.tfplan"' in runs(apply)
+    assert 'exec ./dailydesk apply "$STACK" --plan "plans/$STACK.tfplan"' in runs(apply)
     assert "make deploy" not in runs(apply) and "make plan" not in runs(apply)
 
 
@@ -177,7 +177,7 @@ def test_backend_and_frontend_are_planned_after_the_parent_is_applied():
         assert jobs[f"plan-{layer}"]["needs"] == ["plan-parent", "apply-parent"]
         # A parent without changes skips its apply; a failed parent apply stops the wave.
         assert "needs.apply-parent.result != 'failure'" in jobs[f"plan-{layer}"]["if"]
-    assert "make preflight" in runs(jobs["plan-parent"])
+    assert "./dailydesk preflight" in runs(jobs["plan-parent"])
 
 
 def test_aws_access_is_oidc_role_assumption_only():
@@ -201,7 +201,7 @@ def test_drift_runs_on_a_schedule_for_the_s3_environments():
     assert workflow["on"]["schedule"]
     drift = workflow["jobs"]["drift"]
     assert drift["strategy"]["matrix"]["environment"] == ["staging", "prod"]
-    assert 'make drift ENV="${{ matrix.environment }}"' in runs(drift)
+    assert './dailydesk drift --env "${{ matrix.environment }}"' in runs(drift)
 
 
 @pytest.mark.parametrize(
@@ -219,3 +219,167 @@ def test_drift_runs_on_a_schedule_for_the_s3_environments():
 )
 def test_touched_environments(paths, expected):
     assert touched(paths) == expected
+
+
+# ------------------------------------------------------------------- hardening (issue 22)
+
+WORKFLOW_FILES = (MAIN, DEPLOY)
+ACTION_FILES = tuple(sorted(ACTIONS.glob("*/action.yml")))
+# `uses: owner/repo[/path]@<40 hex> # v1.2.3`: a commit cannot move, a tag can.
+PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+(\.\d+)*$")
+COMMIT = re.compile(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}")
+USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<target>.+?)\s*$")
+# What a job with an OIDC token must not run: installers that fetch whatever is newest.
+UNPINNED_RUNS = re.compile(r"\b(pip install|npx|npm install|curl|wget)\b")
+# The time a deploy job needs besides the engine: checkout, toolchain (`make setup`), the plan's
+# download, the preflight.
+SETUP_MINUTES = 15
+
+
+def all_jobs() -> list[tuple[Path, str, dict, dict]]:
+    found = []
+    for path in WORKFLOW_FILES:
+        workflow = load(path)
+        found.extend((path, name, job, workflow) for name, job in workflow["jobs"].items())
+    return found
+
+
+def holds_an_oidc_token(job: dict, workflow: dict) -> bool:
+    permissions = job.get("permissions", workflow.get("permissions", {}))
+    return isinstance(permissions, dict) and permissions.get("id-token") == "write"
+
+
+def secrets_of(job: dict, workflow: dict) -> set[str]:
+    """The secrets a job can see: in its env, its steps' env and inputs, and the workflow's env."""
+    text = yaml.safe_dump([workflow.get("env", {}), job.get("env", {}), job.get("secrets", {}), job.get("steps", [])])
+    return set(re.findall(r"secrets\.([A-Za-z_][A-Za-z0-9_]*)", text))
+
+
+def test_every_third_party_action_is_pinned_to_a_commit_with_its_version():
+    found = []
+    for path in (*WORKFLOW_FILES, *ACTION_FILES):
+        for line in path.read_text().splitlines():
+            match = USES_LINE.match(line)
+            if match and not match["target"].startswith("./"):
+                found.append(match["target"])
+                assert PINNED.match(match["target"]), f"{path.name}: {match['target']}"
+    # The check sees every third-party action the workflows use.
+    names = {target.split("@")[0] for target in found}
+    assert {
+        "actions/checkout",
+        "actions/setup-python",
+        "actions/setup-node",
+        "hashicorp/setup-terraform",
+        "aws-actions/configure-aws-credentials",
+        "actions/upload-artifact",
+        "actions/download-artifact",
+        "actions/github-script",
+    } == names
+
+
+def test_the_pin_check_refuses_a_tag_a_branch_and_a_short_sha():
+    for target in ("actions/checkout@v4", "actions/checkout@main", "actions/checkout@11d5960", "a/b@" + "0" * 40):
+        assert not PINNED.match(target)
+    assert PINNED.match("actions/checkout@11d5960a326750d5838078e36cf38b85af677262 # v4.4.0")
+
+
+def test_jobs_holding_an_oidc_token_run_nothing_unpinned():
+    holding = []
+    for path, name, job, workflow in all_jobs():
+        if "uses" in job or not holds_an_oidc_token(job, workflow):
+            continue  # a reusable workflow's jobs are checked in their own file
+        holding.append(name)
+        for step in steps(job):
+            target = step.get("uses", "")
+            assert not target or target.startswith("./") or COMMIT.fullmatch(target), (path.name, name, target)
+            assert not UNPINNED_RUNS.search(step.get("run", "")), (path.name, name, step.get("run"))
+    assert {"plan", "drift", "plan-parent", "apply-parent", "apply-backend", "apply-frontend"} <= set(holding)
+
+
+def test_job_gates_honour_a_cancel():
+    """`always()` runs after a cancel; `!cancelled()` does not."""
+    gates = [job.get("if", "") for _, _, job, _ in all_jobs()]
+    gates += [step.get("if", "") for _, _, job, _ in all_jobs() for step in steps(job)]
+    assert any("cancelled()" in gate for gate in gates)
+    assert not [gate for gate in gates if "always()" in str(gate)]
+    jobs = load(DEPLOY)["jobs"]
+    for name in ("plan-backend", "plan-frontend", "apply-backend", "apply-frontend"):
+        assert jobs[name]["if"].startswith("${{ !cancelled() && "), name
+
+
+def test_every_checkout_drops_its_credentials():
+    checkouts = 0
+    for path, name, job, _ in all_jobs():
+        for step in job.get("steps", []):
+            if step.get("uses", "").startswith("actions/checkout@"):
+                checkouts += 1
+                assert step.get("with", {}).get("persist-credentials") is False, (path.name, name)
+    assert checkouts == 10
+
+
+def test_pull_requests_and_plans_never_hold_the_token_that_applies():
+    """The plan-only Terraform Cloud team token (TF_PLAN_TOKEN, a secret of `dev-plan`) in
+    pull requests and plan jobs; the token that applies (TF_API_TOKEN, a secret of `dev`,
+    which only `main` deploys) in dev's apply jobs only; no secret passed on wholesale."""
+    main = load(MAIN)
+    assert "env" not in main or not secrets_of({}, main)
+    for name, job in main["jobs"].items():
+        assert "TF_API_TOKEN" not in secrets_of(job, main), name
+        assert job.get("secrets") != "inherit", name
+    assert secrets_of(main["jobs"]["plan"], main) == {"TF_PLAN_TOKEN"}
+    assert main["jobs"]["plan"]["environment"] == "${{ matrix.environment }}-plan"
+    deploy = load(DEPLOY)
+    assert not secrets_of({}, deploy), "no secret at the workflow level"
+    for name, job in deploy["jobs"].items():
+        if name.startswith("plan-"):
+            assert secrets_of(job, deploy) == {"TF_PLAN_TOKEN"}, name
+            assert job["environment"] == "${{ inputs.environment }}-plan"
+        else:
+            assert name.startswith("apply-") and job["environment"] == "${{ inputs.environment }}"
+            assert secrets_of(job, deploy) == {"TF_API_TOKEN"}, name
+            assert job["env"]["TF_TOKEN_app_terraform_io"] == (
+                "${{ inputs.environment == 'dev' && secrets.TF_API_TOKEN || '' }}"
+            )
+            assert "TF_API_TOKEN" not in yaml.safe_dump(job["steps"])
+
+
+def test_apply_jobs_outlive_the_engine_timeout_and_its_rollback():
+    """The engine cancels an apply after [deploy] timeout_minutes and rolls back (as long
+    again at most): the runner must not kill it first."""
+    from config import load_environment
+
+    jobs = load(DEPLOY)["jobs"]
+    appliers = [job for name, job in jobs.items() if name.startswith("apply-")]
+    assert len(appliers) == 3
+    for environment in REAL_ENVIRONMENTS:
+        engine = load_environment(environment).deploy.timeout_minutes
+        for job in appliers:
+            assert job["timeout-minutes"] >= 2 * engine + SETUP_MINUTES, (environment, engine)
+
+
+def test_the_engine_is_the_apply_steps_own_process():
+    """`exec`: the runner's SIGINT/SIGTERM on a cancel reach the engine, not a bash or make."""
+    (step,) = [s for s in action("apply")["runs"]["steps"] if "run" in s]
+    commands = [line.strip() for line in step["run"].splitlines() if line.strip() and not line.strip().startswith("#")]
+    assert commands[-1].startswith("exec ./dailydesk apply ")
+    assert not any(c.startswith("make ") for c in commands)
+
+
+def test_day_2_states_the_deployment_branch_policy_of_every_github_environment():
+    """The deploy roles trust a job by its GitHub environment alone; which branches may use
+    that environment is a repository setting, stated in docs/operations/day-2.md for each
+    environment the workflows name: only `main` deploys dev, staging and prod."""
+    text = (REPO_ROOT / "docs" / "operations" / "day-2.md").read_text()
+    rows = {
+        name: cells
+        for line in text.splitlines()
+        if line.startswith("| `")
+        for cells in [[cell.strip() for cell in line.strip("|").split("|")]]
+        for name in re.findall(r"`([a-z-]+)`", cells[0])
+    }
+    for environment in REAL_ENVIRONMENTS:
+        assert rows[environment][1] == "`main` only", environment
+        assert rows[f"{environment}-plan"][1].startswith("any"), environment
+    # Every environment a job runs in is one of them.
+    named = {job.get("environment", "") for _, _, job, _ in all_jobs()} - {""}
+    assert named == {"${{ matrix.environment }}-plan", "${{ inputs.environment }}-plan", "${{ inputs.environment }}"}

@@ -101,6 +101,12 @@ def test_conditions_all_hold_and_values_are_alternatives():
         ("ForAllValues:StringEquals", ["a"], {}, True),
         ("ForAnyValue:StringLike", "alias/dd-*", {"k": ["alias/x", "alias/dd-prod"]}, True),
         ("ForAnyValue:StringEquals", "a", {}, False),
+        # Null: "true" = the key is absent, "false" = present (single or multi-valued).
+        ("Null", "true", {}, True),
+        ("Null", "true", {"k": "a"}, False),
+        ("Null", "true", {"k": ["alias/x"]}, False),
+        ("Null", "false", {"k": ["alias/x"]}, True),
+        ("Null", "false", {}, False),
     ],
 )
 def test_operators(operator, wanted, context, holds):
@@ -114,6 +120,7 @@ def test_operators(operator, wanted, context, holds):
         {"NumericLessThan": {"k": "1"}},
         {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}},
         {"ForAnyValue:StringNotEquals": {"k": "a"}},
+        {"NullIfExists": {"k": "true"}},
     ],
 )
 def test_what_it_does_not_understand_raises(condition):
@@ -122,6 +129,8 @@ def test_what_it_does_not_understand_raises(condition):
 
 
 def test_policy_variables_and_single_valued_misuse_raise():
+    with pytest.raises(ValueError, match="Null takes true or false"):
+        decide(policy(allow("s3:GetObject", "*", {"Null": {"k": "yes"}})), Request("s3:GetObject", "x"))
     with pytest.raises(ValueError, match="policy variables"):
         decide(policy(allow("s3:GetObject", "arn:aws:s3:::${aws:username}/*")), Request("s3:GetObject", "x"))
     with pytest.raises(ValueError, match="multi-valued"):

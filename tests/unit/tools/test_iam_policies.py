@@ -10,12 +10,11 @@ import json
 import pytest
 
 from config import load_environment
-from config.schema import ENVIRONMENT_NAMES, S3State
+from config.schema import ENVIRONMENT_NAMES, CloudState, S3State
 from tests.iam_evaluator import ALLOW, EXPLICIT_DENY, IMPLICIT_DENY, Request, decide
 from tools import iam_policies
 from workspace import catalogue
 from workspace.layers import NAMES as LAYERS
-from workspace.naming import Namer
 
 S3_ENVIRONMENTS = [name for name in ENVIRONMENT_NAMES if isinstance(load_environment(name).state, S3State)]
 KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -26,7 +25,7 @@ class Env:
 
     def __init__(self, name: str) -> None:
         self.config = config = load_environment(name)
-        self.namer = Namer(config.project, config.name)
+        self.namer = config.namer
         self.region, self.account = config.region, config.account_id
         self.prefix = f"{config.project}-{config.name}"
         self.roles = {role: list(iam_policies.render(config, role).values()) for role in iam_policies.ROLES}
@@ -218,11 +217,12 @@ def reads(env: Env) -> dict[str, list[tuple[str, str]]]:
         for action in ("s3:ListBucket", "s3:GetBucketPolicy", "s3:GetBucketTagging")
     ]
     every = "*"
+    target = a("application-autoscaling", "scalable-target/0ec5a0b1c2d3e4f5a6b7c8d9")
     return {
         "aws_appautoscaling_policy": [("application-autoscaling:DescribeScalingPolicies", every)],
         "aws_appautoscaling_target": [
             ("application-autoscaling:DescribeScalableTargets", every),
-            ("application-autoscaling:ListTagsForResource", every),
+            ("application-autoscaling:ListTagsForResource", target),
         ],
         "aws_cloudwatch_event_api_destination": [
             ("events:DescribeApiDestination", a("events", f"api-destination/{p}-reset-queue"))
@@ -256,11 +256,13 @@ def reads(env: Env) -> dict[str, list[tuple[str, str]]]:
         "aws_ecs_service": [("ecs:DescribeServices", a("ecs", f"service/{p}-cluster/{p}-api"))],
         "aws_ecs_task_definition": [("ecs:DescribeTaskDefinition", every)],
         "aws_elasticache_replication_group": [
-            ("elasticache:DescribeReplicationGroups", every),
-            ("elasticache:DescribeCacheClusters", every),
+            ("elasticache:DescribeReplicationGroups", a("elasticache", f"replicationgroup:{p}-redis")),
+            ("elasticache:DescribeCacheClusters", a("elasticache", f"cluster:{p}-redis-001")),
             ("elasticache:ListTagsForResource", every),
         ],
-        "aws_elasticache_subnet_group": [("elasticache:DescribeCacheSubnetGroups", every)],
+        "aws_elasticache_subnet_group": [
+            ("elasticache:DescribeCacheSubnetGroups", a("elasticache", f"subnetgroup:{p}-redis"))
+        ],
         "aws_iam_role": [
             ("iam:GetRole", a("iam", f"role/{p}-api-task", region=False)),
             ("iam:ListRolePolicies", a("iam", f"role/{p}-api-task", region=False)),
@@ -324,7 +326,10 @@ def reads(env: Env) -> dict[str, list[tuple[str, str]]]:
             for action in ("secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy")
         ],
         "data.aws_security_group": [("ec2:DescribeSecurityGroups", every)],
-        "data.aws_vpc": [("ec2:DescribeVpcs", every), ("ec2:DescribeVpcAttribute", every)],
+        "data.aws_vpc": [
+            ("ec2:DescribeVpcs", every),
+            ("ec2:DescribeVpcAttribute", a("ec2", f"vpc/{env.config.network.vpc_id}")),
+        ],
         "data.terraform_remote_state": [],  # the state object: see the state tests
     }
 
@@ -333,6 +338,8 @@ def writes(env: Env) -> dict[str, list[tuple[str, str, dict]]]:
     """Resource type -> what creating and deleting it calls, on a resource of ours."""
     p, a, none = env.prefix, env.arn, {}
     vpc = {"ec2:Vpc": a("ec2", f"vpc/{env.config.network.vpc_id}")}
+    boundary = {"iam:PermissionsBoundary": env.config.permissions_boundary_arn}
+    ours = {"aws:RequestTag/Project": env.config.project, "aws:RequestTag/Environment": env.config.name}
     bucket = f"arn:aws:s3:::{p}-frontend-ci-pipeline-artifacts-{env.account}"
     balancer = a("elasticloadbalancing", f"loadbalancer/app/{p}-api/50dc6c495c0c9188")
     target = a("application-autoscaling", "scalable-target/0ec5a0b1c2d3e4f5a6b7c8d9")
@@ -379,7 +386,7 @@ def writes(env: Env) -> dict[str, list[tuple[str, str, dict]]]:
         "aws_ecs_cluster": [("ecs:CreateCluster", a("ecs", f"cluster/{p}-cluster"), none)],
         "aws_ecs_service": [("ecs:CreateService", a("ecs", f"service/{p}-cluster/{p}-api"), none)],
         "aws_ecs_task_definition": [
-            ("ecs:RegisterTaskDefinition", "*", none),
+            ("ecs:RegisterTaskDefinition", a("ecs", f"task-definition/{p}-api:8"), none),
             ("ecs:TagResource", a("ecs", f"task-definition/{p}-api:7"), none),
         ],
         "aws_elasticache_replication_group": [
@@ -391,14 +398,16 @@ def writes(env: Env) -> dict[str, list[tuple[str, str, dict]]]:
         "aws_elasticache_subnet_group": [
             ("elasticache:CreateCacheSubnetGroup", a("elasticache", f"subnetgroup:{p}-redis"), none)
         ],
-        "aws_iam_role": [("iam:CreateRole", a("iam", f"role/{p}-api-execution", region=False), none)],
-        "aws_iam_role_policy": [("iam:PutRolePolicy", a("iam", f"role/{p}-api-execution", region=False), none)],
+        "aws_iam_role": [("iam:CreateRole", a("iam", f"role/{p}-api-execution", region=False), boundary)],
+        "aws_iam_role_policy": [("iam:PutRolePolicy", a("iam", f"role/{p}-api-execution", region=False), boundary)],
         "aws_kms_alias": [
             ("kms:CreateAlias", a("kms", f"alias/{catalogue.parameters_key_alias(env.namer)}"), none),
             ("kms:CreateAlias", env.key(), none),
         ],
         "aws_kms_key": [
             ("kms:CreateKey", "*", none),
+            # CreateKey with the provider's default tags: TagResource on `*` (AWS), no key yet.
+            ("kms:TagResource", "*", ours),
             (
                 "kms:ScheduleKeyDeletion",
                 env.key(),
@@ -511,13 +520,24 @@ def test_rendered_policies_are_complete_and_fit_iam(name, role):
 
 
 def test_the_command_prints_or_writes_the_documents(tmp_path, capsys):
+    prod = load_environment("prod")
     assert iam_policies.main(["--env=prod", "--role=plan"]) == 0
     printed = json.loads(capsys.readouterr().out)
-    assert printed == iam_policies.render(load_environment("prod"), "plan")
+    assert printed == {
+        "trust_policy": iam_policies.render_trust(prod, "plan"),
+        "managed_policies": iam_policies.render(prod, "plan"),
+    }
     assert iam_policies.main(["--env=prod", "--role=deploy", f"--out={tmp_path}"]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        f"{n}.json" for n in iam_policies.render(load_environment("prod"), "deploy")
+        [f"{n}.json" for n in iam_policies.render(prod, "deploy")] + ["dailydesk-prod-deploy-trust.json"]
     )
+    trust = json.loads((tmp_path / "dailydesk-prod-deploy-trust.json").read_text())
+    assert trust == iam_policies.render_trust(prod, "deploy")
+    capsys.readouterr()
+    assert iam_policies.main(["--env=prod", "--role=boundary"]) == 0
+    assert json.loads(capsys.readouterr().out) == {
+        "dailydesk-prod-permissions-boundary": iam_policies.render_boundary(prod)
+    }
 
 
 def test_an_unknown_placeholder_is_an_error():
@@ -526,3 +546,311 @@ def test_an_unknown_placeholder_is_an_error():
         iam_policies.render_document({"Statement": [{"Sid": "X", "Resource": "arn:${nope}"}]}, config)
     with pytest.raises(iam_policies.PolicyError, match="whole element"):
         iam_policies.render_document({"Statement": [{"Sid": "X", "Resource": "a-${manual_parameter_arns}"}]}, config)
+
+
+# ---------------------------------------------------------------------- trust (issue 22)
+
+GITHUB = "token.actions.githubusercontent.com"
+
+
+def assume(env: Env, role: str, provider_host: str, claims: dict[str, str]) -> str:
+    """Would a web identity token of `provider_host` with `claims` assume `role`? The trust
+    statements of that provider, evaluated without their Principal (the evaluator reads
+    identity policies)."""
+    provider = f"arn:aws:iam::{env.account}:oidc-provider/{provider_host}"
+    statements = []
+    for statement in iam_policies.render_trust(env.config, role)["Statement"]:
+        assert set(statement["Principal"]) == {"Federated"}
+        if statement["Principal"]["Federated"] == provider:
+            statements.append(
+                {key: value for key, value in statement.items() if key != "Principal"} | {"Resource": "*"}
+            )
+    context = {f"{provider_host}:{claim}": value for claim, value in claims.items()}
+    return decide([{"Statement": statements}], Request("sts:AssumeRoleWithWebIdentity", "*", context))
+
+
+def github(env: Env, role: str, sub: str, aud: str = "sts.amazonaws.com") -> str:
+    return assume(env, role, GITHUB, {"aud": aud, "sub": sub})
+
+
+def test_trust_policies_name_only_the_accounts_oidc_providers_and_web_identity(env):
+    for role in iam_policies.TRUST_POLICIES:
+        for statement in iam_policies.render_trust(env.config, role)["Statement"]:
+            assert statement["Effect"] == "Allow" and statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+            provider = statement["Principal"]["Federated"]
+            assert provider.startswith(f"arn:aws:iam::{env.account}:oidc-provider/"), provider
+            host = provider.rsplit("/", 1)[1]
+            # Every statement pins the audience exactly and the subject without a wildcard
+            # except a Terraform Cloud project (a workspace name is unique in its organization).
+            assert statement["Condition"]["StringEquals"][f"{host}:aud"] in (
+                "sts.amazonaws.com",
+                "aws.workload.identity",
+            )
+            subjects = (
+                statement["Condition"].get("StringEquals", {}).get(f"{host}:sub")
+                or statement["Condition"]["StringLike"][f"{host}:sub"]
+            )
+            for subject in subjects if isinstance(subjects, list) else [subjects]:
+                assert subject.replace(":project:*:", ":project:p:").count("*") == 0, subject
+
+
+def test_the_deploy_role_trusts_only_this_repositorys_environment(env):
+    repo, name = env.config.ci.github_repository, env.config.name
+    assert github(env, "deploy", f"repo:{repo}:environment:{name}") == ALLOW
+    for sub in (
+        f"repo:{repo}:environment:{name}-plan",
+        f"repo:{repo}:environment:{'prod' if name != 'prod' else 'staging'}",
+        f"repo:{repo}:pull_request",
+        f"repo:{repo}:ref:refs/heads/main",
+        f"repo:{repo}:environment:{name}-other",
+        f"repo:someone/fork:environment:{name}",
+        f"repo:{repo}-fork:environment:{name}",
+    ):
+        assert github(env, "deploy", sub) == IMPLICIT_DENY, sub
+    # The audience is STS's, no other.
+    assert github(env, "deploy", f"repo:{repo}:environment:{name}", aud="https://github.com/dailydesk") == (
+        IMPLICIT_DENY
+    )
+
+
+def test_the_plan_role_trusts_only_this_repositorys_pull_requests_and_plan_environment(env):
+    repo, name = env.config.ci.github_repository, env.config.name
+    for sub in (f"repo:{repo}:pull_request", f"repo:{repo}:environment:{name}-plan"):
+        assert github(env, "plan", sub) == ALLOW, sub
+        assert github(env, "plan", sub, aud="sigstore") == IMPLICIT_DENY
+    for sub in (
+        f"repo:{repo}:environment:{name}",
+        f"repo:{repo}:ref:refs/heads/main",
+        f"repo:{repo}:environment:other-plan",
+        "repo:someone/fork:pull_request",
+    ):
+        assert github(env, "plan", sub) == IMPLICIT_DENY, sub
+
+
+def test_terraform_cloud_runs_assume_the_roles_only_for_the_exact_workspaces(env):
+    state = env.config.state
+    statements = [
+        s
+        for role in iam_policies.TRUST_POLICIES
+        for s in iam_policies.render_trust(env.config, role)["Statement"]
+        if s["Sid"].startswith("TerraformCloud")
+    ]
+    if not isinstance(state, CloudState):
+        assert statements == []
+        return
+    host, org = state.hostname, state.organization
+    workspaces = [env.namer.workspace(layer) for layer in LAYERS]
+    assert workspaces == [f"dailydesk-{layer}-{env.config.name}" for layer in LAYERS]
+
+    def run(role: str, workspace: str, phase: str, organization: str = org, aud: str = "aws.workload.identity"):
+        sub = f"organization:{organization}:project:Default Project:workspace:{workspace}:run_phase:{phase}"
+        return assume(env, role, host, {"aud": aud, "sub": sub})
+
+    for workspace in workspaces:
+        assert run("plan", workspace, "plan") == ALLOW
+        assert run("deploy", workspace, "apply") == ALLOW
+        assert run("plan", workspace, "apply") == IMPLICIT_DENY
+        assert run("deploy", workspace, "plan") == IMPLICIT_DENY
+        assert run("deploy", workspace, "apply", organization="other") == IMPLICIT_DENY
+        assert run("deploy", workspace, "apply", aud="sts.amazonaws.com") == IMPLICIT_DENY
+    # What `dailydesk-*-dev` used to admit: any other workspace of that shape.
+    for other in (f"dailydesk-evil-{env.config.name}", f"dailydesk-backend-{env.config.name}-copy"):
+        assert run("deploy", other, "apply") == IMPLICIT_DENY, other
+    # GitHub's tokens are not Terraform Cloud's.
+    assert assume(
+        env, "deploy", host, {"aud": "sts.amazonaws.com", "sub": f"repo:x/y:environment:{env.config.name}"}
+    ) == (IMPLICIT_DENY)
+
+
+# ------------------------------------------------------------ permissions boundary (issue 22)
+
+
+def role_arn(env: Env, name: str) -> str:
+    return env.arn("iam", f"role/{name}", region=False)
+
+
+def test_the_deploy_role_writes_roles_only_with_the_boundary(env):
+    ours = role_arn(env, f"{env.prefix}-api-task")
+    boundary = env.config.permissions_boundary_arn
+    other = boundary.replace("permissions-boundary", "administrator")
+    for action in ("iam:CreateRole", "iam:PutRolePolicy", "iam:PutRolePermissionsBoundary"):
+        assert env.decide("deploy", action, ours, {"iam:PermissionsBoundary": boundary}) == ALLOW, action
+        assert env.decide("deploy", action, ours) == EXPLICIT_DENY, action
+        assert env.decide("deploy", action, ours, {"iam:PermissionsBoundary": other}) == EXPLICIT_DENY, action
+        # Not ours even with the boundary; anyone's without it is refused outright.
+        assert env.decide("deploy", action, role_arn(env, "admin"), {"iam:PermissionsBoundary": boundary}) == (
+            IMPLICIT_DENY
+        )
+        assert env.decide("deploy", action, role_arn(env, "admin")) == EXPLICIT_DENY
+    assert env.decide("deploy", "iam:AttachRolePolicy", ours, {"iam:PermissionsBoundary": boundary}) == IMPLICIT_DENY
+    assert env.decide("plan", "iam:CreateRole", ours, {"iam:PermissionsBoundary": boundary}) == IMPLICIT_DENY
+
+
+def test_the_deploy_role_cannot_loosen_or_remove_the_boundary(env):
+    boundary = env.config.permissions_boundary_arn
+    for action in (
+        "iam:CreatePolicyVersion",
+        "iam:DeletePolicy",
+        "iam:DeletePolicyVersion",
+        "iam:SetDefaultPolicyVersion",
+    ):
+        assert env.decide("deploy", action, boundary) == EXPLICIT_DENY, action
+    for role in (role_arn(env, f"{env.prefix}-api-task"), role_arn(env, "anything")):
+        assert env.decide("deploy", "iam:DeleteRolePermissionsBoundary", role) == EXPLICIT_DENY
+    # The preflight reads it, both roles may.
+    for role in ("plan", "deploy"):
+        assert env.decide(role, "iam:GetPolicyVersion", boundary) == ALLOW
+
+
+def boundary_decide(env: Env, action: str, resource: str, context: dict | None = None) -> str:
+    full = {"aws:RequestedRegion": env.region, **(context or {})}
+    return decide([iam_policies.render_boundary(env.config)], Request(action, resource, full))
+
+
+def role_statements(synthesized, env: Env) -> list[dict]:
+    """The statements of every inline policy of every role the stacks of `env` create."""
+    found = []
+    for layer in LAYERS:
+        stack = synthesized[f"{layer}-{env.config.name}"]
+        documents = stack.get("data", {}).get("aws_iam_policy_document", {})
+        for policy in stack.get("resource", {}).get("aws_iam_role_policy", {}).values():
+            document_id = policy["policy"].removeprefix("${data.aws_iam_policy_document.").removesuffix(".json}")
+            found += documents[document_id]["statement"]
+    return found
+
+
+def test_the_boundary_admits_every_action_our_roles_are_given(synthesized, env):
+    """A role's effective permissions are its policy within the boundary: an action missing
+    from the boundary would break that role. (Resources are Terraform references here: the
+    concrete ones are checked below.)"""
+    from constructs_lib.shared.iam import STAR_ONLY_ACTIONS
+
+    boundary = iam_policies.render_boundary(env.config)["Statement"]
+    allowed = {action for s in boundary if s["Effect"] == "Allow" for action in iam_policies_actions(s)}
+    statements = role_statements(synthesized, env)
+    assert statements
+    given = {action for statement in statements for action in statement["actions"]}
+    assert given - allowed == set()
+    star = next(s for s in boundary if s["Resource"] == "*")
+    assert set(star["Action"]) == STAR_ONLY_ACTIONS
+
+
+def iam_policies_actions(statement: dict) -> list[str]:
+    actions = statement["Action"]
+    return actions if isinstance(actions, list) else [actions]
+
+
+def test_the_boundary_admits_our_roles_work_on_our_resources(env):
+    p, a = env.prefix, env.arn
+    hosting = next(iter(env.config.hosting.buckets().values()))
+    for action, resource, context in (
+        ("ecr:PutImage", a("ecr", f"repository/{catalogue.ecr_repository_name(env.namer)}"), {}),
+        ("ecr:BatchGetImage", env.config.node_image_repository_arn, {}),
+        ("ecr:GetAuthorizationToken", "*", {}),
+        ("logs:PutLogEvents", a("logs", f"log-group:{catalogue.log_group_name(env.namer)}:log-stream:x"), {}),
+        ("logs:CreateLogStream", a("logs", f"log-group:/aws/codebuild/{p}-ecs-pipeline-build:log-stream:1"), {}),
+        ("ssm:GetParameters", env.parameter("jwt-secret"), {}),
+        ("ssm:GetParametersByPath", a("ssm", f"parameter{env.config.parameter_prefix}"), {}),
+        ("secretsmanager:GetSecretValue", env.secret("technician-scheduler"), {}),
+        ("kms:Decrypt", env.key(), {}),
+        ("s3:PutObject", f"arn:aws:s3:::{p}-ecs-pipeline-artifacts-{env.account}/x", {}),
+        ("s3:PutObject", f"arn:aws:s3:::{hosting}/index.html", {}),
+        ("codebuild:StartBuild", a("codebuild", f"project/{p}-ecs-pipeline-build"), {}),
+        ("codestar-connections:UseConnection", env.config.pipelines.connection_arn, {}),
+        ("ecs:UpdateService", a("ecs", f"service/{p}-cluster/{p}-api"), {}),
+        ("ecs:RegisterTaskDefinition", a("ecs", f"task-definition/{p}-api:9"), {}),
+        ("ecs:DescribeTasks", a("ecs", f"task/{p}-cluster/0123"), {}),
+        ("events:InvokeApiDestination", a("events", f"api-destination/{p}-reset-queue/uuid"), {}),
+        ("ec2:CreateNetworkInterface", a("ec2", "network-interface/*"), {}),
+        ("iam:PassRole", role_arn(env, f"{p}-api-task"), {"iam:PassedToService": "ecs-tasks.amazonaws.com"}),
+    ):
+        assert boundary_decide(env, action, resource, context) == ALLOW, (action, resource)
+
+
+def test_the_boundary_caps_any_role_the_deploy_role_could_write(env):
+    """Whatever inline policy the deploy role puts into a role, the role cannot administer IAM,
+    assume other roles, read the state or any other secret, or leave the environment."""
+    state_bucket = "arn:aws:s3:::dailydesk-terraform-state-123/prod/backend.tfstate"
+    other = env.prefix.replace(env.config.name, "other")
+    for action, resource, context in (
+        ("iam:CreateRole", role_arn(env, f"{env.prefix}-x"), {}),
+        ("iam:PutRolePolicy", role_arn(env, f"{env.prefix}-api-task"), {}),
+        ("iam:AttachRolePolicy", role_arn(env, f"{env.prefix}-api-task"), {}),
+        ("iam:CreatePolicyVersion", env.config.permissions_boundary_arn, {}),
+        ("sts:AssumeRole", role_arn(env, "OrganizationAccountAccessRole"), {}),
+        ("iam:PassRole", role_arn(env, f"{env.prefix}-api-task"), {"iam:PassedToService": "codebuild.amazonaws.com"}),
+        ("iam:PassRole", role_arn(env, "administrator"), {"iam:PassedToService": "ecs-tasks.amazonaws.com"}),
+        ("s3:GetObject", state_bucket, {}),
+        ("secretsmanager:GetSecretValue", env.secret("prod/database"), {}),
+        ("ssm:PutParameter", env.parameter("jwt-secret"), {}),
+        ("kms:PutKeyPolicy", env.key(), {}),
+        ("kms:CreateGrant", env.key(), {}),
+        ("ecr:PutImage", env.arn("ecr", f"repository/{other}-api"), {}),
+        ("s3:PutObject", f"arn:aws:s3:::{other}-ecs-pipeline-artifacts-{env.account}/x", {}),
+        ("ecs:UpdateService", env.arn("ecs", f"service/{other}-cluster/{other}-api"), {}),
+        ("ec2:RunInstances", env.arn("ec2", "instance/*"), {}),
+        ("ecr:GetAuthorizationToken", "*", {"aws:RequestedRegion": "eu-west-1"}),
+        ("lambda:CreateFunction", env.arn("lambda", "function:x"), {}),
+    ):
+        assert boundary_decide(env, action, resource, context) != ALLOW, (action, resource)
+
+
+def test_the_boundary_is_complete_and_fits_one_managed_policy(env):
+    document = iam_policies.render_boundary(env.config)
+    assert "${" not in json.dumps(document)
+    assert iam_policies.size(document) <= iam_policies.MAX_MANAGED_POLICY_CHARACTERS
+    for statement in document["Statement"]:
+        assert statement["Effect"] == "Allow" and "*" not in iam_policies_actions(statement)
+
+
+# ------------------------------------------------------------------- KMS tagging (issue 22)
+
+
+def key_context(aliases: list[str], tags: dict[str, str] | None = None, request: dict[str, str] | None = None):
+    context: dict = {"kms:ResourceAliases": aliases} if aliases else {}
+    context |= {f"aws:ResourceTag/{k}": v for k, v in (tags or {}).items()}
+    context |= {f"aws:RequestTag/{k}": v for k, v in (request or {}).items()}
+    return context
+
+
+@pytest.mark.parametrize("name", S3_ENVIRONMENTS)
+def test_the_state_key_cannot_be_tagged_into_scope(name):
+    """The deploy role administers keys tagged Environment/Project of its environment. The state
+    key (created outside the stacks, known by its alias) can neither be tagged so, nor
+    administered if it were."""
+    env = Env(name)
+    state = env.config.state
+    assert isinstance(state, S3State)
+    ours = {"Environment": env.config.name, "Project": env.config.project}
+    state_key = f"arn:aws:kms:{state.region}:{env.account}:key/{KEY_ID}"
+    untagged = key_context([state.kms_key_id], request=ours)
+    assert env.decide("deploy", "kms:TagResource", state_key, untagged) == EXPLICIT_DENY
+    # Its alias stays on it: the deploy role can neither delete nor move an alias not ours.
+    assert env.decide("deploy", "kms:DeleteAlias", env.arn("kms", f"{state.kms_key_id}")) == IMPLICIT_DENY
+    assert env.decide("deploy", "kms:UpdateAlias", env.arn("kms", f"{state.kms_key_id}")) == IMPLICIT_DENY
+    # Had it the tags already, nothing of its administration is allowed.
+    tagged = key_context([state.kms_key_id], tags=ours)
+    for action in ("kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKeyRotation", "kms:UntagResource"):
+        assert env.decide("deploy", action, state_key, tagged) == EXPLICIT_DENY, action
+
+
+def test_keys_of_ours_are_tagged_and_administered_and_no_others(env):
+    ours = {"Environment": env.config.name, "Project": env.config.project}
+    alias = env.parameters_alias
+    # Creating a key with our tags: TagResource on `*`, no alias, no tags yet.
+    assert env.decide("deploy", "kms:TagResource", "*", key_context([], request=ours)) == ALLOW
+    assert env.decide("deploy", "kms:TagResource", "*", key_context([], request={**ours, "Project": "x"})) == (
+        IMPLICIT_DENY
+    )
+    # One of ours, later: retagged and administered.
+    for action in ("kms:TagResource", "kms:UntagResource", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"):
+        assert env.decide("deploy", action, env.key(), key_context([f"{alias}"], tags=ours)) == ALLOW, action
+    # Someone else's key, named (another environment's, another team's) or tagged otherwise.
+    for context in (
+        key_context(["alias/someone-else"], request=ours),
+        key_context([alias.replace(env.config.name, "other")], request=ours),
+        key_context([], tags={"Environment": "other", "Project": env.config.project}, request=ours),
+    ):
+        assert env.decide("deploy", "kms:TagResource", env.key(), context) == IMPLICIT_DENY, context
+        assert env.decide("deploy", "kms:PutKeyPolicy", env.key(), context) == IMPLICIT_DENY, context
+    assert env.decide("plan", "kms:TagResource", "*", key_context([], request=ours)) == IMPLICIT_DENY

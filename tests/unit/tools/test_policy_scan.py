@@ -9,11 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.configs import STACKS, stacks_of
 from tools import policy_scan
-
-EXPECTED_STACKS = {
-    f"{layer}-{env}" for layer in ("parent", "backend", "frontend") for env in ("dev", "staging", "prod", "local")
-}
 
 
 @pytest.fixture(scope="module")
@@ -38,10 +35,10 @@ def checkov_check_ids() -> set[str]:
 
 
 def test_every_workspace_of_every_environment_is_scanned(synthesized, result):
-    assert set(synthesized.stacks) == EXPECTED_STACKS
+    assert set(synthesized.stacks) == set(STACKS)
     scanned = {finding.stack for finding in result.findings}
     # Every parent has String parameters (CKV2_AWS_34), so each stack that has resources shows up.
-    assert {f"parent-{env}" for env in ("dev", "staging", "prod", "local")} <= scanned
+    assert set(stacks_of("parent")) <= scanned
     assert result.passed > 0
 
 
@@ -65,7 +62,7 @@ def test_every_skip_names_a_real_check_and_real_resources_with_a_reason(synthesi
         assert len(skip.reason) >= policy_scan.MIN_REASON_LENGTH
         assert skip.resources and all("*" not in r for r in skip.resources)
         stacks = skip.stacks or tuple(synthesized.stacks)
-        assert set(stacks) <= EXPECTED_STACKS
+        assert set(stacks) <= set(STACKS)
         for resource in skip.resources:
             assert any(resource in resources[s] | data_sources[s] for s in stacks), (
                 f"{skip.check}: {resource} not found"

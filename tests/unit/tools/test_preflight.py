@@ -4,23 +4,23 @@ list), and each check turns AWS answers into the right row without ever printing
 from __future__ import annotations
 
 import json
+import urllib.parse
 
 import pytest
 from botocore.exceptions import ClientError
 
 from config import load_environment
 from config.schema import ENVIRONMENT_NAMES
-from tools import preflight
+from tools import iam_policies, preflight
 from tools.aws import Clients
 from tools.deploy import exit_codes
 from workspace import catalogue
-from workspace.naming import Namer
 
 
 @pytest.mark.parametrize("name", ENVIRONMENT_NAMES)
 def test_table_is_derived_from_the_catalogue_and_the_config(name):
     config = load_environment(name)
-    namer = Namer(config.project, config.name)
+    namer = config.namer
     table = [(r.item, r.kind) for r in preflight.requirements(config)]
     expected = [
         (f"{config.account_id}/{config.region}", "AWS account"),
@@ -34,9 +34,10 @@ def test_table_is_derived_from_the_catalogue_and_the_config(name):
         (config.pipelines.connection_arn, "CodeStar connection"),
         *((v, f"S3 bucket ({k})") for k, v in config.hosting.buckets().items()),
         *((v, f"CloudFront distribution ({k})") for k, v in config.hosting.distributions().items()),
+        (config.permissions_boundary_arn, "IAM policy (permissions boundary)"),
     ]
     assert table == expected
-    assert len(table) == 1 + 9 + 2 + 1 + 6 + 1 + 1 + 1 + 4 + 3
+    assert len(table) == 1 + 9 + 2 + 1 + 6 + 1 + 1 + 1 + 4 + 3 + 1
 
 
 class Fake:
@@ -71,7 +72,7 @@ def prod():
 
 
 def test_parameter_rows(prod):
-    name = Namer(prod.project, prod.name).parameter("jwt-secret")
+    name = prod.namer.parameter("jwt-secret")
     ready = row_for(
         prod, {"ssm": Fake(describe_parameters={"Parameters": [{"Type": "SecureString", "Version": 3}]})}, name
     )
@@ -199,3 +200,35 @@ def test_render_and_exit_code():
 def test_unknown_environment_is_a_usage_error(capsys):
     assert preflight.main(["--env", "qa"]) == exit_codes.ERROR
     assert "unknown environment 'qa'" in capsys.readouterr().err
+
+
+def test_permissions_boundary_rows(prod):
+    """The boundary exists and its default version is what the template renders."""
+    arn = prod.permissions_boundary_arn
+    assert arn == "arn:aws:iam::444455556666:policy/dailydesk-prod-permissions-boundary"
+    rendered = iam_policies.render_boundary(prod)
+
+    def iam(document) -> Fake:
+        return Fake(
+            get_policy={"Policy": {"Arn": arn, "DefaultVersionId": "v3"}},
+            get_policy_version={"PolicyVersion": {"VersionId": "v3", "Document": document}},
+        )
+
+    ready = row_for(prod, {"iam": iam(rendered)}, arn)
+    assert (ready.status, ready.detail) == ("ready", "v3, as policy/iam/permissions-boundary.json renders it")
+    # A raw answer carries the document URL-encoded.
+    encoded = urllib.parse.quote(json.dumps(rendered))
+    assert row_for(prod, {"iam": iam(encoded)}, arn).status == "ready"
+    older = {**rendered, "Statement": rendered["Statement"][:-1]}
+    stale = row_for(prod, {"iam": iam(older)}, arn)
+    assert (stale.status, stale.detail) == ("unusable", "v3 differs from policy/iam/permissions-boundary.json")
+    assert "aws iam create-policy-version --policy-arn " + arn in stale.fix and "--set-as-default" in stale.fix
+    missing = row_for(prod, {"iam": Fake(get_policy=error("NoSuchEntity"))}, arn)
+    assert missing.status == "missing"
+    assert missing.fix == (
+        "as an administrator: python -m tools.iam_policies --env prod --role boundary --out iam-policies; "
+        "aws iam create-policy --policy-name dailydesk-prod-permissions-boundary "
+        "--policy-document file://iam-policies/dailydesk-prod-permissions-boundary.json"
+    )
+    denied = row_for(prod, {"iam": Fake(get_policy=error("AccessDenied"))}, arn)
+    assert denied.status == "error"

@@ -3,11 +3,9 @@
 import pytest
 
 from config import load_environment
+from tests.configs import ENVIRONMENTS, LAYERS
 from tests.synth import data_sources, resources
 from workspace.catalogue import CATALOGUE, SECRETS, cdk_parameters, manual_parameters
-from workspace.naming import Namer
-
-ENVIRONMENTS = ("dev", "staging", "prod", "local")
 
 
 def test_the_catalogue_is_the_spec_table():
@@ -34,7 +32,8 @@ def test_the_catalogue_is_the_spec_table():
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_every_cdk_parameter_is_written_with_its_config_value(synthesized, env):
     stack = synthesized[f"parent-{env}"]
-    config, namer = load_environment(env), Namer("dailydesk", env)
+    config = load_environment(env)
+    namer = config.namer
     written = {r["name"]: r for r in resources(stack, "aws_ssm_parameter").values()}
     assert set(written) == {f"/dailydesk/{env}/{p.name}" for p in cdk_parameters()}
     for entry in cdk_parameters():
@@ -65,7 +64,7 @@ def test_values_come_from_config(synthesized):
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_manual_parameters_and_secrets_are_never_created_nor_read(synthesized, env):
-    for layer in ("parent", "backend", "frontend"):
+    for layer in LAYERS:
         stack = synthesized[f"{layer}-{env}"]
         names = {r.get("name") for r in resources(stack, "aws_ssm_parameter").values()}
         assert not names & {f"/dailydesk/{env}/{p.name}" for p in manual_parameters()}

@@ -12,8 +12,9 @@ import sys
 import cdktf_cdktf_provider_aws  # the full package __init__: every resource module
 assert len([m for m in sys.modules if m.startswith("cdktf_cdktf_provider_aws.")]) > 2000
 from cdktf import App
+from config.schema import ENVIRONMENT_NAMES
 from stacks.app import build_app
-build_app(App(outdir=sys.argv[1]), ["dev", "staging", "prod", "local"]).synth()
+build_app(App(outdir=sys.argv[1]), list(ENVIRONMENT_NAMES)).synth()
 """
 
 

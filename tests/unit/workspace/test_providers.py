@@ -4,10 +4,12 @@ from urllib.parse import urlparse
 
 import pytest
 
-from workspace.providers import EMULATED_SERVICES
+from config import load_environment
+from tests.configs import ENVIRONMENTS, LAYERS, REAL_ENVIRONMENTS
+from workspace.providers import EMULATED_SERVICES, emulator_settings
 
 
-@pytest.mark.parametrize("layer", ["parent", "backend", "frontend"])
+@pytest.mark.parametrize("layer", LAYERS)
 def test_local_provider_points_every_endpoint_at_the_loopback_emulator(synthesized, layer):
     (provider,) = synthesized[f"{layer}-local"]["provider"]["aws"]
     (endpoints,) = provider["endpoints"]
@@ -17,17 +19,28 @@ def test_local_provider_points_every_endpoint_at_the_loopback_emulator(synthesiz
     assert provider["allowed_account_ids"] == ["123456789012"]
 
 
-@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
-@pytest.mark.parametrize("layer", ["parent", "backend", "frontend"])
+@pytest.mark.parametrize("layer", LAYERS)
+def test_the_emulator_settings_are_what_the_local_provider_synthesizes(synthesized, layer):
+    """The tests that point a stack at the emulator render these settings: they must be
+    the provider's own, as synthesized."""
+    (provider,) = synthesized[f"{layer}-local"]["provider"]["aws"]
+    settings = emulator_settings(load_environment("local").emulator.endpoint)
+    assert {**settings, "endpoints": [settings["endpoints"]]} == {key: provider[key] for key in settings}
+    assert set(provider) == {*settings, "region", "allowed_account_ids", "default_tags"}
+
+
+@pytest.mark.parametrize("env", REAL_ENVIRONMENTS)
+@pytest.mark.parametrize("layer", LAYERS)
 def test_real_environments_never_use_endpoints_or_static_keys(synthesized, env, layer):
     (provider,) = synthesized[f"{layer}-{env}"]["provider"]["aws"]
-    for setting in ("endpoints", "access_key", "secret_key", "skip_credentials_validation"):
+    # Every emulator setting: endpoints, access_key, secret_key, skip_credentials_validation, ...
+    for setting in emulator_settings("http://127.0.0.1:4566"):
         assert setting not in provider
     assert provider["region"] == "us-east-1"
 
 
-@pytest.mark.parametrize("env", ["dev", "staging", "prod", "local"])
-@pytest.mark.parametrize("layer", ["parent", "backend", "frontend"])
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+@pytest.mark.parametrize("layer", LAYERS)
 def test_standard_tags_on_every_resource_through_default_tags(synthesized, env, layer):
     (provider,) = synthesized[f"{layer}-{env}"]["provider"]["aws"]
     (default_tags,) = provider["default_tags"]

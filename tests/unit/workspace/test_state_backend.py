@@ -1,5 +1,6 @@
 """Each backend choice writes the right `terraform` block and a matching remote-state reader."""
 
+from tests.configs import LAYERS
 from tests.synth import data_sources
 
 
@@ -23,7 +24,7 @@ def test_local_backend_and_reader_share_the_state_directory(synthesized):
 
 
 def test_s3_backend_encrypts_locks_and_keys_per_workspace(synthesized):
-    for layer in ("parent", "backend", "frontend"):
+    for layer in LAYERS:
         backend = synthesized[f"{layer}-prod"]["terraform"]["backend"]["s3"]
         assert backend == {
             "bucket": "dailydesk-terraform-state-444455556666",
@@ -44,7 +45,7 @@ def test_s3_backend_encrypts_locks_and_keys_per_workspace(synthesized):
 
 
 def test_cloud_backend_uses_one_workspace_per_stack(synthesized):
-    for layer in ("parent", "backend", "frontend"):
+    for layer in LAYERS:
         cloud = synthesized[f"{layer}-dev"]["terraform"]["cloud"]
         assert cloud == {
             "hostname": "app.terraform.io",

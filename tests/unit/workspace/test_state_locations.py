@@ -7,7 +7,6 @@ from pathlib import Path
 
 from config import load_environment
 from tools.deploy import last_good
-from workspace.naming import Namer
 from workspace.state_locations import (
     LastGoodFile,
     LastGoodObject,
@@ -19,12 +18,12 @@ from workspace.state_locations import (
 
 def location(env: str, layer: str):
     config = load_environment(env)
-    return last_good_location(config, Namer(config.project, config.name), layer)
+    return last_good_location(config, config.namer, layer)
 
 
 def test_local_last_good_is_beside_the_state_file():
     config = load_environment("local")
-    namer = Namer(config.project, config.name)
+    namer = config.namer
     state = local_state_path(config, namer, "backend", config.state)
     assert state == "../../../state/local/backend-local.tfstate"
     assert location("local", "backend") == LastGoodFile("../../../state/local/backend-local.last-good.json")

@@ -3,8 +3,8 @@
 import pytest
 
 from config import load_environment
-from constructs_lib.backend.api_settings import secret_parameters, variable_name
 from constructs_lib.backend.fargate_service import SERVICE_IGNORE_CHANGES
+from stacks.backend.api_settings import secret_parameters, variable_name
 from tests.synth import body, entry, only, parent_output, ref, resources, strip_metadata
 from tests.unit.constructs_lib.backend.synth_helpers import ENVIRONMENTS, container, single_quoted
 from workspace.catalogue import manual_parameters

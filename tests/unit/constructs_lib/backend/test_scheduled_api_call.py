@@ -10,7 +10,6 @@ from tests.synth import body, data_sources, parent_output, ref, resources, state
 from tests.unit.constructs_lib.backend.synth_helpers import ENVIRONMENTS
 from workspace.catalogue import SECRETS_BY_NAME, api_key_connections
 from workspace.layers import NAMES as LAYERS
-from workspace.naming import Namer
 
 STACK_NAMES = {f"{layer}-{env}" for layer in LAYERS for env in ENVIRONMENT_NAMES}
 
@@ -25,7 +24,8 @@ JOBS = {
 def test_one_connection_per_secret_with_its_header_and_a_placeholder(synthesized, env):
     stack = synthesized[f"backend-{env}"]
     assert len(resources(stack, "aws_cloudwatch_event_connection")) == 2
-    connections = api_key_connections(load_environment(env), Namer("dailydesk", env))
+    config = load_environment(env)
+    connections = api_key_connections(config, config.namer)
     for name, header in (("technician-scheduler", "x-api-key"), ("send-review-to-customer", "x-api-key-send-sms")):
         connection = body(stack, "aws_cloudwatch_event_connection", f"connection-{name}/connection")
         assert connection["name"] == connections[name] == f"dailydesk-{env}-{name}"

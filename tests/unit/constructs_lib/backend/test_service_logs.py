@@ -12,8 +12,9 @@ def test_log_group_named_by_parent_with_environment_retention(synthesized, env):
     stack = synthesized[f"backend-{env}"]
     group = body(stack, "aws_cloudwatch_log_group", "logs/group")
     assert group["name"] == parent_output(stack, "log_group_name")
-    assert group["retention_in_days"] == load_environment(env).logs.retention_days
-    assert group["lifecycle"]["prevent_destroy"] is (env != "local")
+    config = load_environment(env)
+    assert group["retention_in_days"] == config.logs.retention_days
+    assert group["lifecycle"]["prevent_destroy"] is (not config.is_emulated)
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)

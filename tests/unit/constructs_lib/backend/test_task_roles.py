@@ -3,7 +3,7 @@
 import pytest
 
 from config import load_environment
-from constructs_lib.backend.api_settings import secret_parameters
+from stacks.backend.api_settings import secret_parameters
 from tests.synth import body, parent_output, ref, resources, statements
 from tests.unit.constructs_lib.backend.synth_helpers import ENVIRONMENTS
 from workspace.catalogue import manual_parameters

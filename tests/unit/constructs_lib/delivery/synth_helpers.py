@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from tests.configs import ENVIRONMENTS
 from tests.synth import body, ref
 
-PIPELINE_ENVIRONMENTS = ("dev", "staging", "prod", "local")
+PIPELINE_ENVIRONMENTS = ENVIRONMENTS
 
 
 def pipeline(stack: dict) -> dict:

@@ -3,10 +3,9 @@
 import pytest
 
 from config import load_environment
+from tests.configs import ENVIRONMENTS
 from tests.synth import body, entry, ref, resources, statements
 from workspace.naming import logical_id
-
-ENVIRONMENTS = ("dev", "staging", "prod", "local")
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)

@@ -10,6 +10,7 @@ import pytest
 from config import load_environment
 from constructs_lib.shared.artifact_bucket import ArtifactBucket, ArtifactBucketProps
 from tests.synth import body, ref, statements
+from tests.unit.constructs_lib.context import example_context
 from tests.unit.constructs_lib.delivery.synth_helpers import PIPELINE_ENVIRONMENTS
 
 # (workspace layer, construct path of the bucket construct)
@@ -96,12 +97,10 @@ def test_a_name_longer_than_s3_allows_is_refused():
             stack,
             "artifacts",
             props=ArtifactBucketProps(
+                context=example_context(prevent_destroy=True),
                 bucket_name="x" * 64,
                 key_alias="alias",
-                account_id="123456789012",
-                partition="aws",
                 retention_days=30,
-                prevent_destroy=True,
             ),
         )
 
@@ -112,12 +111,10 @@ def test_the_construct_alone_synthesizes_its_eight_resources():
         stack,
         "artifacts",
         props=ArtifactBucketProps(
+            context=example_context(prevent_destroy=False),
             bucket_name="example-artifacts",
             key_alias="example-artifacts",
-            account_id="123456789012",
-            partition="aws",
             retention_days=10,
-            prevent_destroy=False,
         ),
     )
     synth = json.loads(cdktf.Testing.synth(stack))

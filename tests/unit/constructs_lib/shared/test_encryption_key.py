@@ -14,6 +14,7 @@ from constructs_lib.shared.encryption_key import (
     ServiceUse,
     cloudwatch_logs_use,
 )
+from tests.unit.constructs_lib.context import example_context
 
 
 def test_a_service_statement_without_a_condition_is_refused():
@@ -32,12 +33,10 @@ def test_service_statements_are_written_with_their_conditions_after_the_accounts
         stack,
         "key",
         props=EncryptionKeyProps(
+            context=example_context(prevent_destroy=True),
             alias="a",
             description="d",
-            account_id="123456789012",
-            partition="aws",
-            prevent_destroy=True,
-            services=(use, cloudwatch_logs_use("aws", "eu-west-1", "123456789012")),
+            services=(use, cloudwatch_logs_use(example_context(region="eu-west-1"))),
         ),
     )
     synth = json.loads(cdktf.Testing.synth(stack))

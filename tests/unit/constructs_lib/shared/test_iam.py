@@ -3,7 +3,7 @@
 import pytest
 
 import workspace  # noqa: F401  (provider import shortcut first)
-from constructs_lib.shared.iam import allow
+from constructs_lib.shared.iam import allow, service_role
 
 
 @pytest.mark.parametrize("action", ["*", "s3:*", "ssm:Get*"])
@@ -37,3 +37,14 @@ def test_allow_refuses_star_without_a_condition():
 def test_allow_takes_star_for_a_star_only_action_under_a_condition():
     statement = allow("Login", ["ecr:GetAuthorizationToken"], ["*"], [("StringEquals", "aws:RequestedRegion", ["x"])])
     assert statement.resources == ["*"]
+
+
+@pytest.mark.parametrize("boundary", ["", "dailydesk-prod-permissions-boundary", "arn:aws:iam::1:role/x"])
+def test_a_service_role_needs_a_managed_policy_as_its_boundary(boundary):
+    from cdktf import App, TerraformStack
+
+    stack = TerraformStack(App(), "s")
+    with pytest.raises(ValueError, match="permissions boundary is a managed policy's ARN"):
+        service_role(
+            stack, "r", name="n", service="events.amazonaws.com", account_id="1", permissions_boundary=boundary
+        )

@@ -10,10 +10,16 @@ import pytest
 import workspace  # noqa: F401  (provider import shortcut first)
 from constructs_lib.shared.iam import statement
 from constructs_lib.shared.private_bucket import PrivateBucket, PrivateBucketProps
+from tests.unit.constructs_lib.context import example_context
 
 
 def bucket(stack: cdktf.TerraformStack, **overrides) -> PrivateBucket:
-    props = {"bucket_name": "example-logs", "retention_days": 14, "prevent_destroy": False, "expiry_rule_id": "expire"}
+    props = {
+        "context": example_context(prevent_destroy=False),
+        "bucket_name": "example-logs",
+        "retention_days": 14,
+        "expiry_rule_id": "expire",
+    }
     return PrivateBucket(stack, "logs", props=PrivateBucketProps(**(props | overrides)))
 
 

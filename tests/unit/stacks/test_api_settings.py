@@ -2,7 +2,7 @@
 
 import pytest
 
-from constructs_lib.backend.api_settings import secret_parameters, variable_name
+from stacks.backend.api_settings import secret_parameters, variable_name
 from workspace.catalogue import CATALOGUE, manual_parameters
 
 

@@ -3,6 +3,9 @@
 Every sensitive parameter (the 9 `Manual` ones and the CDK SecureStrings) and both API-key
 secrets reach the container through ECS `secrets` (`valueFrom` = ARN): the ECS agent
 resolves them at task start, so no value ever enters the task definition, a plan or state.
+
+Composition, not a construct: it reads the parent's outputs (remote state) and creates
+nothing, so it sits beside its one user, `api`.
 """
 
 from __future__ import annotations
