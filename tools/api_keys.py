@@ -24,8 +24,9 @@ variables only and are compared as SHA-256 digests with `hmac.compare_digest`; m
 carry names, statuses and AWS error codes.
 
 Exit codes (tools/deploy/exit_codes.py): check 0 all in sync, 2 a key differs or a connection
-or its secret is missing (found), 1 a key could not be checked; sync 0 all in sync, 1
-otherwise; 1 when nothing could run (bad environment, no credentials).
+or its secret is missing (found), 8 a key could not be compared (cannot check) and nothing
+was found; sync 0 all in sync, 1 otherwise; 1 when nothing could run (bad environment, no
+credentials).
 """
 
 from __future__ import annotations
@@ -210,13 +211,22 @@ def _sync_one(clients: Clients, connection: Connection) -> Row:
     return Row(connection.name, connection.secret.name, UPDATED, f"key of secret {connection.secret.name} put in")
 
 
-def sync(config: EnvironmentConfig, clients: Clients | None = None) -> list[Row]:
+def configured_connections(configuration: dict[str, Any]) -> frozenset[str]:
+    """The names of the EventBridge connections a synthesized configuration creates."""
+    resources = configuration.get("resource", {}).get("aws_cloudwatch_event_connection", {})
+    return frozenset(body["name"] for body in resources.values() if isinstance(body.get("name"), str))
+
+
+def sync(config: EnvironmentConfig, clients: Clients | None = None, *, only: frozenset[str] | None = None) -> list[Row]:
     """Put each secret's key into its connection (only where it differs). Returns one row
     per connection; raises `ApiKeyError` (naming each failed connection, never a value)
-    when any could not be synchronized."""
+    when any could not be synchronized. `only`: the connections of the configuration just
+    applied (a rollback's), where that is not the current code's."""
     clients = clients or Clients(config)
     rows = []
     for connection in connections(config):
+        if only is not None and connection.name not in only:
+            continue
         try:
             rows.append(_sync_one(clients, connection))
         except _StopError as stop:
@@ -237,11 +247,12 @@ def render(rows: list[Row]) -> str:
 
 
 def check_exit_code(rows: list[Row]) -> int:
-    """ERROR when a row could not be checked; FOUND when a key differs or a connection or its
-    secret is missing; OK when every connection holds its secret's key."""
-    if any(row.status == ERROR for row in rows):
-        return exit_codes.ERROR
-    return exit_codes.OK if all(row.status == IN_SYNC for row in rows) else exit_codes.FOUND
+    """FOUND when a key differs or a connection or its secret is missing; else CANNOT_CHECK
+    when a key could not be compared (e.g. a role that may not read secret values); OK when
+    every connection holds its secret's key."""
+    if any(row.status not in (IN_SYNC, ERROR) for row in rows):
+        return exit_codes.FOUND
+    return exit_codes.CANNOT_CHECK if any(row.status == ERROR for row in rows) else exit_codes.OK
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,14 +10,16 @@ is changed: a refresh-only plan is saved to a file and never applied, and it tak
 state lock (it writes no state), so the read-only plan role can run it and it never blocks
 a deploy. One progress line per workspace step on stderr (tools/deploy/progress.py); Terraform's
 output in .deploy-logs/. Exit codes (tools/deploy/exit_codes.py): 0 nothing drifted, 2
-something did (found), 1 a workspace could not be checked.
+something did (found), 8 nothing drifted but a key could not be checked, 1 a workspace
+could not be checked.
 
 With the backend: the API key of each EventBridge connection, which Terraform never
 holds, is compared with its secret (`tools.api_keys.check`, values compared in memory,
-never shown). A connection whose key differs from its secret, or whose secret is gone,
-is a row like any other (attribute `auth_parameters[0].api_key[0].value`). A key that
-could not be compared (e.g. the plan role may not read secret values) is named on stderr
-and changes no exit code; neither does a connection not deployed yet.
+never shown). A connection whose key differs from its secret (the placeholder Terraform
+puts in, or another key), or whose secret is gone, is a row like any other (attribute
+`auth_parameters[0].api_key[0].value`). A key that could not be compared (e.g. the plan
+role may not read secret values) is a `cannot check` row with its own exit code (8) when
+nothing else was found; a connection not deployed yet is no row.
 
 To put AWS back as the code says, deploy the workspace (`make deploy STACK=…`); to accept
 the change instead, change the code or config and deploy.
@@ -218,8 +220,9 @@ def detect(workspace: Workspace, context: Context) -> list[Drift]:
 
 CONNECTION_TYPE = "aws_cloudwatch_event_connection"
 # Not drift of the key: a deleted connection is the refresh's own row, an undeployed one
-# has no key yet; an unreadable key is reported, not judged.
+# has no key yet. An unreadable key is a row of its own ("cannot check"), not drift.
 NOT_KEY_DRIFT = (api_keys.IN_SYNC, api_keys.CONNECTION_MISSING, api_keys.ERROR)
+CANNOT_CHECK = "cannot check"
 
 
 def connection_addresses(stack_dir: Path) -> dict[str, str]:
@@ -250,13 +253,28 @@ def key_drift(rows: list[api_keys.Row], workspace: str, addresses: dict[str, str
     ]
 
 
-def check_api_keys(config: EnvironmentConfig, stack_dir: Path, workspace: str) -> list[Drift]:
+def unchecked_keys(rows: list[api_keys.Row], workspace: str, addresses: dict[str, str]) -> list[Drift]:
+    """A row for each connection whose key could not be compared (e.g. the plan role may not
+    read secret values): not drift, and not silence either."""
+    return [
+        Drift(
+            workspace,
+            addresses.get(row.connection, row.connection),
+            CONNECTION_API_KEY_ATTRIBUTE,
+            f"key of secret {row.secret}",
+            f"{CANNOT_CHECK}: {row.detail}",
+        )
+        for row in rows
+        if row.status == api_keys.ERROR
+    ]
+
+
+def check_api_keys(config: EnvironmentConfig, stack_dir: Path, workspace: str) -> tuple[list[Drift], list[Drift]]:
+    """(drifted keys, keys that could not be compared) of the backend's connections."""
     print(f"comparing the API keys of {workspace}'s connections with their secrets …", file=sys.stderr, flush=True)
     rows = api_keys.check(config)
-    for row in rows:
-        if row.status == api_keys.ERROR:
-            print(f"  {row.connection}: key not compared ({row.detail})", file=sys.stderr)
-    return key_drift(rows, workspace, connection_addresses(stack_dir))
+    addresses = connection_addresses(stack_dir)
+    return key_drift(rows, workspace, addresses), unchecked_keys(rows, workspace, addresses)
 
 
 def render(rows: list[Drift]) -> str:
@@ -289,11 +307,18 @@ def run(
     with ThreadPoolExecutor(max_workers=len(layers) or 1) as pool:
         results = list(pool.map(refresh, layers))
     rows = [row for result in results if result for row in result]
+    unchecked: list[Drift] = []
     if workspace_layers.BACKEND.name in layers:
         backend = Workspace.of(config, workspace_layers.BACKEND.name, outdir)
-        rows += check_api_keys(config, backend.directory, backend.stack)
-    failed = any(result is None for result in results)
-    return (ERROR if failed else DRIFT if rows else NO_DRIFT), rows
+        drifted, unchecked = check_api_keys(config, backend.directory, backend.stack)
+        rows += drifted
+    if any(result is None for result in results):
+        code = ERROR
+    elif rows:
+        code = DRIFT
+    else:
+        code = exit_codes.CANNOT_CHECK if unchecked else NO_DRIFT
+    return code, rows + unchecked
 
 
 def main(argv: list[str] | None = None) -> int:

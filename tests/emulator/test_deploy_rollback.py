@@ -105,15 +105,22 @@ def test_successful_deploy_records_the_last_good_configuration(workspace):
     record = last_good.Record.from_json(record_file.read_text())
     assert record.configuration == workspace.original
     assert record.commit == last_good.current_commit()[0]
-    # The configuration and where it came from; nothing else (no state, no value read from AWS).
-    assert set(json.loads(record_file.read_text())) == {
+    # The configuration, where it came from and which state it describes (lineage and serial
+    # only); nothing else (no state content, no value read from AWS).
+    document = json.loads(record_file.read_text())
+    assert set(document) == {
         "configuration",
         "commit",
         "dirty",
         "format",
         "recorded_at",
         "stack",
+        "state",
+        "unfinished",
     }
+    assert set(document["state"]) == {"lineage", "serial"} and document["unfinished"] is None
+    assert document["state"]["serial"] == workspace.state()["serial"]
+    assert document["state"]["lineage"] == workspace.state()["lineage"]
     assert lock_is_free(workspace.directory)
 
 

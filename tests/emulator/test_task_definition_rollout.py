@@ -37,6 +37,7 @@ LAYERS = ("parent", "backend")
 CONTAINER = "api"
 PIPELINE_TAG = "3f9c2e1"  # the commit the pipeline builds
 FAILED_TAG = "badc0de"  # a commit whose tasks never become healthy
+NEWER_TAG = "7a1b2c3"  # a commit the pipeline deploys between a review and its apply
 CHANGED_RETENTION = 14
 CHANGED_RDS_HOST = "dailydesk-local-moved.c9x1y2z3a4b5.us-east-1.rds.amazonaws.com"
 
@@ -299,3 +300,50 @@ def test_after_a_circuit_breaker_rollback_the_change_set_names_the_service_chang
     assert deployment.plan("backend", "console-rollback").changes == ()
     running = deployment.record("6 failed deploy rolled back, then a console rollback")
     assert running.image == deployment.pipeline_image
+
+
+def run_engine(deployment: Deployment, step, *args):
+    """One deploy-engine entry point on the backend workspace; (exit code, what it printed)."""
+    import io
+
+    from tools.deploy.progress import Progress
+    from tools.deploy.steps import Context
+    from tools.deploy.workspace import Workspace
+
+    stream = io.StringIO()
+    context = Context(progress=Progress(stream, live=False, log_dir=deployment.root / "logs"))
+    code = step(Workspace(deployment.config, "backend", deployment.stack_dir("backend")), context, *args)
+    context.progress.close()
+    print(stream.getvalue())
+    return code, stream.getvalue()
+
+
+def test_a_saved_plan_made_before_a_pipeline_deployment_is_refused(deployment):
+    """Plan at 09:00 with image v1, the pipeline deploys v2 at 10:00, the plan is applied at
+    14:00: applying it would register v1 again and roll the service back. `make apply`
+    refuses it ("plan again"); planned again, the apply keeps the pipeline's image."""
+    from tools.deploy import engine
+    from tools.deploy import exit_codes as codes
+
+    quiet = engine.Options(show_changeset=False)
+    deployment.synthesize(changed(deployment.config, **{"fargate.cpu": 1024, "fargate.memory": 2048}))
+    plan_file = deployment.root / "plans" / "backend-local.tfplan"
+    planned, _ = run_engine(deployment, engine.save_plan, quiet, plan_file)
+    assert planned == codes.CHANGES
+
+    newer = f"{deployment.repository_url()}:{NEWER_TAG}"
+    deployment.pipeline_deploy(newer)  # between the review and the apply
+
+    refused, output = run_engine(deployment, engine.apply_saved_plan, plan_file, quiet)
+
+    assert refused == codes.ERROR
+    assert "the pipeline deployed since this plan was made; applying it would roll the running image back" in output
+    assert f"its latest revision runs {newer} now" in output
+    assert "Plan again (make plan STACK=backend-local); nothing was applied" in output
+    assert deployment.running().image == newer
+
+    assert run_engine(deployment, engine.save_plan, quiet, plan_file)[0] == codes.CHANGES
+    applied, output = run_engine(deployment, engine.apply_saved_plan, plan_file, quiet)
+    assert applied == codes.OK, output
+    running = deployment.record("7 a plan older than a pipeline deploy: refused, planned again, applied")
+    assert (running.cpu, running.memory, running.image) == ("1024", "2048", newer)

@@ -47,12 +47,13 @@ import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from config import ConfigError, load_environment
 from config.schema import EnvironmentConfig
 from tools import api_keys, changeset, preflight, synth
-from tools.aws import missing_credentials
-from tools.deploy import exit_codes, last_good, rollback
+from tools.aws import Clients, missing_credentials
+from tools.deploy import exit_codes, last_good, live_reads, rollback
 from tools.deploy import timeout as deploy_timeout
 from tools.deploy.progress import Progress, log_dir_for, shown
 from tools.deploy.steps import (
@@ -81,17 +82,19 @@ from workspace import layers
 PLAN_DIR_NAME = ".deploy-plans"
 
 
-def after_apply(layer: str, config: EnvironmentConfig) -> list[str]:
-    """What runs after every successful apply of a workspace and after every
-    ROLLBACK_COMPLETE; returns the lines to show.
+def after_apply(workspace: Workspace, configuration: dict[str, Any] | None = None) -> list[str]:
+    """What runs at the end of every engine deploy, apply and rollback of a workspace (also
+    when the plan was empty), for the configuration now applied (`configuration`, or the
+    stack directory's); returns the lines to show.
 
     `backend`: Terraform creates the EventBridge connections with a placeholder and never
     holds an API key, so the keys are put in from Secrets Manager here (`tools.api_keys.sync`,
-    only where a connection differs; `make sync-api-keys` runs the same). An exception makes
-    the command fail with exit code 1 after the apply."""
-    if layer != layers.BACKEND.name:
+    only where a connection differs, only the connections of that configuration; `make
+    sync-api-keys` runs the same). It raises when a key could not be put in."""
+    if workspace.layer != layers.BACKEND.name:
         return []
-    rows = api_keys.sync(config)
+    applied = configuration if configuration is not None else workspace.configuration()
+    rows = api_keys.sync(workspace.config, only=api_keys.configured_connections(applied))
     return [f"api keys: {row.connection} {row.status}" for row in rows]
 
 
@@ -120,7 +123,8 @@ def deploy(workspace: Workspace, context: Context, options: Options) -> int:
     if not planned.changes:
         context.progress.line(f"{workspace.stack}: no changes, nothing to apply")
         _record_unchanged(workspace, context, planned.plan_file)
-        return exit_codes.OK
+        # An empty plan says nothing of what Terraform never holds (the API keys): converge them too.
+        return _after_apply(workspace, context, exit_codes.OK)
     changes = review(workspace, context, planned.plan_file, planned.log, options)
     if changes.exit_code == exit_codes.BLOCKED:
         context.progress.line(f"{workspace.stack}: not applied: the guard blocked this plan")
@@ -156,11 +160,12 @@ def _record_unchanged(workspace: Workspace, context: Context, plan_file: Path) -
     store = workspace.store()
     if not store.available:
         return
-    configuration, _ = plan_contents(plan_file, workspace.directory)
+    configuration, prior_state = plan_contents(plan_file, workspace.directory)
+    state = last_good.StateVersion.of(prior_state)
     try:
         recorded = store.read()
-        if recorded is None or recorded.configuration != configuration:
-            record = last_good.new_record(workspace.stack, configuration)
+        if recorded is None or recorded.configuration != configuration or recorded.state != state:
+            record = last_good.new_record(workspace.stack, configuration, state=state)
             store.write(record)
             context.progress.line(f"{workspace.stack}: last good configuration recorded ({record.described})")
     except Exception as error:  # nothing was applied: a missing record only weakens a later rollback
@@ -190,8 +195,11 @@ def apply_plan(
         return exit_codes.ERROR
     configuration, prior_state = plan_contents(plan_file, workspace.directory)
     before = state_addresses(prior_state)
+    before_state = last_good.StateVersion.of(prior_state)
     if context.interrupts.cancelled:
         return _stopped_before(workspace, context)
+    if not _reads_still_hold(workspace, context, prior_state):
+        return exit_codes.ERROR
 
     def on_cancel(reason: str, log: ApplyLog) -> None:
         if reason == TIMEOUT:
@@ -213,7 +221,37 @@ def apply_plan(
         return exit_codes.ERROR
     if applied.ok:
         return _succeeded(workspace, context, configuration, before, commit)
-    return _failed(workspace, context, applied, before=before, options=options, timeout_seconds=timeout_seconds)
+    return _failed(
+        workspace,
+        context,
+        applied,
+        before=before,
+        before_state=before_state,
+        options=options,
+        timeout_seconds=timeout_seconds,
+    )
+
+
+def _reads_still_hold(workspace: Workspace, context: Context, prior_state: dict[str, Any]) -> bool:
+    """False (after saying why) when what the plan read of the pipeline's image has moved
+    since: applying it would roll the running image back (tools/deploy/live_reads.py)."""
+    try:
+        moved = live_reads.moved_images(prior_state, lambda: Clients(workspace.config)("ecs"))
+    except Exception as error:
+        context.progress.line(
+            f"error: {workspace.stack}: could not check the image the plan read against ECS ({error}); "
+            "nothing was applied"
+        )
+        return False
+    if not moved:
+        return True
+    context.progress.line(
+        f"error: {workspace.stack}: the pipeline deployed since this plan was made; applying it would roll the "
+        f"running image back. Plan again (make plan STACK={workspace.stack}); nothing was applied:"
+    )
+    for line in moved:
+        context.progress.line(f"  {line}")
+    return False
 
 
 def _failed(
@@ -222,6 +260,7 @@ def _failed(
     applied: Applied,
     *,
     before: dict[str, bool],
+    before_state: last_good.StateVersion | None,
     options: Options,
     timeout_seconds: float,
 ) -> int:
@@ -230,6 +269,12 @@ def _failed(
     if not _report_failure(workspace, context, applied):
         return exit_codes.ERROR  # nothing was applied: nothing to roll back
     log = applied.log
+    try:
+        # Right away: a rollback must find exactly this state, not a deploy that landed since.
+        after_state = last_good.StateVersion.of(terraform.state_pull(workspace.directory))
+    except Exception as error:
+        progress.line(f"warning: {workspace.stack}: the state after the failed apply could not be read: {error}")
+        after_state = None
     failed = rollback.FailedApply(
         before=frozenset(before),
         created=frozenset(log.created_addresses()),
@@ -238,6 +283,8 @@ def _failed(
             for address in {*log.completed, *log.running, *(f.address for f in log.failures)}
             if address in before
         ),
+        before_state=before_state,
+        after_state=after_state,
     )
     if not options.rollback or context.interrupts.stop_now:
         why = "ROLLBACK=false" if not options.rollback else "the operator interrupted twice"
@@ -245,11 +292,25 @@ def _failed(
             f"LEFT_AS_IS {workspace.stack}: not rolled back ({why}); what the apply did is kept, in state. "
             f"Roll back later with `make rollback STACK={workspace.stack}`, or fix forward with `make deploy`"
         )
+        rollback.note_unfinished(workspace, context, failed, workspace.directory)
         return exit_codes.LEFT_AS_IS
     outcome = rollback.run(workspace, context, timeout_seconds=timeout_seconds, failed=failed)
-    if outcome.complete:
-        return _after_apply(workspace, context, exit_codes.ROLLED_BACK)
-    return exit_codes.LEFT_AS_IS if outcome.status == rollback.ROLLBACK_STOPPED else exit_codes.ROLLBACK_FAILED
+    return _after_rollback(workspace, context, outcome, exit_codes.ROLLED_BACK, first_deploy=not before)
+
+
+def _after_rollback(
+    workspace: Workspace, context: Context, outcome: rollback.Outcome, complete: int, *, first_deploy: bool = False
+) -> int:
+    """The exit code of a rollback's outcome, after the keys of what it left are in sync."""
+    if outcome.status == rollback.ROLLBACK_STOPPED:
+        return exit_codes.LEFT_AS_IS
+    if not outcome.complete:
+        # Between two configurations nothing says which connections should exist: the keys
+        # follow the `make rollback` that completes it.
+        return exit_codes.ROLLBACK_FAILED
+    if first_deploy and outcome.configuration is None:
+        return complete  # a first deploy rolled back: nothing of the workspace is left to sync
+    return _after_apply(workspace, context, complete, outcome.configuration)
 
 
 def _report_failure(workspace: Workspace, context: Context, applied: Applied) -> bool:
@@ -272,34 +333,46 @@ def _report_failure(workspace: Workspace, context: Context, applied: Applied) ->
 def _succeeded(
     workspace: Workspace,
     context: Context,
-    configuration: dict[str, object],
+    configuration: dict[str, Any],
     before: dict[str, bool],
     commit: tuple[str | None, bool] | None,
 ) -> int:
     store = workspace.store()
     status = "UPDATE_COMPLETE" if before else "CREATE_COMPLETE"
+    code = exit_codes.OK
     if store.available:
-        record = last_good.new_record(workspace.stack, configuration, commit)
         try:
+            state = last_good.StateVersion.of(terraform.state_pull(workspace.directory))
+            record = last_good.new_record(workspace.stack, configuration, commit, state=state)
             store.write(record)
-        except Exception as error:  # the apply succeeded; say that the record is missing, and why
+        except Exception as error:  # the apply succeeded: say that the record is missing, why, and the fix
             context.progress.line(
-                f"warning: {workspace.stack}: applied, but its last good configuration was not recorded at "
-                f"{store.where}: {error}"
+                f"{status} {workspace.stack}, but its last good configuration was NOT recorded at {store.where}: "
+                f"{error}. A failed deploy could not roll back to this one. next: `make deploy "
+                f"STACK={workspace.stack}` again (a plan without changes records it)"
             )
+            code = exit_codes.APPLIED_UNRECORDED
         else:
             context.progress.line(f"{status} {workspace.stack} (last good configuration: {record.described})")
     else:
         assert isinstance(store, last_good.NoStore)
         context.progress.line(f"{status} {workspace.stack} (no last good configuration kept: {store.reason})")
-    return _after_apply(workspace, context, exit_codes.OK)
+    return _after_apply(workspace, context, code, configuration)
 
 
-def _after_apply(workspace: Workspace, context: Context, code: int) -> int:
+def _after_apply(workspace: Workspace, context: Context, code: int, configuration: dict[str, Any] | None = None) -> int:
+    """`after_apply` for the configuration now applied. After a rollback its failure is a
+    warning: the rollback's outcome (exit 4) is what the operator must see."""
     try:
-        for line in after_apply(workspace.layer, workspace.config):
+        for line in after_apply(workspace, configuration):
             context.progress.line(line)
     except Exception as error:
+        if code == exit_codes.ROLLED_BACK:
+            context.progress.line(
+                f"warning: {workspace.stack}: after the rollback, after_apply failed: {error}; "
+                f"next: `make sync-api-keys ENV={workspace.config.name}` once the cause is fixed"
+            )
+            return code
         context.progress.line(f"error: {workspace.stack}: applied, but after_apply failed: {error}")
         return exit_codes.ERROR
     return code
@@ -313,9 +386,7 @@ def continue_rollback(workspace: Workspace, context: Context, options: Options) 
         context.progress.line(f"error: {error}")
         return exit_codes.ERROR
     outcome = rollback.run(workspace, context, timeout_seconds=timeout_seconds, failed=None, allowed=options.allowed)
-    if outcome.complete:
-        return _after_apply(workspace, context, exit_codes.OK)
-    return exit_codes.LEFT_AS_IS if outcome.status == rollback.ROLLBACK_STOPPED else exit_codes.ROLLBACK_FAILED
+    return _after_rollback(workspace, context, outcome, exit_codes.OK)
 
 
 def plan_for_review(
@@ -365,6 +436,28 @@ def plan_metadata(plan_file: Path) -> Path:
     return plan_file.with_name(plan_file.name + ".changeset.json")
 
 
+def save_plan(workspace: Workspace, context: Context, options: Options, plan_file: Path) -> int:
+    """`make plan`: a plan for review saved as `plan_file`, with its change set and metadata
+    beside it (`make apply` needs both), and the command that applies exactly it."""
+    plan_file.parent.mkdir(parents=True, exist_ok=True)
+    code, changes = plan_for_review(workspace, context, options, plan_file)
+    if changes is None:
+        return code
+    _write_plan_files(workspace, plan_file, changes, last_good.current_commit())
+    progress = context.progress
+    progress.line(f"saved plan: {shown(plan_file)} (change set: {shown(plan_metadata(plan_file))})")
+    apply_command = f"make apply STACK={workspace.stack} PLAN={shown(plan_file)}"
+    if changes.blocked:
+        allow = " ".join(c.address for c in changes.blocked)
+        progress.line(
+            f"the guard blocked this plan: make apply refuses it unless ALLOW= names what it removes or "
+            f'replaces: {apply_command} ALLOW="{allow}"'
+        )
+    else:
+        progress.line(f"apply exactly this plan with: {apply_command}")
+    return code
+
+
 def _write_plan_files(
     workspace: Workspace, plan_file: Path, changes: changeset.ChangeSet, commit: tuple[str | None, bool]
 ) -> None:
@@ -380,36 +473,74 @@ def _write_plan_files(
 
 
 def apply_saved_plan(workspace: Workspace, context: Context, plan_file: Path, options: Options) -> int:
-    """`make apply`: the saved plan's own configuration into the stack directory, init, apply."""
-    if not plan_file.is_file():
-        context.progress.line(f"error: no saved plan at {plan_file}: make plan STACK={workspace.stack} first")
-        return exit_codes.ERROR
-    commit = None
-    metadata = plan_metadata(plan_file)
-    if metadata.is_file():
-        document = json.loads(metadata.read_text())
-        if document.get("stack") != workspace.stack:
-            context.progress.line(f"error: {plan_file} is a plan of {document.get('stack')}, not {workspace.stack}")
-            return exit_codes.ERROR
-        commit = (document.get("commit"), bool(document.get("dirty")))
-    if not is_saved_cloud_plan(plan_file):
-        # The configuration the plan was made from, whatever the checkout holds now.
-        try:
-            with zipfile.ZipFile(plan_file) as archive:
-                configuration = json.loads(archive.read(PLAN_CONFIGURATION))
-        except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
-            context.progress.line(f"error: {plan_file} is not a saved Terraform plan: {error}")
-            return exit_codes.ERROR
-        write_configuration(workspace.directory, configuration)
-    elif not workspace.configuration_file.is_file():
-        context.progress.line(f"error: {plan_file} is a saved cloud plan; synthesize {workspace.stack} first")
-        return exit_codes.ERROR
+    """`make apply`: the saved plan's own configuration into the stack directory, init, the
+    guard again for exactly this plan, apply."""
     try:
+        document = _restore_saved_plan(workspace, plan_file)
         init(workspace, context)
     except StepError as error:
         context.progress.line(f"error: {error}")
         return exit_codes.ERROR
+    blocked = _blocked_in_saved_plan(workspace, plan_file, document, options)
+    if blocked:
+        context.progress.line(
+            f"{workspace.stack}: not applied: the guard blocked this plan; it removes or replaces stateful resources:"
+        )
+        for address in blocked:
+            context.progress.line(f"  {workspace.path_of(address)}")
+        allow = " ".join(blocked)
+        context.progress.line(f'if that is intended: make apply STACK={workspace.stack} PLAN=… ALLOW="{allow}"')
+        return exit_codes.BLOCKED
+    commit = (document.get("commit"), bool(document.get("dirty")))
     return apply_plan(workspace, context, plan_file, options, commit)
+
+
+def _restore_saved_plan(workspace: Workspace, plan_file: Path) -> dict[str, Any]:
+    """The metadata `make plan` wrote beside `plan_file` (stack, commit, change set), after
+    putting the plan's own configuration into the stack directory, whatever the checkout
+    holds now. Raises StepError for anything that is not a saved plan of this stack."""
+    if not plan_file.is_file():
+        raise StepError(f"no saved plan at {plan_file}: make plan STACK={workspace.stack} first")
+    metadata = plan_metadata(plan_file)
+    try:
+        document: dict[str, Any] = json.loads(metadata.read_text())
+    except (OSError, ValueError) as error:
+        # Without it nobody can say which stack, commit and change set this plan is: never guess.
+        raise StepError(
+            f"{plan_file} has no readable change set beside it ({shown(metadata)}: {error}); "
+            f"make plan STACK={workspace.stack} writes both"
+        ) from None
+    if document.get("stack") != workspace.stack:
+        raise StepError(f"{plan_file} is a plan of {document.get('stack')}, not {workspace.stack}")
+    if is_saved_cloud_plan(plan_file):
+        if not workspace.configuration_file.is_file():
+            raise StepError(f"{plan_file} is a saved cloud plan; synthesize {workspace.stack} first")
+        return document
+    try:
+        with zipfile.ZipFile(plan_file) as archive:
+            configuration = json.loads(archive.read(PLAN_CONFIGURATION))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
+        raise StepError(f"{plan_file} is not a saved Terraform plan: {error}") from None
+    write_configuration(workspace.directory, configuration)
+    return document
+
+
+def _blocked_in_saved_plan(
+    workspace: Workspace, plan_file: Path, metadata: dict[str, Any], options: Options
+) -> list[str]:
+    """The guard again, at apply time, for exactly the saved plan: its stateful removals and
+    replacements not named with ALLOW=. From the plan itself; a saved cloud plan's run holds
+    it, so its change set written beside it by make plan stands in."""
+    if is_saved_cloud_plan(plan_file):
+        changes = metadata.get("changeset", {}).get("changes", [])
+        return sorted(c["address"] for c in changes if c.get("guarded") and c["address"] not in options.allowed)
+    changes = changeset.parse_plan(
+        workspace.stack,
+        terraform.show_json(workspace.directory, str(plan_file)),
+        paths=workspace.construct_paths(),
+        allowed=options.allowed,
+    )
+    return [c.address for c in changes.blocked]
 
 
 def run_command(args: argparse.Namespace, progress: Progress | None = None) -> int:
@@ -467,14 +598,7 @@ def _dispatch(
         return deploy(workspace, context, options)
     if args.command == "plan":
         default = args.outdir.resolve().parent / PLAN_DIR_NAME / f"{args.stack}.tfplan"
-        plan_file = Path(args.plan).resolve() if args.plan else default
-        plan_file.parent.mkdir(parents=True, exist_ok=True)
-        code, changes = plan_for_review(workspace, context, options, plan_file)
-        if changes is not None:
-            _write_plan_files(workspace, plan_file, changes, last_good.current_commit())
-            progress.line(f"saved plan: {shown(plan_file)} (change set: {shown(plan_metadata(plan_file))})")
-            progress.line(f"apply exactly this plan with: make apply STACK={args.stack} PLAN={shown(plan_file)}")
-        return code
+        return save_plan(workspace, context, options, Path(args.plan).resolve() if args.plan else default)
     code, _ = plan_for_review(workspace, context, options, workspace.plan_file)
     return code
 

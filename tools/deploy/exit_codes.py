@@ -12,6 +12,8 @@ BLOCKED = 3  # the guard blocked the plan (a stateful resource removed or replac
 ROLLED_BACK = 4  # the apply failed or was cancelled, and the rollback completed (ROLLBACK_COMPLETE)
 ROLLBACK_FAILED = 5  # the apply failed or was cancelled, and the rollback failed (ROLLBACK_FAILED)
 LEFT_AS_IS = 6  # the apply failed or was cancelled, and was left as is (ROLLBACK=false, or a second Ctrl-C)
+APPLIED_UNRECORDED = 7  # applied, but the last good configuration could not be recorded (deploy again to record it)
+CANNOT_CHECK = 8  # drift, check-api-keys: some items could not be checked (e.g. a key the role may not read)
 
 MEANING = {
     OK: "success (applied, no changes, nothing found)",
@@ -21,10 +23,12 @@ MEANING = {
     ROLLED_BACK: "apply failed or cancelled, rolled back (ROLLBACK_COMPLETE)",
     ROLLBACK_FAILED: "apply failed or cancelled, rollback failed (ROLLBACK_FAILED)",
     LEFT_AS_IS: "apply failed or cancelled, left as is (ROLLBACK=false or a second Ctrl-C)",
+    APPLIED_UNRECORDED: "applied, but the last good configuration was not recorded (deploy again to record it)",
+    CANNOT_CHECK: "some items could not be checked (drift, check-api-keys), nothing found in the rest",
 }
 
 # When several workspaces run (deploy-local), the command exits with the worst outcome.
-SEVERITY = (OK, CHANGES, ROLLED_BACK, LEFT_AS_IS, BLOCKED, ERROR, ROLLBACK_FAILED)
+SEVERITY = (OK, CANNOT_CHECK, CHANGES, APPLIED_UNRECORDED, ROLLED_BACK, LEFT_AS_IS, BLOCKED, ERROR, ROLLBACK_FAILED)
 
 
 def worst(codes: list[int]) -> int:

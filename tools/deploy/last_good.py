@@ -4,7 +4,13 @@ CloudFormation rolls a failed update back to the stack's previous template; Terr
 keeps no previous configuration. The deploy engine records one after every successful
 apply: the synthesized configuration of the workspace (`cdk.tf.json`, taken from the
 saved plan that was applied, so it is exactly what ran) and the commit it came from (git
-HEAD, and whether the working tree had uncommitted changes). A rollback applies it again.
+HEAD, and whether the working tree had uncommitted changes), tied to the state it
+describes: the state's lineage and serial right after that apply (`StateVersion`). A
+rollback applies it again, but only onto the state it describes: when the state moved
+without the engine since (`cdktf deploy`, a Terraform Cloud run, a plain `terraform
+apply`), the record no longer says what the workspace is, and the rollback refuses to
+guess (tools/deploy/rollback.py). A failed apply the engine did not roll back completely is
+noted in the record (`Unfinished`), so `make rollback` knows those changes are its own.
 
 Where (workspace/state_locations.py decides): beside the state. `local` backend: a file
 `state/<env>/<stack>.last-good.json`; `s3`: the object `<prefix>/<env>/<layer>.last-good.json`
@@ -24,7 +30,7 @@ import json
 import os
 import subprocess
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -34,7 +40,41 @@ from tools.aws import Clients
 from tools.paths import REPO_ROOT
 from workspace.state_locations import LastGoodFile, LastGoodObject, NoLastGood, last_good_location
 
-FORMAT = 1
+# 2: the state version the record describes, and an unfinished apply. A format-1 record
+# (written before) is read as one whose state version is unknown.
+FORMAT = 2
+READABLE_FORMATS = (1, FORMAT)
+
+
+@dataclass(frozen=True)
+class StateVersion:
+    """Which state a document is: Terraform's lineage (one per workspace's state history)
+    and serial (incremented by every write). Two equal versions are the same state."""
+
+    lineage: str
+    serial: int
+
+    @classmethod
+    def of(cls, state: dict[str, Any]) -> StateVersion | None:
+        """The version of a raw state document; None for an empty state (none written yet)."""
+        if not state.get("lineage"):
+            return None
+        return cls(str(state["lineage"]), int(state.get("serial", 0)))
+
+    def __str__(self) -> str:
+        return f"serial {self.serial} of lineage {self.lineage[:8]}"
+
+
+@dataclass(frozen=True)
+class Unfinished:
+    """A failed apply the engine did not roll back completely (ROLLBACK=false, a second
+    Ctrl-C, a failed rollback): the state moved from `before` to `after` by the engine's own
+    hand, and `before_addresses` is what the state held before it. `make rollback` reads it
+    to tell its own changes from changes made outside the engine."""
+
+    before: StateVersion | None
+    after: StateVersion | None
+    before_addresses: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -45,6 +85,9 @@ class Record:
     recorded_at: str
     configuration: dict[str, Any]
     format: int = FORMAT
+    # The state right after the apply this record describes (None: unknown, a format-1 record).
+    state: StateVersion | None = None
+    unfinished: Unfinished | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=1, sort_keys=True) + "\n"
@@ -52,9 +95,29 @@ class Record:
     @classmethod
     def from_json(cls, text: str) -> Record:
         document = json.loads(text)
-        if document.get("format") != FORMAT:
+        if document.get("format") not in READABLE_FORMATS:
             raise ValueError(f"unknown last good record format {document.get('format')!r}")
-        return cls(**document)
+        document["format"] = FORMAT
+        state = document.pop("state", None)
+        unfinished = document.pop("unfinished", None)
+        return cls(
+            **document,
+            state=StateVersion(**state) if state else None,
+            unfinished=Unfinished(
+                before=StateVersion(**unfinished["before"]) if unfinished["before"] else None,
+                after=StateVersion(**unfinished["after"]) if unfinished["after"] else None,
+                before_addresses=tuple(unfinished["before_addresses"]),
+            )
+            if unfinished
+            else None,
+        )
+
+    def at(self, state: StateVersion | None) -> Record:
+        """This record, describing the state `state` (after a rollback re-applied it), finished."""
+        return replace(self, state=state, unfinished=None)
+
+    def left_unfinished(self, unfinished: Unfinished) -> Record:
+        return replace(self, unfinished=unfinished)
 
     @property
     def described(self) -> str:
@@ -79,7 +142,12 @@ def current_commit(repository: Path = REPO_ROOT) -> tuple[str | None, bool]:
     return head.stdout.strip(), bool(status.stdout.strip())
 
 
-def new_record(stack: str, configuration: dict[str, Any], commit: tuple[str | None, bool] | None = None) -> Record:
+def new_record(
+    stack: str,
+    configuration: dict[str, Any],
+    commit: tuple[str | None, bool] | None = None,
+    state: StateVersion | None = None,
+) -> Record:
     head, dirty = commit if commit is not None else current_commit()
     return Record(
         stack=stack,
@@ -87,6 +155,7 @@ def new_record(stack: str, configuration: dict[str, Any], commit: tuple[str | No
         dirty=dirty,
         recorded_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         configuration=configuration,
+        state=state,
     )
 
 

@@ -27,10 +27,12 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
 
 from tools import changeset
-from tools.deploy.last_good import NoStore, Record, Store
+from tools.deploy.last_good import NoStore, Record, StateVersion, Store, Unfinished
 from tools.deploy.steps import (
     Context,
     StepError,
@@ -57,12 +59,18 @@ class FailedApply:
     before: frozenset[str]  # resource addresses in state before the apply (the saved plan's prior state)
     created: frozenset[str] = frozenset()  # addresses whose create started in the apply
     touched: frozenset[str] = frozenset()  # addresses that existed before and the apply changed or destroyed
+    before_state: StateVersion | None = None  # the state the apply started from (the saved plan's prior state)
+    after_state: StateVersion | None = None  # the state the failed apply left, read right after it stopped
 
 
 @dataclass(frozen=True)
 class Outcome:
     status: str
     lines: tuple[str, ...] = field(default=())
+    # The state moved outside the engine: nothing of the record may be assumed (tools/deploy/last_good.py).
+    changed_outside: bool = False
+    # The configuration the workspace is on after ROLLBACK_COMPLETE to the last good one.
+    configuration: dict[str, Any] | None = None
 
     @property
     def complete(self) -> bool:
@@ -71,18 +79,52 @@ class Outcome:
 
 def exempt_from_guard(
     state_now: dict[str, bool],
-    last_good_addresses: set[str],
+    before: Iterable[str],
     failed: FailedApply | None,
     allowed: Iterable[str] = (),
 ) -> set[str]:
     """Addresses a rollback may remove or replace although their type is stateful: what the
-    failed apply created. Right after a successful apply the state holds exactly the addresses
-    of its configuration, so whatever is in state but not in the last good configuration was
-    created since by a failed (or not rolled back) apply; a tainted instance is a create that
-    failed half-way."""
-    created = {a for a in state_now if base_address(a) not in last_good_addresses}
+    engine's own failed apply created. `before` is what the state held before that apply
+    (checked to be the last good record's state, see `out_of_band`), so whatever is in state
+    and was not before was created by it; a tainted instance is a create that failed half-way."""
+    before = set(before)
+    created = {a for a in state_now if a not in before and base_address(a) not in before}
     tainted = {a for a, is_tainted in state_now.items() if is_tainted}
     return created | tainted | set(failed.created if failed else ()) | set(allowed)
+
+
+def out_of_band(record: Record, failed: FailedApply | None, now: StateVersion | None) -> str | None:
+    """Why the state is not the one the record describes plus the engine's own failed apply,
+    or None when it is. `now` is the state as the rollback finds it.
+
+    After a failed apply, the state it started from must be the record's; for `make rollback`
+    the state must be the record's, or the one an unfinished apply of the engine left. A
+    record of format 1 (no state version) cannot be checked: None, as before."""
+    if record.state is None:
+        return None
+    unfinished = record.unfinished
+    found: StateVersion | None
+    expected: StateVersion | None
+    if failed is not None:
+        what, found, expected = "the state this apply started from", failed.before_state, record.state
+    elif unfinished is not None and unfinished.before != record.state:
+        what, found, expected = "the state the engine's unfinished apply started from", unfinished.before, record.state
+    elif unfinished is not None:
+        what, found, expected = "the state (after the engine's unfinished apply)", now, unfinished.after
+    else:
+        what, found, expected = "the state", now, record.state
+    if found == expected:
+        return None
+    return f"{what} is {found}, the last good record expects {expected}"
+
+
+def engine_before(record: Record, failed: FailedApply | None) -> frozenset[str]:
+    """What the state held before the engine's own changes since the record."""
+    if failed is not None:
+        return failed.before
+    if record.unfinished is not None:
+        return frozenset(record.unfinished.before_addresses)
+    return frozenset(record.addresses())
 
 
 def guarded_changes(
@@ -112,7 +154,25 @@ def run(
     failed: FailedApply | None,
     allowed: Iterable[str] = (),
 ) -> Outcome:
-    """Roll `workspace` back; prints the steps and the final status line."""
+    """Roll `workspace` back; prints the steps and the final status line. Whatever goes
+    wrong inside ends in ROLLBACK_FAILED with the next command, never a traceback. A
+    rollback that did not complete, on a workspace nothing outside the engine changed, is
+    noted in the last good record (`note_unfinished`) for the next `make rollback`."""
+    outcome = _run(workspace, context, timeout_seconds=timeout_seconds, failed=failed, allowed=allowed)
+    if not outcome.complete and not outcome.changed_outside:
+        directory = workspace.rollback_directory if failed is None else workspace.directory
+        note_unfinished(workspace, context, failed, directory)
+    return outcome
+
+
+def _run(
+    workspace: Workspace,
+    context: Context,
+    *,
+    timeout_seconds: float,
+    failed: FailedApply | None,
+    allowed: Iterable[str],
+) -> Outcome:
     progress = context.progress
     store = workspace.store()
     try:
@@ -129,7 +189,13 @@ def run(
                 )
             )
             return _to_last_good(
-                workspace, context, record=record, timeout_seconds=timeout_seconds, failed=failed, allowed=allowed
+                workspace,
+                context,
+                store=store,
+                record=record,
+                timeout_seconds=timeout_seconds,
+                failed=failed,
+                allowed=allowed,
             )
         if failed is None:
             reason = store.reason if isinstance(store, NoStore) else f"none recorded at {store.where}"
@@ -143,12 +209,55 @@ def run(
         progress.line(
             _status_line(workspace, "ROLLBACK_IN_PROGRESS", f"removing what the failed apply created ({why})")
         )
-        return _remove_created(workspace, context, store=store, failed=failed, timeout_seconds=timeout_seconds)
+        not_reverted = store.reason if isinstance(store, NoStore) else "there is no last good configuration yet"
+        return _remove_created(
+            workspace, context, failed=failed, timeout_seconds=timeout_seconds, not_reverted=not_reverted
+        )
     except StepError as error:
         return _finish(workspace, context, ROLLBACK_FAILED, [str(error)])
+    except Exception as error:  # a state pull, the store, anything: the outcome must still be said
+        return _finish(workspace, context, ROLLBACK_FAILED, [f"the rollback stopped: {type(error).__name__}: {error}"])
 
 
-def _finish(workspace: Workspace, context: Context, status: str, lines: list[str]) -> Outcome:
+def note_unfinished(workspace: Workspace, context: Context, failed: FailedApply | None, directory: Path) -> None:
+    """Note in the last good record that the engine's own changes since it are not undone
+    (a failed apply not rolled back, or a rollback that stopped): `make rollback` then knows
+    the state's move since the record is the engine's. `directory` is initialized."""
+    store = workspace.store()
+    try:
+        record = store.read()
+        if record is None or record.state is None:
+            return
+        if record.unfinished is not None:
+            before = record.unfinished
+        elif failed is not None:
+            before = Unfinished(before=failed.before_state, after=None, before_addresses=tuple(sorted(failed.before)))
+        else:
+            before = Unfinished(before=record.state, after=None, before_addresses=tuple(sorted(record.addresses())))
+        after = StateVersion.of(terraform.state_pull(directory))
+        store.write(record.left_unfinished(replace(before, after=after)))
+    except Exception as error:  # the outcome stands; a later make rollback will say what it cannot tell
+        context.progress.line(
+            f"warning: {workspace.stack}: the unfinished apply was not noted at {store.where}: {error}"
+        )
+
+
+def _record_at_current_state(workspace: Workspace, context: Context, store: Store, record: Record) -> None:
+    """After ROLLBACK_COMPLETE the state is the record's configuration again, at a new serial:
+    the record describes that state from now on."""
+    try:
+        store.write(record.at(StateVersion.of(terraform.state_pull(workspace.rollback_directory))))
+    except Exception as error:
+        context.progress.line(
+            f"warning: {workspace.stack}: rolled back, but the last good record was not brought to the new state "
+            f"at {store.where}: {error}; the next failed deploy's rollback will stop as if the state had changed "
+            f"outside the engine. Run `make deploy STACK={workspace.stack}` of the last good commit to record it"
+        )
+
+
+def _finish(
+    workspace: Workspace, context: Context, status: str, lines: list[str], next_command: str | None = None
+) -> Outcome:
     progress = context.progress
     for line in lines:
         progress.line(line)
@@ -166,7 +275,7 @@ def _finish(workspace: Workspace, context: Context, status: str, lines: list[str
         progress.line(_status_line(workspace, status, "the workspace is back to what it was before the failed apply"))
     else:
         progress.line(_status_line(workspace, status, "the workspace is left between the two configurations"))
-        progress.line(_next_command(workspace))
+        progress.line(next_command or _next_command(workspace))
     return Outcome(status, tuple(lines))
 
 
@@ -188,6 +297,7 @@ def _to_last_good(
     workspace: Workspace,
     context: Context,
     *,
+    store: Store,
     record: Record,
     timeout_seconds: float,
     failed: FailedApply | None,
@@ -196,12 +306,20 @@ def _to_last_good(
     directory = workspace.rollback_directory
     _prepare_directory(workspace, record)
     init(workspace, context, directory, step="rollback init")
-    state_now = state_addresses(terraform.state_pull(directory))
+    state_document = terraform.state_pull(directory)
+    state_now, version_now = state_addresses(state_document), StateVersion.of(state_document)
+    refused = _refused(
+        workspace, context, record=record, failed=failed, state_now=state_now, now=version_now, timeout=timeout_seconds
+    )
+    if refused is not None:
+        return refused
     planned = plan(workspace, context, lock=True, directory=directory, step="rollback plan",
                    plan_file=directory / ROLLBACK_PLAN_FILE)  # fmt: skip
     if not planned.changes:
-        return _finish(workspace, context, ROLLBACK_COMPLETE, ["nothing to undo: the state already matches"])
-    exempt = exempt_from_guard(state_now, record.addresses(), failed, allowed)
+        outcome = _finish(workspace, context, ROLLBACK_COMPLETE, ["nothing to undo: the state already matches"])
+        _record_at_current_state(workspace, context, store, record)
+        return replace(outcome, configuration=record.configuration)
+    exempt = exempt_from_guard(state_now, engine_before(record, failed), failed, allowed)
     changes = guarded_changes(workspace, planned.log.planned, planned.log.planned_types, exempt)
     if changes.blocked:
         blocked = " ".join(c.address for c in changes.blocked)
@@ -227,7 +345,9 @@ def _to_last_good(
         step="rollback apply",
     )
     if applied.ok:
-        return _finish(workspace, context, ROLLBACK_COMPLETE, [])
+        outcome = _finish(workspace, context, ROLLBACK_COMPLETE, [])
+        _record_at_current_state(workspace, context, store, record)
+        return replace(outcome, configuration=record.configuration)
     left = sorted(a for a in planned.log.planned if a not in applied.log.completed)
     lines = failure_lines(workspace, applied.log.failed_resources(), directory)
     if applied.cancelled:
@@ -237,9 +357,105 @@ def _to_last_good(
     return _finish(workspace, context, ROLLBACK_FAILED, lines)
 
 
-def _remove_created(
-    workspace: Workspace, context: Context, *, store: Store, failed: FailedApply, timeout_seconds: float
+def _refused(
+    workspace: Workspace,
+    context: Context,
+    *,
+    record: Record,
+    failed: FailedApply | None,
+    state_now: dict[str, bool],
+    now: StateVersion | None,
+    timeout: float,
+) -> Outcome | None:
+    """The outcome when the state is not what the record and the engine's own apply made it."""
+    if failed is not None and failed.after_state is not None and now != failed.after_state:
+        # Another deploy landed between the failed apply and this rollback: reverting it would
+        # undo a change the engine never saw.
+        return _finish(
+            workspace,
+            context,
+            ROLLBACK_FAILED,
+            [
+                f"another operation changed the state after the failed apply ({failed.after_state} -> {now}); "
+                "nothing was rolled back, so as not to revert it"
+            ],
+            next_command=_fix_forward(workspace, record),
+        )
+    why = out_of_band(record, failed, now)
+    if why is None:
+        return None
+    return _changed_outside(
+        workspace, context, record=record, failed=failed, why=why, state_now=state_now, timeout_seconds=timeout
+    )
+
+
+def _changed_outside(
+    workspace: Workspace,
+    context: Context,
+    *,
+    record: Record,
+    failed: FailedApply | None,
+    why: str,
+    state_now: dict[str, bool],
+    timeout_seconds: float,
 ) -> Outcome:
+    """The state moved without the engine since the last good record (`cdktf deploy`, a
+    Terraform Cloud run, a plain `terraform apply`): the record no longer says what the
+    workspace is, so applying it would destroy or revert what was done outside. Remove only
+    what the engine's own failed apply created, name the rest, and stop in ROLLBACK_FAILED."""
+    recorded = record.addresses()
+    before = failed.before if failed is not None else frozenset(state_now)
+    added = sorted(a for a in before if base_address(a) not in recorded)
+    removed = sorted(a for a in recorded if not any(base_address(b) == a for b in before))
+    lines = [
+        f"the workspace changed outside the engine since its last good configuration ({record.described}): {why}",
+        "changes outside the engine (kept: a rollback to the recorded configuration would revert them):",
+        *(f"  added {workspace.path_of(a)}" for a in added),
+        *(f"  removed {workspace.path_of(a)}" for a in removed),
+    ]
+    if not added and not removed:
+        lines.append("  (the same resources, changed in place)")
+    next_command = _fix_forward(workspace, record)
+    if failed is None:
+        outcome = _finish(workspace, context, ROLLBACK_FAILED, [*lines, "nothing was rolled back"], next_command)
+        return replace(outcome, changed_outside=True)
+    context.progress.line(
+        _status_line(workspace, "ROLLBACK_IN_PROGRESS", "removing only what the failed apply created")
+    )
+    outcome = _remove_created(
+        workspace,
+        context,
+        failed=failed,
+        timeout_seconds=timeout_seconds,
+        not_reverted="the last good configuration does not describe this workspace",
+        finish=False,
+    )
+    status = ROLLBACK_FAILED if outcome.status == ROLLBACK_COMPLETE else outcome.status
+    return replace(_finish(workspace, context, status, [*outcome.lines, *lines], next_command), changed_outside=True)
+
+
+def _fix_forward(workspace: Workspace, record: Record) -> str:
+    return (
+        f"next: deploy a configuration that includes what was applied outside the engine "
+        f"(`make deploy STACK={workspace.stack}`; a plan without changes records it as the last good one), or, "
+        f"to go back to the last good configuration anyway, check out its commit {record.commit or '(unknown)'} "
+        f"and `make deploy STACK={workspace.stack}`, reviewing its change set"
+    )
+
+
+def _remove_created(
+    workspace: Workspace,
+    context: Context,
+    *,
+    failed: FailedApply,
+    timeout_seconds: float,
+    not_reverted: str,
+    finish: bool = True,
+) -> Outcome:
+    """Destroy exactly what the failed apply added (`-target` each, `-refresh=false`), after a
+    plan that proves nothing older is touched; name what it changed of the older resources.
+    With `finish=False` the outcome is returned without its status line (the caller says it)."""
+    done = _finish if finish else _unsaid
     state_now = state_addresses(terraform.state_pull(workspace.directory))
     created = sorted(a for a in state_now if a not in failed.before)
     lines: list[str] = []
@@ -254,7 +470,7 @@ def _remove_created(
         )
         beyond = sorted(a for a, action in planned.log.planned.items() if a not in created and action != "no-op")
         if beyond:
-            return _finish(
+            return done(
                 workspace,
                 context,
                 ROLLBACK_FAILED,
@@ -265,7 +481,7 @@ def _remove_created(
                 ],
             )
         if context.interrupts.stop_now:
-            return _finish(workspace, context, ROLLBACK_FAILED, [])
+            return done(workspace, context, ROLLBACK_FAILED, [])
         applied = apply(
             workspace, context, planned.plan_file, deadline=_deadline(timeout_seconds), step="rollback apply"
         )
@@ -274,11 +490,14 @@ def _remove_created(
             lines = failure_lines(workspace, applied.log.failed_resources())
             lines.append(f"left: {len(left)} resource(s) the failed apply created:")
             lines += [f"  {workspace.path_of(a)}" for a in left]
-            return _finish(workspace, context, ROLLBACK_FAILED, lines)
+            return done(workspace, context, ROLLBACK_FAILED, lines)
         lines.append(f"removed the {len(created)} resource(s) the failed apply created")
     if failed.touched:
-        reason = store.reason if isinstance(store, NoStore) else "there is no last good configuration yet"
-        lines.append(f"not reverted ({reason}): resources that existed before and the failed apply changed:")
+        lines.append(f"not reverted ({not_reverted}): resources that existed before and the failed apply changed:")
         lines += [f"  {workspace.path_of(a)}" for a in sorted(failed.touched)]
-        return _finish(workspace, context, ROLLBACK_FAILED, lines)
-    return _finish(workspace, context, ROLLBACK_COMPLETE, lines)
+        return done(workspace, context, ROLLBACK_FAILED, lines)
+    return done(workspace, context, ROLLBACK_COMPLETE, lines)
+
+
+def _unsaid(workspace: Workspace, context: Context, status: str, lines: list[str]) -> Outcome:
+    return Outcome(status, tuple(lines))

@@ -235,11 +235,12 @@ def test_placeholders_are_plainly_not_keys():
 
 
 def test_a_key_that_could_not_be_checked_is_not_reported_as_a_difference():
-    """`check-api-keys` exits ERROR (could not run) for a row it could not check, and FOUND
-    only for what it did find: the shared exit-code table."""
+    """`check-api-keys` exits FOUND for what it did find, CANNOT_CHECK when it found nothing
+    but could not compare a key, never "differs" for a key it could not read."""
     checked = api_keys.Row("dailydesk-prod-technician-scheduler", "technician-scheduler", api_keys.IN_SYNC)
     unreadable = api_keys.Row("dailydesk-prod-send-sms", "send-review-to-customer", api_keys.ERROR, "AccessDenied")
     differs = api_keys.Row("dailydesk-prod-send-sms", "send-review-to-customer", api_keys.DIFFERS)
     assert api_keys.check_exit_code([checked]) == exit_codes.OK == 0
     assert api_keys.check_exit_code([checked, differs]) == exit_codes.FOUND == 2
-    assert api_keys.check_exit_code([differs, unreadable]) == exit_codes.ERROR == 1
+    assert api_keys.check_exit_code([differs, unreadable]) == exit_codes.FOUND == 2
+    assert api_keys.check_exit_code([checked, unreadable]) == exit_codes.CANNOT_CHECK == 8

@@ -228,3 +228,37 @@ def test_a_revision_changed_beyond_its_image_or_another_family_is_drift():
         (TASK_DEFINITION, "container_definitions"),
         (SERVICE, "task_definition"),
     }
+
+
+def test_a_key_that_could_not_be_compared_is_a_cannot_check_row_with_its_own_code(tmp_path, monkeypatch):
+    """The plan role may not read secret values: the row says so instead of vanishing, and
+    `make drift` exits CANNOT_CHECK (8) when nothing else drifted, FOUND (2) when something did."""
+    from config import load_environment
+    from tools import api_keys
+    from tools.deploy import exit_codes
+
+    stack = {"resource": {"aws_cloudwatch_event_connection": {"c_1": {"name": "dailydesk-prod-technician-scheduler"}}}}
+    stack_dir = tmp_path / "stacks" / "backend-prod"
+    stack_dir.mkdir(parents=True)
+    (stack_dir / "cdk.tf.json").write_text(json.dumps(stack))
+    rows = [
+        api_keys.Row("dailydesk-prod-technician-scheduler", "technician-scheduler", "error", "AccessDeniedException")
+    ]
+    monkeypatch.setattr(api_keys, "check", lambda config: rows)
+    drifted, unchecked = drift.check_api_keys(load_environment("prod"), stack_dir, "backend-prod")
+    assert drifted == []
+    assert unchecked == [
+        drift.Drift(
+            "backend-prod",
+            "aws_cloudwatch_event_connection.c_1",
+            "auth_parameters[0].api_key[0].value",
+            "key of secret technician-scheduler",
+            "cannot check: AccessDeniedException",
+        )
+    ]
+    monkeypatch.setattr(drift, "detect", lambda workspace, context: [])
+    code, found = drift.run(load_environment("prod"), tmp_path, ("backend",))
+    assert (code, found) == (exit_codes.CANNOT_CHECK, unchecked)
+    other = drift.Drift("backend-prod", "aws_sqs_queue.q", "delay_seconds", "0", "5")
+    monkeypatch.setattr(drift, "detect", lambda workspace, context: [other])
+    assert drift.run(load_environment("prod"), tmp_path, ("backend",)) == (exit_codes.FOUND, [other, *unchecked])

@@ -235,7 +235,13 @@ def applying(monkeypatch, tmp_path):
             rollbacks.append(failed) or rollback.Outcome(outcome["status"])
         ),
     )
-    monkeypatch.setattr(deploy, "after_apply", lambda layer, config: hooks.append((layer, config.name)) or [])
+    monkeypatch.setattr(
+        deploy,
+        "after_apply",
+        lambda workspace, configuration=None: hooks.append((workspace.layer, workspace.config.name)) or [],
+    )
+    # The state right after an apply (its version goes into the record).
+    monkeypatch.setattr(deploy.terraform, "state_pull", lambda directory: {"lineage": "lineage-1", "serial": 7})
 
     def run(
         applied: Applied | Exception, options: Options | None = None, rollback_status: str = rollback.ROLLBACK_COMPLETE
@@ -353,8 +359,9 @@ def test_nothing_applied_means_no_rollback(applying):
 
 def test_exit_codes_are_distinct_and_documented_in_the_readme():
     codes = [exit_codes.OK, exit_codes.ERROR, exit_codes.CHANGES, exit_codes.BLOCKED, exit_codes.ROLLED_BACK,
-             exit_codes.ROLLBACK_FAILED, exit_codes.LEFT_AS_IS]  # fmt: skip
-    assert codes == list(range(7))
+             exit_codes.ROLLBACK_FAILED, exit_codes.LEFT_AS_IS, exit_codes.APPLIED_UNRECORDED,
+             exit_codes.CANNOT_CHECK]  # fmt: skip
+    assert codes == list(range(9))
     assert sorted(exit_codes.MEANING) == codes == sorted(exit_codes.SEVERITY)
     readme = (REPO_ROOT / "README.md").read_text()
     for code in codes:
