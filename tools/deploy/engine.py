@@ -25,8 +25,9 @@ in CloudFormation's terms:
    keeps the partial apply.
 5. **Cancel**: an apply running past the environment's `[deploy] timeout_minutes` (or
    `--timeout`, TIMEOUT=) gets one SIGINT; Terraform stops, saves its state and releases the
-   lock; then `CANCELLED` and the rollback. Ctrl-C does the same; a second Ctrl-C stops
-   without rolling back (tools/terraform/process.py).
+   lock; then `CANCELLED` and the rollback. Ctrl-C, SIGTERM and SIGHUP do the same, once; a
+   first interrupt during a rollback is only reported; a second Ctrl-C stops without rolling
+   back (tools/terraform/process.py).
 
 Locks: plans for review (`plan`, `diff`) never take the state lock (`-lock=false`);
 `deploy` and `apply` take it and fail at once when it is held (`-lock-timeout=0s`).
@@ -246,7 +247,8 @@ def _failed(
             f"Roll back later with `make rollback STACK={workspace.stack}`, or fix forward with `make deploy`"
         )
         return exit_codes.LEFT_AS_IS
-    outcome = rollback.run(workspace, context, timeout_seconds=timeout_seconds, failed=failed)
+    with context.interrupts.rolling_back():  # one Ctrl-C never aborts a rollback
+        outcome = rollback.run(workspace, context, timeout_seconds=timeout_seconds, failed=failed)
     if outcome.complete:
         return _after_apply(workspace, context, exit_codes.ROLLED_BACK)
     return exit_codes.LEFT_AS_IS if outcome.status == rollback.ROLLBACK_STOPPED else exit_codes.ROLLBACK_FAILED
@@ -312,7 +314,10 @@ def continue_rollback(workspace: Workspace, context: Context, options: Options) 
     except ValueError as error:
         context.progress.line(f"error: {error}")
         return exit_codes.ERROR
-    outcome = rollback.run(workspace, context, timeout_seconds=timeout_seconds, failed=None, allowed=options.allowed)
+    with context.interrupts.rolling_back():
+        outcome = rollback.run(
+            workspace, context, timeout_seconds=timeout_seconds, failed=None, allowed=options.allowed
+        )
     if outcome.complete:
         return _after_apply(workspace, context, exit_codes.OK)
     return exit_codes.LEFT_AS_IS if outcome.status == rollback.ROLLBACK_STOPPED else exit_codes.ROLLBACK_FAILED
