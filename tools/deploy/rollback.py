@@ -146,6 +146,10 @@ def run(
         return _remove_created(workspace, context, store=store, failed=failed, timeout_seconds=timeout_seconds)
     except StepError as error:
         return _finish(workspace, context, ROLLBACK_FAILED, [str(error)])
+    except Exception as error:  # a state pull, a timeout, anything: still CloudFormation's outcome, never a traceback
+        return _finish(
+            workspace, context, ROLLBACK_FAILED, [f"the rollback stopped on an error: {type(error).__name__}: {error}"]
+        )
 
 
 def _finish(workspace: Workspace, context: Context, status: str, lines: list[str]) -> Outcome:
