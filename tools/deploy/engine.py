@@ -48,6 +48,7 @@ import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from config import ConfigError, load_environment
 from config.schema import EnvironmentConfig
@@ -118,15 +119,18 @@ def deploy(workspace: Workspace, context: Context, options: Options) -> int:
     except (ValueError, StepError) as error:
         context.progress.line(f"error: {error}")
         return exit_codes.ERROR
-    if not planned.changes:
-        context.progress.line(f"{workspace.stack}: no changes, nothing to apply")
-        _record_unchanged(workspace, context, planned.plan_file)
-        return exit_codes.OK
-    changes = review(workspace, context, planned.plan_file, planned.log, options)
-    if changes.exit_code == exit_codes.BLOCKED:
-        context.progress.line(f"{workspace.stack}: not applied: the guard blocked this plan")
-        return exit_codes.BLOCKED
-    return apply_plan(workspace, context, planned.plan_file, options)
+    try:
+        if not planned.changes:
+            context.progress.line(f"{workspace.stack}: no changes, nothing to apply")
+            _record_unchanged(workspace, context, planned.plan_file)
+            return exit_codes.OK
+        changes = review(workspace, context, planned.plan_file, planned.log, options)
+        if changes.exit_code == exit_codes.BLOCKED:
+            context.progress.line(f"{workspace.stack}: not applied: the guard blocked this plan")
+            return exit_codes.BLOCKED
+        return apply_plan(workspace, context, planned.plan_file, options)
+    finally:
+        workspace.discard(planned.plan_file)  # this command's own (steps.plan): no other command shares it
 
 
 def review(
@@ -326,19 +330,29 @@ def continue_rollback(workspace: Workspace, context: Context, options: Options) 
 def plan_for_review(
     workspace: Workspace, context: Context, options: Options, plan_file: Path | None = None
 ) -> tuple[int, changeset.ChangeSet | None]:
-    """`make plan` / `make diff`: a plan that never takes the state lock, and its change set."""
+    """`make plan` / `make diff`: a plan that never takes the state lock, and its change set.
+    `make plan` keeps its `plan_file` with the change set beside it (`plan_metadata`); without
+    one (`make diff`, `make changeset`) the plan is a scratch file of this command's own."""
+    saved = plan_file is not None
+    plan_file = plan_file or workspace.scratch_plan_file()
     try:
-        init(workspace, context)
-        planned = plan(workspace, context, lock=False, plan_file=plan_file)
-    except StepError as error:
-        context.progress.line(f"error: {error}")
-        return exit_codes.ERROR, None
-    changes = changeset.parse_plan(
-        workspace.stack,
-        terraform.show_json(workspace.directory, str(planned.plan_file)),
-        paths=workspace.construct_paths(),
-        allowed=options.allowed,
-    )
+        try:
+            init(workspace, context)
+            planned = plan(workspace, context, lock=False, plan_file=plan_file)
+        except StepError as error:
+            context.progress.line(f"error: {error}")
+            return exit_codes.ERROR, None
+        changes = changeset.parse_plan(
+            workspace.stack,
+            terraform.show_json(workspace.directory, str(planned.plan_file)),
+            paths=workspace.construct_paths(),
+            allowed=options.allowed,
+        )
+    finally:
+        if not saved:
+            workspace.discard(plan_file)
+    if saved:
+        _write_plan_files(workspace, plan_file, changes, last_good.current_commit())
     context.progress.line(changeset.render(changes))
     return changes.exit_code, changes
 
@@ -384,19 +398,32 @@ def _write_plan_files(
     plan_metadata(plan_file).write_text(json.dumps(document, indent=2) + "\n")
 
 
+def _saved_plan_document(workspace: Workspace, context: Context, plan_file: Path) -> dict[str, Any] | None:
+    """The change set document `make plan` saved beside `plan_file`; None, said why, when it is
+    missing (which stack and commit the plan is of would be guessed) or of another stack."""
+    metadata = plan_metadata(plan_file)
+    if not metadata.is_file():
+        context.progress.line(
+            f"error: {plan_file} has no change set beside it ({metadata.name} is missing): make apply applies "
+            f"only a plan saved by `make plan STACK={workspace.stack} PLAN=…`, with its change set; plan again"
+        )
+        return None
+    document: dict[str, Any] = json.loads(metadata.read_text())
+    if document.get("stack") != workspace.stack:
+        context.progress.line(f"error: {plan_file} is a plan of {document.get('stack')}, not {workspace.stack}")
+        return None
+    return document
+
+
 def apply_saved_plan(workspace: Workspace, context: Context, plan_file: Path, options: Options) -> int:
     """`make apply`: the saved plan's own configuration into the stack directory, init, apply."""
     if not plan_file.is_file():
         context.progress.line(f"error: no saved plan at {plan_file}: make plan STACK={workspace.stack} first")
         return exit_codes.ERROR
-    commit = None
-    metadata = plan_metadata(plan_file)
-    if metadata.is_file():
-        document = json.loads(metadata.read_text())
-        if document.get("stack") != workspace.stack:
-            context.progress.line(f"error: {plan_file} is a plan of {document.get('stack')}, not {workspace.stack}")
-            return exit_codes.ERROR
-        commit = (document.get("commit"), bool(document.get("dirty")))
+    document = _saved_plan_document(workspace, context, plan_file)
+    if document is None:
+        return exit_codes.ERROR
+    commit = (document.get("commit"), bool(document.get("dirty")))
     if not is_saved_cloud_plan(plan_file):
         # The configuration the plan was made from, whatever the checkout holds now.
         try:
@@ -476,11 +503,10 @@ def _dispatch(
         plan_file.parent.mkdir(parents=True, exist_ok=True)
         code, changes = plan_for_review(workspace, context, options, plan_file)
         if changes is not None:
-            _write_plan_files(workspace, plan_file, changes, last_good.current_commit())
             progress.line(f"saved plan: {shown(plan_file)} (change set: {shown(plan_metadata(plan_file))})")
             progress.line(f"apply exactly this plan with: make apply STACK={args.stack} PLAN={shown(plan_file)}")
         return code
-    code, _ = plan_for_review(workspace, context, options, workspace.plan_file)
+    code, _ = plan_for_review(workspace, context, options)
     return code
 
 
@@ -549,7 +575,7 @@ def changeset_command(argv: list[str]) -> int:
                     _synthesize(config, args.outdir, progress)
             for _, layer, environment in stacks:
                 workspace = Workspace.of(configs[environment], layer.name, args.outdir)
-                code, changes = plan_for_review(workspace, context, options, workspace.plan_file)
+                code, changes = plan_for_review(workspace, context, options)
                 if changes is None:
                     return code
                 changesets.append(changes)

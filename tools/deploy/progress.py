@@ -7,7 +7,7 @@ when it fails or takes long, the full Terraform output in a log file per step.
     backend-local    aws_lb.load_balancer_lb_8C1A2B3C (backend-local/load-balancer/lb) created in 62 s
 
 Logs: `.deploy-logs/<run>-<stack>-<step>.log` beside `cdktf.out/` (git-ignored), `<run>` the
-command's start time.
+command's start time and process id.
 On a terminal one status line at the bottom shows what is running (redrawn each second);
 without a terminal (CI) nothing is ever redrawn: only the permanent lines are printed.
 
@@ -58,7 +58,9 @@ class Progress:
         self.stream = stream or sys.stdout
         self.live = self.stream.isatty() if live is None else live
         self.log_dir = log_dir
-        self.run_id = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        # The start time and the process: Terraform writes into these files and the engine reads
+        # them back, so two commands started in the same second must never share one.
+        self.run_id = f"{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
         self._lock = threading.RLock()
         self._activities: list[Activity] = []
         self._status_shown = False

@@ -19,7 +19,7 @@ from typing import Any
 
 from config.schema import TERRAFORM_DEFAULT_PARALLELISM, EnvironmentConfig
 from tools.deploy.progress import SLOW_RESOURCE_SECONDS, Progress, shown
-from tools.deploy.workspace import PLAN_FILE, Workspace, read_configuration
+from tools.deploy.workspace import Workspace, read_configuration
 from tools.terraform import cli as terraform
 from tools.terraform import process as terraform_process
 from tools.terraform.json_ui import ApplyLog, ResourceFailure, summary_text
@@ -116,9 +116,11 @@ def plan(
     extra: tuple[str, ...] = (),
     step: str = "plan",
 ) -> Planned:
-    """`terraform plan -json -out=…`; `lock=False` for reviews (never takes the state lock)."""
+    """`terraform plan -json -out=…`; `lock=False` for reviews (never takes the state lock).
+    Without `plan_file`, a scratch plan file of this command's own (`Workspace.scratch_plan_file`),
+    which the caller discards."""
     directory = directory or workspace.directory
-    plan_file = (plan_file or directory / PLAN_FILE).resolve()
+    plan_file = (plan_file or workspace.scratch_plan_file(directory)).resolve()
     log_file = context.progress.log_path(workspace.stack, step)
     log = ApplyLog()
     locking = "-lock=false" if not lock else LOCK_FAIL_FAST
