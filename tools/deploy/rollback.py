@@ -43,6 +43,7 @@ from tools.deploy.steps import (
 )
 from tools.deploy.workspace import ROLLBACK_PLAN_FILE, Workspace, write_configuration
 from tools.terraform import cli as terraform
+from tools.terraform import lock as provider_lock
 
 ROLLBACK_COMPLETE = "ROLLBACK_COMPLETE"
 ROLLBACK_FAILED = "ROLLBACK_FAILED"
@@ -174,14 +175,33 @@ def _finish(workspace: Workspace, context: Context, status: str, lines: list[str
     return Outcome(status, tuple(lines))
 
 
-def _prepare_directory(workspace: Workspace, record: Record) -> None:
+def _prepare_directory(workspace: Workspace, record: Record) -> list[str]:
+    """The rollback copy of the last good configuration, with the providers this checkout pins
+    (tools/terraform/lock.py: after a provider upgrade, the newer one); the lines to show."""
     directory = workspace.rollback_directory
     directory.mkdir(parents=True, exist_ok=True)
     for leftover in directory.iterdir():
-        # Keep the provider installation (.terraform, the lock file): init is then quick.
-        if leftover.name not in (".terraform", ".terraform.lock.hcl"):
+        # Keep the provider installation (.terraform): init is then quick. The lock file is
+        # the committed one again at init (steps.init).
+        if leftover.name not in (".terraform", provider_lock.LOCK_FILE_NAME):
             shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
-    write_configuration(directory, record.configuration)
+    configuration, lines = provider_lock.with_locked_providers(record.configuration)
+    write_configuration(directory, configuration)
+    return lines
+
+
+def _init_copy(workspace: Workspace, context: Context, record: Record) -> None:
+    """init of the rollback copy; a failure names its cause (the log's tail) and the commit to roll back with."""
+    try:
+        init(workspace, context, workspace.rollback_directory, step="rollback init")
+    except StepError as error:
+        commit = record.commit or "<its commit>"
+        raise StepError(
+            f"{error}\nthe last good configuration ({record.described}) cannot init with this checkout's providers "
+            f"({provider_lock.LOCK_FILE_NAME}, the mirror of tools/terraform/config.py). Roll back from a checkout "
+            f"of its commit: `git checkout {commit}`, `make setup`, `make rollback STACK={workspace.stack}`; "
+            "or fix forward with `make deploy`"
+        ) from error
 
 
 def _deadline(timeout_seconds: float) -> float:
@@ -198,8 +218,9 @@ def _to_last_good(
     allowed: Iterable[str],
 ) -> Outcome:
     directory = workspace.rollback_directory
-    _prepare_directory(workspace, record)
-    init(workspace, context, directory, step="rollback init")
+    for line in _prepare_directory(workspace, record):
+        context.progress.line(line)
+    _init_copy(workspace, context, record)
     state_now = state_addresses(terraform.state_pull(directory))
     planned = plan(workspace, context, lock=True, directory=directory, step="rollback plan",
                    plan_file=directory / ROLLBACK_PLAN_FILE)  # fmt: skip
