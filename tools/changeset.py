@@ -8,7 +8,8 @@ The plans come from the deploy engine's review path (tools/deploy/engine.py, the
 `make plan`/`make diff`: never the state lock, since a read-only role cannot write it and a
 review must not collide with a deploy). This module reads `terraform show -json` of a plan
 and says what CloudFormation would have called a change set: one row per resource with its
-action (Add / Modify / Remove / Replace), the construct path (the logical ID), the type, the
+action (Add / Modify / Remove / Replace; Move and Import for a resource that only changes
+address or comes into state, which still needs an apply), the construct path (the logical ID), the type, the
 physical ID where known, and the attributes that change and those that force the
 replacement. Values are never printed (the plan holds secrets); only attribute names.
 
@@ -42,9 +43,12 @@ EXIT_NO_CHANGES, EXIT_ERROR, EXIT_CHANGES, EXIT_BLOCKED = (
     exit_codes.BLOCKED,
 )
 ADD, MODIFY, REMOVE, REPLACE, FORGET = "Add", "Modify", "Remove", "Replace", "Forget"
+# A resource that only moves to another address (a `moved` block) or only comes into state (an
+# `import` block): nothing changes in AWS, but the state does, so the plan must be applied.
+MOVE, IMPORT = "Move", "Import"
 GUARDED_ACTIONS = frozenset({REMOVE, REPLACE})
 # Terraform's action lists (plan JSON `change.actions`) in CloudFormation's words. `no-op`
-# and `read` (data sources) are not changes.
+# and `read` (data sources) are not changes, except a `no-op` that moves or imports (MOVE, IMPORT).
 ACTION_NAMES: dict[tuple[str, ...], str] = {
     ("create",): ADD,
     ("update",): MODIFY,
@@ -60,8 +64,10 @@ UI_ACTION_NAMES: dict[str, str] = {
     "delete": REMOVE,
     "replace": REPLACE,
     "remove": FORGET,
+    "move": MOVE,
+    "import": IMPORT,
 }
-ACTION_ORDER = (REMOVE, REPLACE, MODIFY, ADD, FORGET)
+ACTION_ORDER = (REMOVE, REPLACE, MODIFY, ADD, FORGET, MOVE, IMPORT)
 
 
 def is_guarded(action: str, resource_type: str) -> bool:
@@ -182,7 +188,7 @@ def parse_plan(
         if item.get("mode") != "managed":
             continue
         change = item["change"]
-        action = ACTION_NAMES.get(tuple(change["actions"]))
+        action = ACTION_NAMES.get(tuple(change["actions"])) or _moved_or_imported(item)
         if action is None:  # no-op, read
             continue
         before = change.get("before") or {}
@@ -208,7 +214,7 @@ def parse_plan(
                 physical_id=before.get("id") if before else None,
                 changed=changed,
                 forces_replacement=replace,
-                reason=item.get("action_reason"),
+                reason=item.get("action_reason") or _move_or_import_reason(item),
                 guarded=is_guarded(action, item["type"]),
             )
         )
@@ -223,6 +229,28 @@ def parse_plan(
         output_changes=outputs,
         notes=_service_off_latest_revision(plan, changes),
     )
+
+
+def _moved_or_imported(item: dict[str, Any]) -> str | None:
+    """MOVE or IMPORT for a `no-op` that changes only the state (Terraform 1.11's plan JSON:
+    `previous_address` beside `address`, or `change.importing`); None for a true no-op.
+    Terraform's own UI names such a change `move` before `import` (both: a move)."""
+    if tuple(item["change"]["actions"]) != ("no-op",):
+        return None
+    if item.get("previous_address") and item["previous_address"] != item["address"]:
+        return MOVE
+    return IMPORT if item["change"].get("importing") is not None else None
+
+
+def _move_or_import_reason(item: dict[str, Any]) -> str | None:
+    """`moved from <address>` / `imported (id …)` (both when both), for any action."""
+    reasons = []
+    if item.get("previous_address") and item["previous_address"] != item["address"]:
+        reasons.append(f"moved from {item['previous_address']}")
+    importing = item["change"].get("importing")
+    if importing is not None:
+        reasons.append(f"imported (id {importing['id']})" if importing.get("id") else "imported")
+    return "; ".join(reasons) or None
 
 
 def _service_off_latest_revision(plan: dict[str, Any], changes: list[ResourceChange]) -> tuple[str, ...]:
@@ -260,7 +288,7 @@ def from_planned_changes(
     changes = []
     for address, ui_action in planned.items():
         action = UI_ACTION_NAMES.get(ui_action)
-        if action is None:  # no-op, read, move, import
+        if action is None:  # no-op, read
             continue
         changes.append(
             ResourceChange(
@@ -286,7 +314,9 @@ def _details(change: ResourceChange) -> str:
         text = "replaced because of: " + (", ".join(change.forces_replacement) or change.reason or "?")
         return text + (f"; also changes: {', '.join(others)}" if others else "")
     if change.action == MODIFY:
-        return ", ".join(change.changed)
+        return ", ".join(change.changed) + (f" ({change.reason})" if change.reason else "")
+    if change.action in (MOVE, IMPORT):
+        return change.reason or ""
     return ""
 
 

@@ -205,17 +205,13 @@ def read_drift(plan: dict[str, Any], workspace: str) -> list[Drift]:
 def detect(workspace: Workspace, context: Context) -> list[Drift]:
     """Refresh-only plan of one synthesized workspace (never locking its state); its drifted attributes."""
     init(workspace, context)
-    planned = plan(
-        workspace,
-        context,
-        lock=False,
-        plan_file=workspace.drift_plan_file,
-        extra=("-refresh-only",),
-        step="refresh-only plan",
-    )
-    if not planned.changes:
-        return []
-    return read_drift(terraform.show_json(workspace.directory, workspace.drift_plan_file.name), workspace.stack)
+    planned = plan(workspace, context, lock=False, extra=("-refresh-only",), step="refresh-only plan")
+    try:
+        if not planned.changes:
+            return []
+        return read_drift(terraform.show_json(workspace.directory, str(planned.plan_file)), workspace.stack)
+    finally:
+        workspace.discard(planned.plan_file)
 
 
 CONNECTION_TYPE = "aws_cloudwatch_event_connection"

@@ -144,4 +144,4 @@ def test_a_saved_plan_without_its_change_set_is_refused(workspace):
     refused = run_engine(workspace, deploy.apply_saved_plan, plan_file, QUIET)
 
     assert refused.code == exit_codes.ERROR
-    assert "has no readable change set beside it" in refused.output
+    assert "has no change set beside it (bare.tfplan.changeset.json is missing)" in refused.output

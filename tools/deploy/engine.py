@@ -25,8 +25,9 @@ in CloudFormation's terms:
    keeps the partial apply.
 5. **Cancel**: an apply running past the environment's `[deploy] timeout_minutes` (or
    `--timeout`, TIMEOUT=) gets one SIGINT; Terraform stops, saves its state and releases the
-   lock; then `CANCELLED` and the rollback. Ctrl-C does the same; a second Ctrl-C stops
-   without rolling back (tools/terraform/process.py).
+   lock; then `CANCELLED` and the rollback. Ctrl-C, SIGTERM and SIGHUP do the same, once; a
+   first interrupt during a rollback is only reported; a second Ctrl-C stops without rolling
+   back (tools/terraform/process.py).
 
 Locks: plans for review (`plan`, `diff`) never take the state lock (`-lock=false`);
 `deploy` and `apply` take it and fail at once when it is held (`-lock-timeout=0s`).
@@ -120,16 +121,19 @@ def deploy(workspace: Workspace, context: Context, options: Options) -> int:
     except (ValueError, StepError) as error:
         context.progress.line(f"error: {error}")
         return exit_codes.ERROR
-    if not planned.changes:
-        context.progress.line(f"{workspace.stack}: no changes, nothing to apply")
-        _record_unchanged(workspace, context, planned.plan_file)
-        # An empty plan says nothing of what Terraform never holds (the API keys): converge them too.
-        return _after_apply(workspace, context, exit_codes.OK)
-    changes = review(workspace, context, planned.plan_file, planned.log, options)
-    if changes.exit_code == exit_codes.BLOCKED:
-        context.progress.line(f"{workspace.stack}: not applied: the guard blocked this plan")
-        return exit_codes.BLOCKED
-    return apply_plan(workspace, context, planned.plan_file, options)
+    try:
+        if not planned.changes:
+            context.progress.line(f"{workspace.stack}: no changes, nothing to apply")
+            _record_unchanged(workspace, context, planned.plan_file)
+            # An empty plan says nothing of what Terraform never holds (the API keys): converge them too.
+            return _after_apply(workspace, context, exit_codes.OK)
+        changes = review(workspace, context, planned.plan_file, planned.log, options)
+        if changes.exit_code == exit_codes.BLOCKED:
+            context.progress.line(f"{workspace.stack}: not applied: the guard blocked this plan")
+            return exit_codes.BLOCKED
+        return apply_plan(workspace, context, planned.plan_file, options)
+    finally:
+        workspace.discard(planned.plan_file)  # this command's own (steps.plan): no other command shares it
 
 
 def review(
@@ -294,7 +298,8 @@ def _failed(
         )
         rollback.note_unfinished(workspace, context, failed, workspace.directory)
         return exit_codes.LEFT_AS_IS
-    outcome = rollback.run(workspace, context, timeout_seconds=timeout_seconds, failed=failed)
+    with context.interrupts.rolling_back():  # one Ctrl-C never aborts a rollback
+        outcome = rollback.run(workspace, context, timeout_seconds=timeout_seconds, failed=failed)
     return _after_rollback(workspace, context, outcome, exit_codes.ROLLED_BACK, first_deploy=not before)
 
 
@@ -385,26 +390,39 @@ def continue_rollback(workspace: Workspace, context: Context, options: Options) 
     except ValueError as error:
         context.progress.line(f"error: {error}")
         return exit_codes.ERROR
-    outcome = rollback.run(workspace, context, timeout_seconds=timeout_seconds, failed=None, allowed=options.allowed)
+    with context.interrupts.rolling_back():
+        outcome = rollback.run(
+            workspace, context, timeout_seconds=timeout_seconds, failed=None, allowed=options.allowed
+        )
     return _after_rollback(workspace, context, outcome, exit_codes.OK)
 
 
 def plan_for_review(
     workspace: Workspace, context: Context, options: Options, plan_file: Path | None = None
 ) -> tuple[int, changeset.ChangeSet | None]:
-    """`make plan` / `make diff`: a plan that never takes the state lock, and its change set."""
+    """`make plan` / `make diff`: a plan that never takes the state lock, and its change set.
+    `make plan` keeps its `plan_file` with the change set beside it (`plan_metadata`); without
+    one (`make diff`, `make changeset`) the plan is a scratch file of this command's own."""
+    saved = plan_file is not None
+    plan_file = plan_file or workspace.scratch_plan_file()
     try:
-        init(workspace, context)
-        planned = plan(workspace, context, lock=False, plan_file=plan_file)
-    except StepError as error:
-        context.progress.line(f"error: {error}")
-        return exit_codes.ERROR, None
-    changes = changeset.parse_plan(
-        workspace.stack,
-        terraform.show_json(workspace.directory, str(planned.plan_file)),
-        paths=workspace.construct_paths(),
-        allowed=options.allowed,
-    )
+        try:
+            init(workspace, context)
+            planned = plan(workspace, context, lock=False, plan_file=plan_file)
+        except StepError as error:
+            context.progress.line(f"error: {error}")
+            return exit_codes.ERROR, None
+        changes = changeset.parse_plan(
+            workspace.stack,
+            terraform.show_json(workspace.directory, str(planned.plan_file)),
+            paths=workspace.construct_paths(),
+            allowed=options.allowed,
+        )
+    finally:
+        if not saved:
+            workspace.discard(plan_file)
+    if saved:
+        _write_plan_files(workspace, plan_file, changes, last_good.current_commit())
     context.progress.line(changeset.render(changes))
     return changes.exit_code, changes
 
@@ -443,7 +461,6 @@ def save_plan(workspace: Workspace, context: Context, options: Options, plan_fil
     code, changes = plan_for_review(workspace, context, options, plan_file)
     if changes is None:
         return code
-    _write_plan_files(workspace, plan_file, changes, last_good.current_commit())
     progress = context.progress
     progress.line(f"saved plan: {shown(plan_file)} (change set: {shown(plan_metadata(plan_file))})")
     apply_command = f"make apply STACK={workspace.stack} PLAN={shown(plan_file)}"
@@ -502,14 +519,16 @@ def _restore_saved_plan(workspace: Workspace, plan_file: Path) -> dict[str, Any]
     if not plan_file.is_file():
         raise StepError(f"no saved plan at {plan_file}: make plan STACK={workspace.stack} first")
     metadata = plan_metadata(plan_file)
+    # Without it nobody can say which stack, commit and change set this plan is: never guess.
+    if not metadata.is_file():
+        raise StepError(
+            f"{plan_file} has no change set beside it ({metadata.name} is missing): make apply applies only a plan "
+            f"saved by `make plan STACK={workspace.stack} PLAN=…`, with its change set; plan again"
+        )
     try:
         document: dict[str, Any] = json.loads(metadata.read_text())
-    except (OSError, ValueError) as error:
-        # Without it nobody can say which stack, commit and change set this plan is: never guess.
-        raise StepError(
-            f"{plan_file} has no readable change set beside it ({shown(metadata)}: {error}); "
-            f"make plan STACK={workspace.stack} writes both"
-        ) from None
+    except ValueError as error:
+        raise StepError(f"{metadata} is not the change set `make plan` writes: {error}; plan again") from None
     if document.get("stack") != workspace.stack:
         raise StepError(f"{plan_file} is a plan of {document.get('stack')}, not {workspace.stack}")
     if is_saved_cloud_plan(plan_file):
@@ -599,7 +618,7 @@ def _dispatch(
     if args.command == "plan":
         default = args.outdir.resolve().parent / PLAN_DIR_NAME / f"{args.stack}.tfplan"
         return save_plan(workspace, context, options, Path(args.plan).resolve() if args.plan else default)
-    code, _ = plan_for_review(workspace, context, options, workspace.plan_file)
+    code, _ = plan_for_review(workspace, context, options)
     return code
 
 
@@ -668,7 +687,7 @@ def changeset_command(argv: list[str]) -> int:
                     _synthesize(config, args.outdir, progress)
             for _, layer, environment in stacks:
                 workspace = Workspace.of(configs[environment], layer.name, args.outdir)
-                code, changes = plan_for_review(workspace, context, options, workspace.plan_file)
+                code, changes = plan_for_review(workspace, context, options)
                 if changes is None:
                     return code
                 changesets.append(changes)

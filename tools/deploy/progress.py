@@ -7,13 +7,18 @@ when it fails or takes long, the full Terraform output in a log file per step.
     backend-local    aws_lb.load_balancer_lb_8C1A2B3C (backend-local/load-balancer/lb) created in 62 s
 
 Logs: `.deploy-logs/<run>-<stack>-<step>.log` beside `cdktf.out/` (git-ignored), `<run>` the
-command's start time.
+command's start time and process id.
 On a terminal one status line at the bottom shows what is running (redrawn each second);
 without a terminal (CI) nothing is ever redrawn: only the permanent lines are printed.
+
+An output that breaks (`make deploy | tee`, and the reader dies; a closed terminal) never stops
+the engine: from then on its lines go to `<run>-output.log` in the log directory, and the
+command finishes its apply or rollback and exits with its own code.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import threading
@@ -53,12 +58,15 @@ class Progress:
         self.stream = stream or sys.stdout
         self.live = self.stream.isatty() if live is None else live
         self.log_dir = log_dir
-        self.run_id = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        # The start time and the process: Terraform writes into these files and the engine reads
+        # them back, so two commands started in the same second must never share one.
+        self.run_id = f"{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
         self._lock = threading.RLock()
         self._activities: list[Activity] = []
         self._status_shown = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._fallback: TextIO | None = None  # where lines go once the stream is broken
 
     # ------------------------------------------------------------------ logs
 
@@ -68,13 +76,41 @@ class Progress:
     def logs_pattern(self) -> str:
         return f"{shown(self.log_dir)}/{self.run_id}-*.log"
 
+    @property
+    def output_log(self) -> Path:
+        """Where the lines go once the stream is broken."""
+        return self.log_dir / f"{self.run_id}-output.log"
+
+    def _write(self, text: str, *, permanent: bool = False) -> None:
+        """Write to the stream; once it is broken, permanent lines go to `output_log` instead."""
+        if self._fallback is None:
+            try:
+                self.stream.write(text)
+                self.stream.flush()
+                return
+            except (OSError, ValueError) as error:  # EPIPE, EIO of a hung-up terminal, a closed file
+                self._fallback = self._open_fallback(error)
+        if permanent and self._fallback is not None:
+            self._fallback.write(text)
+            self._fallback.flush()
+
+    def _open_fallback(self, error: Exception) -> TextIO | None:
+        _silence(self.stream)
+        self.live = False
+        try:
+            self.output_log.parent.mkdir(parents=True, exist_ok=True)
+            fallback = self.output_log.open("a", encoding="utf-8")
+        except OSError:
+            return None  # nowhere to write: the lines are dropped, the command goes on
+        fallback.write(f"# the output stream broke ({type(error).__name__}); the engine's lines continue here\n")
+        return fallback
+
     # ------------------------------------------------------------------ permanent lines
 
     def line(self, text: str = "") -> None:
         with self._lock:
             self._clear_status()
-            self.stream.write(text + "\n")
-            self.stream.flush()
+            self._write(text + "\n", permanent=True)
             self._draw_status()
 
     def step(self, stack: str, step: str, detail: str, seconds: float | None = None) -> None:
@@ -127,15 +163,27 @@ class Progress:
 
     def _draw_status(self) -> None:
         if self.live and self._activities:
-            self.stream.write(self._status_text())
-            self.stream.flush()
+            self._write(self._status_text())
             self._status_shown = True
 
     def _clear_status(self) -> None:
         if self._status_shown:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
             self._status_shown = False
+            self._write("\r\033[K")
+
+
+def _silence(stream: TextIO) -> None:
+    """Point a broken stream's file descriptor at /dev/null, so that nothing written to it later
+    (Python's own flush at exit included) fails again."""
+    try:
+        descriptor = stream.fileno()
+    except (OSError, ValueError):  # io.UnsupportedOperation is both: a StringIO has none
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, descriptor)
+    finally:
+        os.close(devnull)
 
 
 def log_dir_for(outdir: Path) -> Path:

@@ -45,6 +45,7 @@ from tools.deploy.steps import (
 )
 from tools.deploy.workspace import ROLLBACK_PLAN_FILE, Workspace, write_configuration
 from tools.terraform import cli as terraform
+from tools.terraform import lock as provider_lock
 
 ROLLBACK_COMPLETE = "ROLLBACK_COMPLETE"
 ROLLBACK_FAILED = "ROLLBACK_FAILED"
@@ -215,8 +216,10 @@ def _run(
         )
     except StepError as error:
         return _finish(workspace, context, ROLLBACK_FAILED, [str(error)])
-    except Exception as error:  # a state pull, the store, anything: the outcome must still be said
-        return _finish(workspace, context, ROLLBACK_FAILED, [f"the rollback stopped: {type(error).__name__}: {error}"])
+    except Exception as error:  # a state pull, a timeout, anything: still CloudFormation's outcome, never a traceback
+        return _finish(
+            workspace, context, ROLLBACK_FAILED, [f"the rollback stopped on an error: {type(error).__name__}: {error}"]
+        )
 
 
 def note_unfinished(workspace: Workspace, context: Context, failed: FailedApply | None, directory: Path) -> None:
@@ -279,14 +282,33 @@ def _finish(
     return Outcome(status, tuple(lines))
 
 
-def _prepare_directory(workspace: Workspace, record: Record) -> None:
+def _prepare_directory(workspace: Workspace, record: Record) -> list[str]:
+    """The rollback copy of the last good configuration, with the providers this checkout pins
+    (tools/terraform/lock.py: after a provider upgrade, the newer one); the lines to show."""
     directory = workspace.rollback_directory
     directory.mkdir(parents=True, exist_ok=True)
     for leftover in directory.iterdir():
-        # Keep the provider installation (.terraform, the lock file): init is then quick.
-        if leftover.name not in (".terraform", ".terraform.lock.hcl"):
+        # Keep the provider installation (.terraform): init is then quick. The lock file is
+        # the committed one again at init (steps.init).
+        if leftover.name not in (".terraform", provider_lock.LOCK_FILE_NAME):
             shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
-    write_configuration(directory, record.configuration)
+    configuration, lines = provider_lock.with_locked_providers(record.configuration)
+    write_configuration(directory, configuration)
+    return lines
+
+
+def _init_copy(workspace: Workspace, context: Context, record: Record) -> None:
+    """init of the rollback copy; a failure names its cause (the log's tail) and the commit to roll back with."""
+    try:
+        init(workspace, context, workspace.rollback_directory, step="rollback init")
+    except StepError as error:
+        commit = record.commit or "<its commit>"
+        raise StepError(
+            f"{error}\nthe last good configuration ({record.described}) cannot init with this checkout's providers "
+            f"({provider_lock.LOCK_FILE_NAME}, the mirror of tools/terraform/config.py). Roll back from a checkout "
+            f"of its commit: `git checkout {commit}`, `make setup`, `make rollback STACK={workspace.stack}`; "
+            "or fix forward with `make deploy`"
+        ) from error
 
 
 def _deadline(timeout_seconds: float) -> float:
@@ -304,8 +326,9 @@ def _to_last_good(
     allowed: Iterable[str],
 ) -> Outcome:
     directory = workspace.rollback_directory
-    _prepare_directory(workspace, record)
-    init(workspace, context, directory, step="rollback init")
+    for line in _prepare_directory(workspace, record):
+        context.progress.line(line)
+    _init_copy(workspace, context, record)
     state_document = terraform.state_pull(directory)
     state_now, version_now = state_addresses(state_document), StateVersion.of(state_document)
     refused = _refused(

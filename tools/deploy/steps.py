@@ -19,8 +19,9 @@ from typing import Any
 
 from config.schema import TERRAFORM_DEFAULT_PARALLELISM, EnvironmentConfig
 from tools.deploy.progress import SLOW_RESOURCE_SECONDS, Progress, shown
-from tools.deploy.workspace import PLAN_FILE, Workspace, read_configuration
+from tools.deploy.workspace import Workspace, read_configuration
 from tools.terraform import cli as terraform
+from tools.terraform import lock as provider_lock
 from tools.terraform import process as terraform_process
 from tools.terraform.json_ui import ApplyLog, ResourceFailure, summary_text
 from tools.terraform.process import Hooks, Interrupts
@@ -90,12 +91,15 @@ def _errors_text(log: ApplyLog) -> str:
 
 
 def init(workspace: Workspace, context: Context, directory: Path | None = None, step: str = "init") -> None:
+    """`terraform init` with the committed provider checksums (tools/terraform/lock.py), read-only:
+    a provider package whose checksum differs fails here, before it runs."""
     directory = directory or workspace.directory
     log_file = context.progress.log_path(workspace.stack, step)
+    provider_lock.install(directory)
     with context.progress.running(workspace.stack, step), terraform.plugin_cache_lock():
         completed = terraform_process.run(
             directory,
-            ["init", "-no-color", "-input=false"],
+            ["init", "-no-color", "-input=false", provider_lock.READ_ONLY],
             log=log_file,
             interrupts=context.interrupts,
             hooks=Hooks(on_notice=context.progress.line),
@@ -116,9 +120,11 @@ def plan(
     extra: tuple[str, ...] = (),
     step: str = "plan",
 ) -> Planned:
-    """`terraform plan -json -out=…`; `lock=False` for reviews (never takes the state lock)."""
+    """`terraform plan -json -out=…`; `lock=False` for reviews (never takes the state lock).
+    Without `plan_file`, a scratch plan file of this command's own (`Workspace.scratch_plan_file`),
+    which the caller discards."""
     directory = directory or workspace.directory
-    plan_file = (plan_file or directory / PLAN_FILE).resolve()
+    plan_file = (plan_file or workspace.scratch_plan_file(directory)).resolve()
     log_file = context.progress.log_path(workspace.stack, step)
     log = ApplyLog()
     locking = "-lock=false" if not lock else LOCK_FAIL_FAST

@@ -2,8 +2,9 @@
 environment config and layer, and the one place that knows that directory's files.
 
     <outdir>/stacks/<stack>/cdk.tf.json        the synthesized configuration Terraform runs
-    <outdir>/stacks/<stack>/tfplan             the engine's plan (make deploy, make diff)
-    <outdir>/stacks/<stack>/drift.tfplan       the refresh-only plan of make drift
+    <outdir>/stacks/<stack>/tfplan-<pid>-<hex> one engine command's own plan (make deploy, make diff,
+                                               make changeset, make drift), removed when it is done:
+                                               `make diff` and `make deploy` in one checkout never share one
     <outdir>/stacks/<stack>/rollback.tfplan    a first deploy's rollback (destroy of what it created)
     <outdir>/rollback/<stack>/                 a rollback's copy of the last good configuration
     state                                      beside the repository for `local` (state/<env>/<stack>.tfstate),
@@ -15,6 +16,8 @@ Stack names on the command line are `<layer>-<env>`, e.g. `backend-prod` (`parse
 from __future__ import annotations
 
 import json
+import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,8 +29,7 @@ from workspace.layers import Layer
 from workspace.state_locations import local_state_path
 
 CONFIGURATION_FILE = "cdk.tf.json"
-PLAN_FILE = "tfplan"
-DRIFT_PLAN_FILE = "drift.tfplan"
+PLAN_FILE_PREFIX = "tfplan"
 ROLLBACK_PLAN_FILE = "rollback.tfplan"
 
 
@@ -88,13 +90,15 @@ class Workspace:
     def configuration_file(self) -> Path:
         return self.directory / CONFIGURATION_FILE
 
-    @property
-    def plan_file(self) -> Path:
-        return self.directory / PLAN_FILE
+    def scratch_plan_file(self, directory: Path | None = None) -> Path:
+        """A plan file of one engine command's own, in the stack directory (or `directory`): no
+        other command, in this process or another, gets the same name. `discard` removes it."""
+        return (directory or self.directory) / f"{PLAN_FILE_PREFIX}-{os.getpid()}-{secrets.token_hex(4)}"
 
-    @property
-    def drift_plan_file(self) -> Path:
-        return self.directory / DRIFT_PLAN_FILE
+    @staticmethod
+    def discard(plan_file: Path) -> None:
+        """Remove a scratch plan file once its command is done with it (it may never have been written)."""
+        plan_file.unlink(missing_ok=True)
 
     @property
     def rollback_plan_file(self) -> Path:

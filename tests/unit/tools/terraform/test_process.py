@@ -93,3 +93,41 @@ def test_the_engine_handles_sigint_and_forwards_one():
         time.sleep(0.1)
     assert interrupts.count == 1
     assert sigints(process) == 1
+
+
+def test_sigterm_and_sighup_are_one_graceful_cancel_never_a_second_interrupt():
+    interrupts = Interrupts()
+    process = child()
+    interrupts.register(process)
+    interrupts.operator(signal.SIGINT)
+    interrupts.operator(signal.SIGTERM)  # CI: SIGINT, then SIGTERM
+    interrupts.operator(signal.SIGHUP)
+    assert interrupts.cancelled and not interrupts.stop_now
+    assert sigints(process) == 1
+    interrupts.unregister(process)
+
+    alone = Interrupts()
+    alone.operator(signal.SIGTERM)
+    alone.operator(signal.SIGTERM)
+    assert alone.cancelled and not alone.stop_now and alone.graceful == "SIGTERM"
+    alone.operator(signal.SIGINT)  # the operator's first Ctrl-C
+    assert not alone.stop_now
+    alone.operator(signal.SIGINT)
+    assert alone.stop_now
+
+
+def test_a_first_interrupt_during_a_rollback_is_reported_and_not_forwarded():
+    interrupts = Interrupts()
+    with interrupts.rolling_back():
+        rollback = child(1.0)
+        interrupts.register(rollback)
+    interrupts.operator(signal.SIGTERM)
+    interrupts.operator(signal.SIGINT)
+    assert interrupts.cancelled and not interrupts.stop_now
+    assert not interrupts.was_interrupted(rollback)
+    notices = interrupts.notices()
+    assert any("the rollback continues" in notice for notice in notices)
+    interrupts.operator(signal.SIGINT)  # the second Ctrl-C stops it
+    assert interrupts.stop_now and interrupts.was_interrupted(rollback)
+    assert sigints(rollback) == 1
+    interrupts.unregister(rollback)

@@ -1,0 +1,186 @@
+"""Provider-less fixture workspaces for the deploy engine's semantics (issue 23, item 1).
+
+A fixture is a fake repository in a temporary directory, laid out as the real one:
+
+    <tmp>/repo/cdktf.out/stacks/parent-local/cdk.tf.json   the configuration Terraform runs
+    <tmp>/repo/state/local/parent-local.tfstate            its local backend's state
+    <tmp>/repo/state/local/parent-local.last-good.json     the engine's last good record (FileStore)
+    <tmp>/repo/.deploy-logs/                               the engine's logs
+
+Its configuration holds only Terraform's built-in `terraform_data` resources: no provider
+plugin starts (an AWS provider start costs ~2.7 CPU-s), so a deploy takes a fraction of a
+second. Faults come from `local-exec` provisioners, which run when a resource is created:
+`SUCCEED`, `FAIL` (exit 1), `hang()` (sleep), `marked()` (touch a file the test waits for).
+A change of `triggers_replace` replaces a resource, so an "update" runs its provisioner again.
+
+The engine runs through its real entry points: in-process (`EngineFixture.run(engine.deploy,
+…)`, `Workspace(load_environment("local"), "parent", directory)`), or as its own process with
+real signals (`EngineFixture.start`, tests/engine/runner.py: `./dailydesk`'s command line).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shlex
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from config import load_environment
+from tools.deploy import last_good
+from tools.deploy.progress import Progress, log_dir_for
+from tools.deploy.steps import Context
+from tools.deploy.workspace import Workspace
+from tools.paths import REPO_ROOT
+from tools.terraform import cli as terraform
+
+STACK = "parent-local"
+SUCCEED = "true"
+FAIL = "echo 'the fixture fails here' >&2; exit 1"
+
+
+def hang(seconds: float = 60) -> str:
+    """A provisioner that hangs (`exec`: the sleep gets Terraform's SIGINT itself, no orphan)."""
+    return f"exec sleep {seconds}"
+
+
+def marked(marker: Path, then: str = SUCCEED) -> str:
+    """A provisioner that touches `marker` (the test's sign that it runs), then runs `then`."""
+    return f"touch {shlex.quote(str(marker))}; {then}"
+
+
+def only_if(switch: Path, command: str) -> str:
+    """A provisioner that runs `command` only while the file `switch` exists: one configuration
+    (a last good one) behaves differently when the rollback applies it again."""
+    return f"if [ -e {shlex.quote(str(switch))} ]; then {command}; fi"
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One `terraform_data` resource: its input, a replacement trigger and a create provisioner."""
+
+    input: str = "v1"
+    trigger: str = "t1"
+    provisioner: str | None = None
+
+    def body(self, name: str) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "//": {"metadata": {"path": f"{STACK}/{name}"}},
+            "input": self.input,
+            "triggers_replace": [self.trigger],
+        }
+        if self.provisioner is not None:
+            body["provisioner"] = [{"local-exec": {"command": self.provisioner}}]
+        return body
+
+
+@dataclass(frozen=True)
+class EngineRun:
+    code: int
+    output: str
+
+
+class EngineFixture:
+    """One fake repository with the parent-local workspace of `terraform_data` resources."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root / "repo"
+        self.outdir = self.root / "cdktf.out"
+        self.directory = self.outdir / "stacks" / STACK
+        self.directory.mkdir(parents=True)
+        self.config = load_environment("local")
+        self.workspace = Workspace(self.config, "parent", self.directory)
+        self.log_dir = log_dir_for(self.outdir)
+
+    # ------------------------------------------------------------------ the configuration
+
+    def document(self, resources: dict[str, Resource], **extra: Any) -> dict[str, Any]:
+        """A cdk.tf.json of `resources` with the local backend where the real parent-local has it."""
+        state = os.path.relpath(self.state_file, self.directory)
+        document: dict[str, Any] = {
+            "terraform": {"backend": {"local": {"path": state}}},
+            "resource": {"terraform_data": {name: r.body(name) for name, r in resources.items()}},
+        }
+        return document | extra
+
+    def use(self, resources: dict[str, Resource], **extra: Any) -> dict[str, Any]:
+        """Write the configuration the next engine command plans (as a synth would)."""
+        document = self.document(resources, **extra)
+        self.workspace.configuration_file.write_text(json.dumps(document, indent=2))
+        return document
+
+    # ------------------------------------------------------------------ what Terraform and the engine left
+
+    @property
+    def state_file(self) -> Path:
+        return self.root / "state" / "local" / f"{STACK}.tfstate"
+
+    @property
+    def record_file(self) -> Path:
+        return self.root / "state" / "local" / f"{STACK}.last-good.json"
+
+    def record(self) -> last_good.Record | None:
+        return last_good.FileStore(self.record_file).read()
+
+    def inputs(self) -> dict[str, str]:
+        """`terraform_data` name -> its input, of each instance in state (tainted ones marked)."""
+        state = json.loads(self.state_file.read_text()) if self.state_file.exists() else {}
+        found = {}
+        for resource in state.get("resources", []):
+            for instance in resource.get("instances", []):
+                tainted = " (tainted)" if instance.get("status") == "tainted" else ""
+                # `input` is dynamically typed: state keeps it as {"value": …, "type": …}
+                found[resource["name"]] = instance["attributes"]["input"]["value"] + tainted
+        return found
+
+    def lock_is_free(self) -> bool:
+        """A plan that refuses to wait for the state lock runs."""
+        result = terraform.run(
+            self.directory, "plan", "-input=false", "-no-color", "-lock-timeout=0s", "-refresh=false", check=False
+        )
+        return result.returncode == 0
+
+    # ------------------------------------------------------------------ running the engine
+
+    def context(self, stream: io.StringIO) -> Context:
+        return Context(progress=Progress(stream, live=False, log_dir=self.log_dir))
+
+    def run(self, step: Callable[..., int], *args: object, **kwargs: object) -> EngineRun:
+        """Run one engine entry point in this process (engine.deploy, engine.continue_rollback, …)."""
+        stream = io.StringIO()
+        context = self.context(stream)
+        code = step(self.workspace, context, *args, **kwargs)
+        context.progress.close()
+        print(stream.getvalue())  # shown on failure: the engine's own words
+        return EngineRun(code, stream.getvalue())
+
+    def start(self, *argv: str, stdout: int | None = subprocess.PIPE) -> subprocess.Popen[str]:
+        """`./dailydesk <command> parent-local …` on this fixture, as its own process
+        (tests/engine/runner.py); its stderr goes to `stderr.log` in the repository."""
+        environment = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
+        return subprocess.Popen(
+            [sys.executable, "-m", "tests.engine.runner", str(self.outdir), *argv],
+            cwd=REPO_ROOT,
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=(self.root / "stderr.log").open("a"),
+            text=True,
+        )
+
+
+def wait_for(path: Path, process: subprocess.Popen[str] | None = None, timeout: float = 60) -> None:
+    """Until `path` exists (a provisioner's marker); fails early if `process` ended first."""
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if process is not None and process.poll() is not None:
+            raise AssertionError(f"the engine exited ({process.returncode}) before {path.name} appeared")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{path.name} did not appear within {timeout} s")
+        time.sleep(0.05)
