@@ -38,7 +38,7 @@ COMMANDS: dict[str, Command] = {
     "alarms": Command("tools.alarms", (), "the backend's alarms as CloudWatch has them"),
     "sync-api-keys": Command("tools.api_keys", ("sync",), "put each API key from its secret into its connection"),
     "check-api-keys": Command("tools.api_keys", ("check",), "does each connection hold its secret's key?"),
-    "iam-policy": Command("tools.iam_policies", (), "render a CI role's IAM policy for one environment"),
+    "iam-policy": Command("tools.iam_policies", (), "a CI role's trust and IAM policies, or the boundary"),
     "policy-scan": Command("tools.policy_scan", (), "checkov on the synthesized JSON of all 12 stacks"),
     "deploy-local": Command("tools.local_environment", ("deploy",), "deploy `local` into the emulator"),
     "destroy-local": Command("tools.local_environment", ("destroy",), "destroy the `local` workspaces"),
