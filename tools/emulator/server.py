@@ -197,10 +197,12 @@ def serve(host: str, port: int) -> None:
     from werkzeug.serving import make_server
 
     from tools.emulator import faults, patches, retries
+    from tools.emulator.patches import ecs as ecs_patches
 
     applied = patches.apply_all()
     # Off unless DAILYDESK_EMULATOR_FAULTS or the admin path sets faults (tools/emulator/faults.py).
     switch = faults.from_environment()
+    ecs_patches.set_rollout_faults(switch.failing_rollout)  # the ECS deployments a fault makes fail
     document = json.dumps({"moto": moto_version, "patches": [p.name for p in applied]}).encode()
     moto_app = DomainDispatcherApplication(create_backend_app)
     # AWS applies each API call atomically; moto's in-memory models are not thread-safe

@@ -26,6 +26,7 @@ SERVICE_MODULES = (
     "codepipeline",
     "codebuild",
     "ecs",
+    "cloudwatch",
     "ec2",
     "events",
     "elbv2",
