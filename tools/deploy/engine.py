@@ -52,7 +52,7 @@ from config import ConfigError, load_environment
 from config.schema import EnvironmentConfig
 from tools import api_keys, changeset, preflight, synth
 from tools.aws import missing_credentials
-from tools.deploy import exit_codes, last_good, rollback
+from tools.deploy import exit_codes, last_good, rollback, watch
 from tools.deploy import timeout as deploy_timeout
 from tools.deploy.progress import Progress, log_dir_for, shown
 from tools.deploy.steps import (
@@ -101,6 +101,7 @@ class Options:
     rollback: bool = True
     timeout: str | None = None  # TIMEOUT=: 90s, 30m, 1h or minutes; default [deploy] timeout_minutes
     show_changeset: bool = True  # print the full change set (make deploy); deploy-local prints counts only
+    ignore_alarms: tuple[str, ...] = ()  # IGNORE_ALARM=: rollback triggers in ALARM to deploy anyway, unwatched
 
 
 # ------------------------------------------------------------------ the engine
@@ -207,11 +208,20 @@ def apply_plan(
             progress.line(f"  in flight: {action} {workspace.path_of(address)}, for {now - started:.0f} s")
 
     try:
-        applied = apply(workspace, context, plan_file, deadline=time.monotonic() + timeout_seconds, on_cancel=on_cancel)
+        # Rollout verification and rollback triggers (tools/deploy/watch.py): checked before the
+        # apply, watched during it, verified after it; only a verified apply is last good.
+        watcher = watch.prepare(workspace, context, configuration, options.ignore_alarms)
+    except watch.RefusedError as error:
+        progress.line(f"error: {error}")
+        return exit_codes.ERROR
+    deadline = time.monotonic() + timeout_seconds
+    try:
+        with watcher.during_apply():
+            applied = apply(workspace, context, plan_file, deadline=deadline, on_cancel=on_cancel)
     except (StalePlanError, LockHeldError) as error:
         progress.line(f"error: {error}")
         return exit_codes.ERROR
-    if applied.ok:
+    if applied.ok and watcher.verify(applied.log, deadline, timeout_seconds):
         return _succeeded(workspace, context, configuration, before, commit)
     return _failed(workspace, context, applied, before=before, options=options, timeout_seconds=timeout_seconds)
 
@@ -420,6 +430,7 @@ def run_command(args: argparse.Namespace, progress: Progress | None = None) -> i
             allowed=tuple(args.allow),
             rollback=args.rollback == "true",
             timeout=args.timeout or None,
+            ignore_alarms=tuple(args.ignore_alarm),
         )
         if options.timeout:
             deploy_timeout.parse_timeout(options.timeout)
@@ -495,6 +506,13 @@ def parser() -> argparse.ArgumentParser:
         "--rollback", choices=("true", "false"), default="true", help="roll back a failed apply (default true)"
     )
     parser.add_argument("--timeout", metavar="DURATION", help="90s, 30m, 1h or minutes; default [deploy] of the env")
+    parser.add_argument(
+        "--ignore-alarm",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a rollback trigger already in ALARM to deploy anyway, unwatched this once (repeatable)",
+    )
     parser.add_argument("--outdir", type=Path, default=DEFAULT_OUTDIR)
     return parser
 
