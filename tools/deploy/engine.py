@@ -15,9 +15,12 @@ in CloudFormation's terms:
 2. Change set: synthesize the environment (tools/synth.py, no cdktf CLI), `terraform plan`
    to a saved plan, the change set (tools/changeset.py) and its **guard**: removing or
    replacing a stateful resource needs `--allow ADDRESS` (ALLOW=).
-3. Apply exactly that saved plan, `terraform apply -json` (full output in the step's log).
-   On success the workspace's **last good configuration** (its cdk.tf.json and the commit,
-   tools/deploy/last_good.py) is recorded beside its state, then `after_apply` runs.
+3. Apply exactly that saved plan, `terraform apply -json` (full output in the step's log),
+   and verify it (tools/deploy/watch.py): the service's rollout COMPLETED, no rollback trigger
+   in ALARM during the apply and the monitoring window (a missing trigger, or one already in
+   ALARM, stops before the apply). Then the workspace's **last good configuration** (its
+   cdk.tf.json and the commit, tools/deploy/last_good.py) is recorded beside its state, then
+   `after_apply` runs. A failed verification is a failed apply (4.).
 4. On failure: the first failed resource is printed like CloudFormation's first
    `*_FAILED` event, then the **rollback** (tools/deploy/rollback.py) applies the last good
    configuration again (or, on a first deploy, removes what the apply created) and ends
