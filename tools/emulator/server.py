@@ -211,10 +211,9 @@ def serve(host: str, port: int) -> None:
     from werkzeug.serving import make_server
 
     from tools.emulator import faults, patches, retries
+    from tools.emulator.patches import ecs as ecs_patches
 
     applied = patches.apply_all()
-    from tools.emulator.patches import ecs as ecs_patches  # loaded by apply_all, in the registry's order
-
     # Off unless DAILYDESK_EMULATOR_FAULTS or the admin path sets faults (tools/emulator/faults.py).
     switch = faults.from_environment()
     ecs_patches.set_rollout_faults(switch.failing_rollout)  # the ECS deployments a fault makes fail

@@ -242,7 +242,8 @@ def deployments_roll_out() -> None:
     FAILED with the circuit breaker's reason, and with the breaker's rollback on, ECS starts a
     new PRIMARY deployment of the last COMPLETED deployment's task definition: the service
     runs the previous revision again, and the failed deployment stays listed (ACTIVE, FAILED)
-    beside it. Service events say so. moto made one deployment per service, COMPLETED or
+    beside it. DescribeServices reports each deployment's state and reason, and service
+    events say what happened. moto made one deployment per service, COMPLETED or
     IN_PROGRESS forever (by `MOTO_ECS_SERVICE_RUNNING`), and changed it in place on update.
 
     The deploy engine verifies that the deployment of the task definition it applied reaches
