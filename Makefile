@@ -17,8 +17,11 @@ PLAN ?=
 # ROLLBACK=false keeps a failed apply as it is; TIMEOUT=90s|30m|1h|<minutes> overrides [deploy] timeout_minutes
 ROLLBACK ?=
 TIMEOUT ?=
+# A rollback trigger already in ALARM that this deploy goes ahead with, unwatched (the fix): IGNORE_ALARM="name …"
+IGNORE_ALARM ?=
 ALLOW_ARGS = $(foreach address,$(ALLOW),--allow $(address))
-DEPLOY_ARGS = $(ALLOW_ARGS) $(if $(ROLLBACK),--rollback $(ROLLBACK)) $(if $(TIMEOUT),--timeout $(TIMEOUT))
+DEPLOY_ARGS = $(ALLOW_ARGS) $(if $(ROLLBACK),--rollback $(ROLLBACK)) $(if $(TIMEOUT),--timeout $(TIMEOUT)) \
+  $(foreach alarm,$(IGNORE_ALARM),--ignore-alarm $(alarm))
 NEEDS_STACK = test -n "$(STACK)" || { echo "usage: make $@ STACK=<layer>-<env>"; exit 1; }
 ENV ?= local
 ROLE ?= plan
@@ -54,12 +57,12 @@ plan: setup ## save a plan + its change set for review (no state lock): make pla
 	@$(NEEDS_STACK)
 	@$(ENV_SH); rc=0; $(PY) -m tools plan $(STACK) $(ALLOW_ARGS) $(if $(PLAN),--plan $(PLAN)) || rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 2 ]
 
-apply: setup ## apply exactly a saved plan, roll back on failure: make apply STACK=backend-prod PLAN=file [ROLLBACK=false] [TIMEOUT=30m]
+apply: setup ## apply exactly a saved plan, roll back on failure: make apply STACK=backend-prod PLAN=file [ROLLBACK=false] [TIMEOUT=30m] [IGNORE_ALARM=name]
 	@$(NEEDS_STACK)
 	@test -n "$(PLAN)" || { echo "usage: make apply STACK=<layer>-<env> PLAN=<saved plan from make plan>"; exit 1; }
 	@$(ENV_SH); $(PY) -m tools apply $(STACK) --plan $(PLAN) $(DEPLOY_ARGS)
 
-deploy: setup ## preflight, plan, change set, guard, apply that plan, roll back on failure: make deploy STACK=backend-prod [ALLOW=addr] [ROLLBACK=false] [TIMEOUT=30m]
+deploy: setup ## preflight, plan, change set, guard, apply that plan, roll back on failure: make deploy STACK=backend-prod [ALLOW=addr] [ROLLBACK=false] [TIMEOUT=30m] [IGNORE_ALARM=name]
 	@$(NEEDS_STACK)
 	@$(ENV_SH); $(PY) -m tools deploy $(STACK) $(DEPLOY_ARGS)
 

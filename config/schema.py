@@ -96,6 +96,11 @@ Branch = Annotated[str, _pattern(r"[A-Za-z0-9._/-]+", "branch name")]
 ApiPath = Annotated[str, _pattern(r"/[A-Za-z0-9/_.-]*", "URL path starting with /")]
 NodeType = Annotated[str, _pattern(r"cache\.[a-z0-9]+\.[a-z0-9]+", "ElastiCache node type (cache.x.y)")]
 JobName = Annotated[str, _pattern(r"[a-z][a-z0-9-]{1,30}", "job name (lowercase, dashes)")]
+# One of the backend's alarms by its purpose (workspace/alarms.py): `kind` or `kind/subject`,
+# e.g. `http-5xx-rate`, `redis-memory/001`, `dead-letter-queue/reset-queue`.
+AlarmPurpose = Annotated[
+    str, _pattern(r"[a-z0-9]+(-[a-z0-9]+)*(/[a-z0-9]+(-[a-z0-9]+)*)?", "alarm purpose (kind or kind/subject)")
+]
 
 LOG_RETENTION_DAYS = (
     1,
@@ -485,6 +490,9 @@ class Alarms(Model):
 
 
 TERRAFORM_DEFAULT_PARALLELISM = 10
+# CloudFormation's limits of a rollback configuration: 5 triggers, a 0-180 minute window.
+MAX_ROLLBACK_ALARMS = 5
+MAX_MONITOR_MINUTES = 180
 
 
 class Deploy(Model):
@@ -498,6 +506,21 @@ class Deploy(Model):
     # no throttling, but the provider's fixed waits (KMS keys 12 s, SQS queues 25 s, S3
     # lifecycle 55 s) fill 10 slots at once and hold back everything else behind them.
     parallelism: int = Field(default=TERRAFORM_DEFAULT_PARALLELISM, ge=1, le=100)
+    # CloudFormation's rollback triggers (tools/deploy/watch.py): the backend's alarms, by
+    # purpose, that fail and roll back a backend deploy when one goes to ALARM during the apply
+    # or in the `monitor_minutes` after it. At most 5, as CloudFormation. Unset: the API's
+    # alarms (workspace.alarms.DEFAULT_ROLLBACK_TRIGGERS); `[]`: none.
+    rollback_alarms: Annotated[tuple[AlarmPurpose, ...], Field(max_length=MAX_ROLLBACK_ALARMS)] | None = None
+    # The monitoring window after the apply, in minutes (CloudFormation's 0-180); fractions
+    # allowed (0.25 = 15 s, for the emulator).
+    monitor_minutes: float = Field(default=10, ge=0, le=MAX_MONITOR_MINUTES, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _distinct_triggers(self) -> Deploy:
+        triggers = self.rollback_alarms or ()
+        if len(set(triggers)) != len(triggers):
+            raise ValueError(f"rollback_alarms names an alarm twice: {list(triggers)}")
+        return self
 
 
 class CronJob(Model):

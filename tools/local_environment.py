@@ -209,9 +209,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.action == "summary":
         print(summary(config, DEFAULT_OUTDIR))
         return exit_codes.OK
+    from tools.emulator.server import EmulatorError
+
     try:
         return deploy(config) if args.action == "deploy" else destroy(config)
-    except synth.SynthError as error:
+    except (synth.SynthError, EmulatorError) as error:
         print(f"error: {error}", file=sys.stderr)
         return exit_codes.ERROR
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from workspace.naming import Namer
+
 SEPARATOR = "/"
 
 
@@ -51,6 +53,10 @@ KINDS: tuple[AlarmKind, ...] = (
 )
 BY_KEY: dict[str, AlarmKind] = {kind.key: kind for kind in KINDS}
 
+# The deploy engine's default rollback triggers (`[deploy] rollback_alarms` unset): the API's
+# alarms, which a bad rollout sets off first (tools/deploy/watch.py).
+DEFAULT_ROLLBACK_TRIGGERS: tuple[str, ...] = (HTTP_5XX_RATE.purpose(), UNHEALTHY_TARGETS.purpose())
+
 
 def parse(purpose: str) -> tuple[AlarmKind, str | None]:
     """The kind and subject of a purpose key; KeyError for an unknown kind."""
@@ -64,3 +70,8 @@ def watches(purpose: str) -> str:
     """What the alarm of `purpose` watches, in words."""
     kind, subject = parse(purpose)
     return kind.watches.format(subject=subject)
+
+
+def alarm_name(namer: Namer, purpose: str) -> str:
+    """The CloudWatch name of the alarm of `purpose`: `<project>-<env>-<kind>[-<subject>]`."""
+    return namer.name(*purpose.split(SEPARATOR))

@@ -192,7 +192,7 @@ class BackendAlarms(Construct):
         alarm = CloudwatchMetricAlarm(
             self,
             purpose.replace(kinds.SEPARATOR, "-"),
-            alarm_name=p.context.namer.name(*purpose.split(kinds.SEPARATOR)),
+            alarm_name=kinds.alarm_name(p.context.namer, purpose),
             alarm_description=(
                 f"{kinds.watches(purpose)}: {measured} > {rule.threshold:g} in {rule.datapoints_to_alarm} of "
                 f"{rule.evaluation_periods} periods of {rule.period_seconds} s"

@@ -57,3 +57,21 @@ def fargate_service(endpoint: str, name: str, cidr: str, *, task_definition: str
         **settings,
     )
     return ecs
+
+
+def pipeline_deploy(ecs, cluster: str, service: str, image: str, container: str = "api") -> str:
+    """What CodePipeline's standard ECS deploy action does: the revision the service runs now,
+    with the container's image replaced, registered as a new revision of the same family (with
+    its tags), and the service pointed at it. Returns the new revision's ARN."""
+    running = ecs.describe_services(cluster=cluster, services=[service])["services"][0]["taskDefinition"]
+    described = ecs.describe_task_definition(taskDefinition=running, include=["TAGS"])
+    registrable = ecs.meta.service_model.operation_model("RegisterTaskDefinition").input_shape.members
+    request = {key: value for key, value in described["taskDefinition"].items() if key in registrable}
+    for definition in request["containerDefinitions"]:
+        if definition["name"] == container:
+            definition["image"] = image
+    if described.get("tags"):
+        request["tags"] = described["tags"]
+    arn = ecs.register_task_definition(**request)["taskDefinition"]["taskDefinitionArn"]
+    ecs.update_service(cluster=cluster, service=service, taskDefinition=arn)
+    return arn

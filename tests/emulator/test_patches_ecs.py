@@ -1,6 +1,10 @@
+import time
+
 import pytest
 
 from tests.emulator import aws, fargate_service, register_fargate
+from tools.emulator import faults
+from tools.emulator.patches.ecs import ROLLOUT_SECONDS
 
 pytestmark = pytest.mark.emulator
 
@@ -66,3 +70,67 @@ def test_update_service_reports_the_full_arn_of_the_revision(emulator_endpoint):
     ):
         ecs.update_service(cluster="resolve", service="svc", taskDefinition=sent)
         assert running() == (expected["taskDefinitionArn"], expected["taskDefinitionArn"]), sent
+
+
+# Deployments roll out: IN_PROGRESS, then COMPLETED after ROLLOUT_SECONDS; a revision the fault
+# switch names fails, and the circuit breaker puts the previous revision back.
+CIRCUIT_BREAKER = {"deploymentCircuitBreaker": {"enable": True, "rollback": True}}
+
+
+def deployments(ecs, cluster: str) -> list[tuple[str, str, str]]:
+    """(status, revision, rolloutState) of each deployment, as DescribeServices lists them."""
+    service = ecs.describe_services(cluster=cluster, services=["svc"])["services"][0]
+    return [(d["status"], d["taskDefinition"].rsplit("/", 1)[1], d["rolloutState"]) for d in service["deployments"]]
+
+
+def after_the_rollout() -> None:
+    time.sleep(ROLLOUT_SECONDS + 0.5)
+
+
+def test_a_deployment_is_in_progress_then_completed(emulator_endpoint):
+    ecs = fargate_service(emulator_endpoint, "rolls", "10.94.0.0/16", deploymentConfiguration=CIRCUIT_BREAKER)
+    assert deployments(ecs, "rolls") == [("PRIMARY", "rolls:1", "IN_PROGRESS")]
+    after_the_rollout()
+    (deployment,) = ecs.describe_services(cluster="rolls", services=["svc"])["services"][0]["deployments"]
+    assert deployment["rolloutState"] == "COMPLETED"
+    assert deployment["rolloutStateReason"] == f"ECS deployment {deployment['id']} completed."
+
+    second = register_fargate(ecs, "rolls", "app:2")
+    ecs.update_service(cluster="rolls", service="svc", taskDefinition=second["taskDefinitionArn"])
+    # The new deployment rolls out beside the previous one, which is drained when it completes.
+    assert deployments(ecs, "rolls") == [("PRIMARY", "rolls:2", "IN_PROGRESS"), ("ACTIVE", "rolls:1", "COMPLETED")]
+    after_the_rollout()
+    assert deployments(ecs, "rolls") == [("PRIMARY", "rolls:2", "COMPLETED")]
+    # An update that changes no task definition starts no deployment.
+    ecs.update_service(cluster="rolls", service="svc", healthCheckGracePeriodSeconds=30)
+    assert deployments(ecs, "rolls") == [("PRIMARY", "rolls:2", "COMPLETED")]
+
+
+def test_a_failed_rollout_is_rolled_back_by_the_circuit_breaker(emulator_endpoint):
+    ecs = fargate_service(emulator_endpoint, "breaks", "10.95.0.0/16", deploymentConfiguration=CIRCUIT_BREAKER)
+    after_the_rollout()
+    second = register_fargate(ecs, "breaks", "app:broken")
+    faults.set_faults(emulator_endpoint, {"action": "UpdateService", "rollout_fails": "breaks:2"})
+    try:
+        ecs.update_service(cluster="breaks", service="svc", taskDefinition=second["taskDefinitionArn"])
+        assert deployments(ecs, "breaks")[0] == ("PRIMARY", "breaks:2", "IN_PROGRESS")
+        after_the_rollout()
+    finally:
+        faults.clear_faults(emulator_endpoint)
+
+    service = ecs.describe_services(cluster="breaks", services=["svc"])["services"][0]
+    # The service runs the previous revision again, in a new deployment; the failed one says why.
+    assert service["taskDefinition"].endswith("/breaks:1")
+    assert deployments(ecs, "breaks") == [("PRIMARY", "breaks:1", "IN_PROGRESS"), ("ACTIVE", "breaks:2", "FAILED")]
+    failed = service["deployments"][1]
+    assert failed["rolloutStateReason"] == "ECS deployment circuit breaker: tasks failed to start."
+    assert failed["failedTasks"] > 0
+    messages = [event["message"] for event in service["events"]]
+    assert messages[0] == f"(service svc) rolling back to deployment {service['deployments'][0]['id']}."
+    assert messages[1].startswith(f"(service svc) (deployment {failed['id']}) failed: ECS deployment circuit breaker")
+    after_the_rollout()
+    assert deployments(ecs, "breaks") == [("PRIMARY", "breaks:1", "COMPLETED"), ("ACTIVE", "breaks:2", "FAILED")]
+    # Only that revision fails, once: the next deployment of it rolls out.
+    ecs.update_service(cluster="breaks", service="svc", taskDefinition=second["taskDefinitionArn"])
+    after_the_rollout()
+    assert deployments(ecs, "breaks") == [("PRIMARY", "breaks:2", "COMPLETED")]

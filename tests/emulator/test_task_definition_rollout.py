@@ -26,6 +26,7 @@ from config import load_environment
 from config.schema import EnvironmentConfig
 from tests import terraform_runs as terraform
 from tests.configs import changed
+from tests.emulator import pipeline_deploy
 from tools import changeset, drift
 from tools.aws import emulator_client
 from tools.changeset import MODIFY, REPLACE, ChangeSet
@@ -136,21 +137,8 @@ class Deployment:
         return running
 
     def pipeline_deploy(self, image: str) -> str:
-        """What CodePipeline's standard ECS deploy action does: the revision the service runs
-        now, with the container's image replaced, registered as a new revision of the same
-        family (with its tags), and the service pointed at it. Returns the new revision's ARN."""
-        ecs = self.ecs()
-        described = ecs.describe_task_definition(taskDefinition=self.service()["taskDefinition"], include=["TAGS"])
-        registrable = ecs.meta.service_model.operation_model("RegisterTaskDefinition").input_shape.members
-        request = {key: value for key, value in described["taskDefinition"].items() if key in registrable}
-        for container in request["containerDefinitions"]:
-            if container["name"] == CONTAINER:
-                container["image"] = image
-        if described.get("tags"):
-            request["tags"] = described["tags"]
-        arn = ecs.register_task_definition(**request)["taskDefinition"]["taskDefinitionArn"]
-        ecs.update_service(cluster=self.namer.name("cluster"), service=self.namer.name("api"), taskDefinition=arn)
-        return arn
+        """What CodePipeline's ECS deploy action does (tests/emulator `pipeline_deploy`)."""
+        return pipeline_deploy(self.ecs(), self.namer.name("cluster"), self.namer.name("api"), image, CONTAINER)
 
     def repository_url(self) -> str:
         import json

@@ -15,9 +15,12 @@ in CloudFormation's terms:
 2. Change set: synthesize the environment (tools/synth.py, no cdktf CLI), `terraform plan`
    to a saved plan, the change set (tools/changeset.py) and its **guard**: removing or
    replacing a stateful resource needs `--allow ADDRESS` (ALLOW=).
-3. Apply exactly that saved plan, `terraform apply -json` (full output in the step's log).
-   On success the workspace's **last good configuration** (its cdk.tf.json and the commit,
-   tools/deploy/last_good.py) is recorded beside its state, then `after_apply` runs.
+3. Apply exactly that saved plan, `terraform apply -json` (full output in the step's log),
+   and verify it (tools/deploy/watch.py): the service's rollout COMPLETED, no rollback trigger
+   in ALARM during the apply and the monitoring window (a missing trigger, or one already in
+   ALARM, stops before the apply). Then the workspace's **last good configuration** (its
+   cdk.tf.json and the commit, tools/deploy/last_good.py) is recorded beside its state, then
+   `after_apply` runs. A failed verification is a failed apply (4.).
 4. On failure: the first failed resource is printed like CloudFormation's first
    `*_FAILED` event, then the **rollback** (tools/deploy/rollback.py) applies the last good
    configuration again (or, on a first deploy, removes what the apply created) and ends
@@ -54,7 +57,7 @@ from config import ConfigError, load_environment
 from config.schema import EnvironmentConfig
 from tools import api_keys, changeset, preflight, synth
 from tools.aws import Clients, missing_credentials
-from tools.deploy import exit_codes, last_good, live_reads, rollback
+from tools.deploy import exit_codes, last_good, live_reads, rollback, watch
 from tools.deploy import timeout as deploy_timeout
 from tools.deploy.progress import Progress, log_dir_for, shown
 from tools.deploy.steps import (
@@ -105,6 +108,7 @@ class Options:
     rollback: bool = True
     timeout: str | None = None  # TIMEOUT=: 90s, 30m, 1h or minutes; default [deploy] timeout_minutes
     show_changeset: bool = True  # print the full change set (make deploy); deploy-local prints counts only
+    ignore_alarms: tuple[str, ...] = ()  # IGNORE_ALARM=: rollback triggers in ALARM to deploy anyway, unwatched
 
 
 # ------------------------------------------------------------------ the engine
@@ -202,7 +206,8 @@ def apply_plan(
     before_state = last_good.StateVersion.of(prior_state)
     if context.interrupts.cancelled:
         return _stopped_before(workspace, context)
-    if not _reads_still_hold(workspace, context, prior_state):
+    watcher = _ready_to_apply(workspace, context, configuration, prior_state, options)
+    if watcher is None:
         return exit_codes.ERROR
 
     def on_cancel(reason: str, log: ApplyLog) -> None:
@@ -218,12 +223,14 @@ def apply_plan(
         for address, (action, started) in sorted(log.running.items()):
             progress.line(f"  in flight: {action} {workspace.path_of(address)}, for {now - started:.0f} s")
 
+    deadline = time.monotonic() + timeout_seconds
     try:
-        applied = apply(workspace, context, plan_file, deadline=time.monotonic() + timeout_seconds, on_cancel=on_cancel)
+        with watcher.during_apply():
+            applied = apply(workspace, context, plan_file, deadline=deadline, on_cancel=on_cancel)
     except (StalePlanError, LockHeldError) as error:
         progress.line(f"error: {error}")
         return exit_codes.ERROR
-    if applied.ok:
+    if applied.ok and watcher.verify(applied.log, deadline, timeout_seconds):
         return _succeeded(workspace, context, configuration, before, commit)
     return _failed(
         workspace,
@@ -234,6 +241,25 @@ def apply_plan(
         options=options,
         timeout_seconds=timeout_seconds,
     )
+
+
+def _ready_to_apply(
+    workspace: Workspace,
+    context: Context,
+    configuration: dict[str, Any],
+    prior_state: dict[str, Any],
+    options: Options,
+) -> watch.Watch | None:
+    """The checks before anything is applied, or None after saying which one refused: what the
+    plan read still holds, and the rollback triggers exist and are quiet. The watcher then
+    watches the apply and verifies it (tools/deploy/watch.py): only a verified apply is last good."""
+    if not _reads_still_hold(workspace, context, prior_state):
+        return None
+    try:
+        return watch.prepare(workspace, context, configuration, options.ignore_alarms)
+    except watch.RefusedError as error:
+        context.progress.line(f"error: {error}")
+        return None
 
 
 def _reads_still_hold(workspace: Workspace, context: Context, prior_state: dict[str, Any]) -> bool:
@@ -570,6 +596,7 @@ def run_command(args: argparse.Namespace, progress: Progress | None = None) -> i
             allowed=tuple(args.allow),
             rollback=args.rollback == "true",
             timeout=args.timeout or None,
+            ignore_alarms=tuple(args.ignore_alarm),
         )
         if options.timeout:
             deploy_timeout.parse_timeout(options.timeout)
@@ -638,6 +665,13 @@ def parser() -> argparse.ArgumentParser:
         "--rollback", choices=("true", "false"), default="true", help="roll back a failed apply (default true)"
     )
     parser.add_argument("--timeout", metavar="DURATION", help="90s, 30m, 1h or minutes; default [deploy] of the env")
+    parser.add_argument(
+        "--ignore-alarm",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a rollback trigger already in ALARM to deploy anyway, unwatched this once (repeatable)",
+    )
     parser.add_argument("--outdir", type=Path, default=DEFAULT_OUTDIR)
     return parser
 

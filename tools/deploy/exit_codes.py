@@ -9,7 +9,9 @@ CHANGES = 2  # plan / diff / changeset: there are changes
 FOUND = CHANGES  # drift, check-api-keys, preflight, policy-scan: something was found (drift, a key that
 # differs, a missing item, a finding); the same code, as `terraform plan -detailed-exitcode` uses 2
 BLOCKED = 3  # the guard blocked the plan (a stateful resource removed or replaced without ALLOW=)
-ROLLED_BACK = 4  # the apply failed or was cancelled, and the rollback completed (ROLLBACK_COMPLETE)
+# the apply failed or was cancelled, or was not verified (the service's rollout, a rollback trigger:
+# tools/deploy/watch.py), and the rollback completed (ROLLBACK_COMPLETE)
+ROLLED_BACK = 4
 ROLLBACK_FAILED = 5  # the apply failed or was cancelled, and the rollback failed (ROLLBACK_FAILED)
 LEFT_AS_IS = 6  # the apply failed or was cancelled, and was left as is (ROLLBACK=false, or a second Ctrl-C)
 APPLIED_UNRECORDED = 7  # applied, but the last good configuration could not be recorded (deploy again to record it)
@@ -20,7 +22,7 @@ MEANING = {
     ERROR: "could not run, or an error before anything was applied",
     CHANGES: "changes (plan, diff, changeset) or found (drift, keys differ, preflight items missing, findings)",
     BLOCKED: "blocked by the guard",
-    ROLLED_BACK: "apply failed or cancelled, rolled back (ROLLBACK_COMPLETE)",
+    ROLLED_BACK: "apply failed, cancelled or not verified (rollout, rollback trigger), rolled back (ROLLBACK_COMPLETE)",
     ROLLBACK_FAILED: "apply failed or cancelled, rollback failed (ROLLBACK_FAILED)",
     LEFT_AS_IS: "apply failed or cancelled, left as is (ROLLBACK=false or a second Ctrl-C)",
     APPLIED_UNRECORDED: "applied, but the last good configuration was not recorded (deploy again to record it)",

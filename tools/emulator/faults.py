@@ -16,6 +16,13 @@ of one resource: fail the create of exactly that one). `service` (the SigV4 sign
 the fault until it is cleared. A hung call whose client gives up (Terraform interrupted)
 is dropped, never executed: nothing appears in the emulator behind the client's back.
 
+A rollout fault answers no call: it makes the ECS deployment of one task-definition revision
+fail its rollout, as tasks that never become healthy make ECS's circuit breaker do (the
+breaker then puts the previous revision back; tools/emulator/patches/ecs.py). `message` is the
+deployment's `rolloutStateReason`:
+
+    {"action": "UpdateService", "rollout_fails": "dailydesk-local-api:4"}   # family:revision or ARN
+
 Prefer a 4xx code that is not throttling (AccessDeniedException, ValidationException,
 AccessDenied, UnauthorizedOperation): the AWS SDK retries throttling codes and every 5xx
 up to 25 times with back-off, so those make Terraform wait, not fail.
@@ -54,6 +61,9 @@ FAULTS_PATH = "/dailydesk-emulator/faults"
 ENVIRONMENT_VARIABLE = "DAILYDESK_EMULATOR_FAULTS"
 DEFAULT_STATUS = 400
 DEFAULT_MESSAGE = "injected by the emulator's fault switch"
+# The actions that start an ECS deployment, and what ECS says when the circuit breaker trips.
+ROLLOUT_ACTIONS = ("CreateService", "UpdateService")
+ROLLOUT_FAILED_MESSAGE = "ECS deployment circuit breaker: tasks failed to start."
 # Bodies larger than this are never read to match `body_contains` (S3 uploads).
 MAX_MATCHED_BODY_BYTES = 1 << 20
 HANG_POLL_SECONDS = 0.25
@@ -108,6 +118,7 @@ class Fault:
     hang_seconds: float = 0.0
     body_contains: str | None = None
     service: str | None = None
+    rollout_fails: str | None = None  # a task-definition revision whose ECS deployment fails
     matched: int = field(default=0)
 
     @classmethod
@@ -115,24 +126,38 @@ class Fault:
         """One fault from its JSON object; a FaultError naming what is wrong."""
         if not isinstance(document, dict):
             raise FaultError(f"a fault is a JSON object, not {type(document).__name__}")
-        known = {"action", "code", "message", "status", "count", "hang_seconds", "body_contains", "service"}
+        known = {
+            "action",
+            "code",
+            "message",
+            "status",
+            "count",
+            "hang_seconds",
+            "body_contains",
+            "service",
+            "rollout_fails",
+        }
         unknown = sorted(set(document) - known)
         if unknown:
             raise FaultError(f"unknown fault field(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         action = document.get("action")
         if not isinstance(action, str) or not action:
             raise FaultError("a fault needs `action`, the API action name (e.g. PutParameter)")
+        rollout_fails = document.get("rollout_fails")
         fault = cls(
             action=action,
             code=document.get("code"),
-            message=document.get("message", DEFAULT_MESSAGE),
+            message=document.get("message", ROLLOUT_FAILED_MESSAGE if rollout_fails else DEFAULT_MESSAGE),
             status=document.get("status", DEFAULT_STATUS),
             count=document.get("count", 1),
             hang_seconds=document.get("hang_seconds", 0.0),
             body_contains=document.get("body_contains"),
             service=document.get("service"),
+            rollout_fails=rollout_fails,
         )
-        if fault.code is None and not fault.hang_seconds:
+        if rollout_fails is not None:
+            fault._check_rollout()
+        elif fault.code is None and not fault.hang_seconds:
             raise FaultError(f"{action}: give `code` (fail) or `hang_seconds` (hang), or both")
         if fault.code is not None and (not isinstance(fault.code, str) or not fault.code):
             raise FaultError(f"{action}: `code` is an AWS error code such as AccessDeniedException")
@@ -147,6 +172,15 @@ class Fault:
             if value is not None and not isinstance(value, str):
                 raise FaultError(f"{action}: `{name}` is a string")
         return fault
+
+    def _check_rollout(self) -> None:
+        if not isinstance(self.rollout_fails, str) or ":" not in self.rollout_fails:
+            raise FaultError(f"{self.action}: `rollout_fails` is a revision: family:revision or its ARN")
+        if self.action not in ROLLOUT_ACTIONS or self.code is not None or self.hang_seconds:
+            raise FaultError(
+                f"{self.action}: a rollout fault belongs to {' or '.join(ROLLOUT_ACTIONS)} and neither fails nor "
+                "hangs the call"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -190,6 +224,28 @@ class Switch:
         with self._lock:
             return any(self._candidate(fault, call) and fault.body_contains for fault in self._faults)
 
+    def failing_rollout(self, action: str, task_definition_arn: str) -> str | None:
+        """The reason the ECS deployment `action` starts of this revision fails (its count used
+        up by one), or None: it rolls out."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.rollout_fails is None or fault.action != action:
+                    continue
+                if task_definition_arn not in (fault.rollout_fails,) and not task_definition_arn.endswith(
+                    f"/{fault.rollout_fails}"
+                ):
+                    continue
+                self._use(fault)
+                return fault.message
+        return None
+
+    def _use(self, fault: Fault) -> None:
+        fault.matched += 1
+        if fault.count is not None:
+            fault.count -= 1
+            if fault.count == 0:
+                self._faults.remove(fault)
+
     def take(self, call: Call, body: bytes | None) -> Fault | None:
         """The first fault for this call (its count used up by one), or None."""
         with self._lock:
@@ -198,17 +254,13 @@ class Switch:
                     continue
                 if fault.body_contains and (body is None or fault.body_contains.encode() not in body):
                     continue
-                fault.matched += 1
-                if fault.count is not None:
-                    fault.count -= 1
-                    if fault.count == 0:
-                        self._faults.remove(fault)
+                self._use(fault)
                 return fault
         return None
 
     @staticmethod
     def _candidate(fault: Fault, call: Call) -> bool:
-        return fault.action == call.action and fault.service in (None, call.service)
+        return fault.rollout_fails is None and fault.action == call.action and fault.service in (None, call.service)
 
 
 # ------------------------------------------------------------------ reading a request

@@ -88,10 +88,24 @@ def _tail(path: Path, lines: int = DEFAULT_LOG_TAIL_LINES) -> str:
 
 
 def start_background(host: str, port: int, timeout: float = DEFAULT_START_TIMEOUT_SECONDS) -> bool:
-    """Reuse a healthy emulator on host:port (False) or spawn one and wait for it (True)."""
+    """Reuse a healthy emulator on host:port (False) or spawn one and wait for it (True).
+
+    One started from another checkout (other patches) is refused, not reused: it would not
+    answer as this code expects (an ECS deployment that never rolls out, say)."""
     require_loopback(host)
     endpoint = endpoint_of(host, port)
-    if is_running(endpoint):
+    document = health(endpoint)
+    if document is not None:
+        from tools.emulator import patches
+
+        expected = {p.name for p in patches.list_patches()}
+        if set(document.get("patches") or []) != expected:
+            missing = sorted(expected - set(document.get("patches") or []))
+            raise EmulatorError(
+                f"the emulator at {endpoint} was started from another checkout (without the patches "
+                f"{', '.join(missing) or 'of this one'}): stop it (`./dailydesk emulator stop`, or end the process "
+                "that started it) and run again"
+            )
         return False
     STATE_DIR.mkdir(exist_ok=True)
     log = log_file(port)
@@ -197,10 +211,12 @@ def serve(host: str, port: int) -> None:
     from werkzeug.serving import make_server
 
     from tools.emulator import faults, patches, retries
+    from tools.emulator.patches import ecs as ecs_patches
 
     applied = patches.apply_all()
     # Off unless DAILYDESK_EMULATOR_FAULTS or the admin path sets faults (tools/emulator/faults.py).
     switch = faults.from_environment()
+    ecs_patches.set_rollout_faults(switch.failing_rollout)  # the ECS deployments a fault makes fail
     document = json.dumps({"moto": moto_version, "patches": [p.name for p in applied]}).encode()
     moto_app = DomainDispatcherApplication(create_backend_app)
     # AWS applies each API call atomically; moto's in-memory models are not thread-safe

@@ -191,6 +191,19 @@ def test_every_real_environment_file_is_valid():
         ("local", "deploy.parallelism", 500, "deploy.parallelism", "less than or equal to 100"),
         # dev keeps its state in HCP Terraform, whose runs refuse another -parallelism.
         ("dev", "deploy.parallelism", 30, "(top level)", "deploy.parallelism must stay 10 with the cloud state"),
+        # CloudFormation's rollback configuration: at most 5 triggers, a window of 0-180 minutes.
+        (
+            "prod",
+            "deploy.rollback_alarms",
+            ["http-5xx-rate", "unhealthy-targets", "service-cpu", "service-memory", "redis-memory/001", "redis-x/2"],
+            "deploy.rollback_alarms",
+            "at most 5 items",
+        ),
+        ("prod", "deploy.rollback_alarms", ["5XX Rate"], "deploy.rollback_alarms[0]", "not a valid alarm purpose"),
+        ("staging", "deploy.rollback_alarms", ["service-cpu", "service-cpu"], "deploy", "names an alarm twice"),
+        ("prod", "deploy.monitor_minutes", 181, "deploy.monitor_minutes", "less than or equal to 180"),
+        ("local", "deploy.monitor_minutes", -0.25, "deploy.monitor_minutes", "greater than or equal to 0"),
+        ("dev", "deploy.monitor_minutes", "ten", "deploy.monitor_minutes", "valid number"),
     ],
 )
 def test_bad_value_is_reported_with_file_and_field(tmp_path, env, path, value, field, fragment):  # noqa: PLR0917 (parametrised)
@@ -222,6 +235,15 @@ def test_bad_schedule_names_the_job(tmp_path, schedule, fragment):
         load_edited(tmp_path, "prod", edit)
     assert "prod.toml: jobs[0].schedule" in str(caught.value)
     assert fragment in str(caught.value)
+
+
+def test_every_environment_watches_its_rollback_triggers_in_a_window_of_0_to_180_minutes():
+    for env in ENVIRONMENT_NAMES:
+        deploy = load_environment(env).deploy
+        assert 0 <= deploy.monitor_minutes <= 180
+        assert deploy.rollback_alarms is None or len(deploy.rollback_alarms) <= 5
+    # The emulator's window is short (15-30 s): every local deploy goes through it.
+    assert 15 <= load_environment("local").deploy.monitor_minutes * 60 <= 30
 
 
 def test_an_environment_overrides_one_alarm_setting_and_keeps_the_other_defaults(tmp_path):

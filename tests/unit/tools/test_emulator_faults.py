@@ -43,6 +43,9 @@ def environ(*, service: str, method: str = "POST", target: str | None = None, fo
         ({"action": "PutParameter", "hang_seconds": -1}, "`hang_seconds` is a number of seconds"),
         ({"action": "PutParameter", "code": "X", "colour": "red"}, "unknown fault field(s) colour"),
         (["not an object"], "a fault is a JSON object"),
+        ({"action": "UpdateService", "rollout_fails": "api"}, "`rollout_fails` is a revision: family:revision"),
+        ({"action": "PutParameter", "rollout_fails": "api:2"}, "a rollout fault belongs to CreateService or"),
+        ({"action": "UpdateService", "rollout_fails": "api:2", "code": "X"}, "neither fails nor hangs the call"),
     ],
 )
 def test_bad_fault_descriptions_say_what_is_wrong(document, message):
@@ -77,6 +80,17 @@ def test_body_contains_and_service_narrow_a_fault():
         assert switch.take(call, b'{"Name":"/p/bad","Value":"1"}') is not None
     switch.clear()
     assert switch.take(call, b'{"Name":"/p/bad"}') is None
+
+
+def test_a_rollout_fault_answers_no_call_and_fails_the_deployment_of_its_revision():
+    switch = Switch(faults.parse_faults([{"action": "UpdateService", "rollout_fails": "dailydesk-local-api:4"}]))
+    arn = "arn:aws:ecs:us-east-1:123456789012:task-definition/dailydesk-local-api:{}"
+    assert switch.take(Call("ecs", "UpdateService", "json"), None) is None  # the call itself goes through
+    assert switch.failing_rollout("UpdateService", arn.format(40)) is None
+    assert switch.failing_rollout("CreateService", arn.format(4)) is None
+    assert switch.failing_rollout("UpdateService", arn.format(4)) == faults.ROLLOUT_FAILED_MESSAGE
+    assert switch.listed() == []  # count 1: used up
+    assert switch.failing_rollout("UpdateService", arn.format(4)) is None
 
 
 def test_calls_are_identified_per_protocol():

@@ -26,6 +26,7 @@ SERVICE_MODULES = (
     "codepipeline",
     "codebuild",
     "ecs",
+    "cloudwatch",
     "ec2",
     "events",
     "elbv2",
@@ -70,8 +71,10 @@ def _load() -> None:
 
 
 def list_patches() -> list[Patch]:
+    """Every patch, in SERVICE_MODULES' order (whichever module was imported first)."""
     _load()
-    return list(_REGISTRY)
+    order = {f"{__name__}.{module}": index for index, module in enumerate(SERVICE_MODULES)}
+    return sorted(_REGISTRY, key=lambda item: order.get(item.function.__module__, len(order)))
 
 
 def apply_all() -> list[Patch]:
