@@ -196,12 +196,85 @@ def test_aws_access_is_oidc_role_assumption_only():
     assert load(MAIN)["permissions"] == {"contents": "read"}
 
 
-def test_drift_runs_on_a_schedule_for_the_s3_environments():
+DRIFT_CRON = "17 5 * * 1-5"
+KEYS_CRON = "47 */3 * * *"
+
+
+def step_named(job: dict, command: str) -> tuple[int, dict]:
+    """The index and the step of `job` whose `run` holds `command` (exactly one)."""
+    (found,) = [(index, step) for index, step in enumerate(job["steps"]) if command in step.get("run", "")]
+    return found
+
+
+def test_drift_runs_on_a_schedule_for_every_real_environment():
+    """dev too: its state is in Terraform Cloud, so its refresh-only plans are remote runs queued
+    with the plan-only token of `dev-plan`."""
     workflow = load(MAIN)
-    assert workflow["on"]["schedule"]
+    assert [entry["cron"] for entry in workflow["on"]["schedule"]] == [DRIFT_CRON, KEYS_CRON]
     drift = workflow["jobs"]["drift"]
-    assert drift["strategy"]["matrix"]["environment"] == ["staging", "prod"]
-    assert './dailydesk drift --env "${{ matrix.environment }}"' in runs(drift)
+    assert drift["strategy"]["matrix"]["environment"] == list(REAL_ENVIRONMENTS)
+    assert drift["environment"] == "${{ matrix.environment }}-plan"
+    assert f"github.event.schedule == '{DRIFT_CRON}'" in drift["if"]
+    assert "github.event_name == 'workflow_dispatch'" in drift["if"]
+    assert drift["env"]["TF_TOKEN_app_terraform_io"] == "${{ secrets.TF_PLAN_TOKEN }}"
+    assert secrets_of(drift, workflow) == {"TF_PLAN_TOKEN"}
+    assert './dailydesk drift --env "$ENV"' in runs(drift)
+
+
+def test_drift_leaves_the_keys_to_the_keys_job_and_fails_on_anything_else():
+    """The plan role may not read a secret value: drift's key rows are "cannot check" (exit 8).
+    Only that code is let through, saying where the keys are checked; drift (2) and errors (1)
+    fail the job with drift's own code."""
+    workflow = load(MAIN)
+    _, step = step_named(workflow["jobs"]["drift"], "./dailydesk drift")
+    script = step["run"]
+    assert "code=${PIPESTATUS[0]}" in script and script.rstrip().endswith('exit "$code"')
+    exempt = script[script.index('if [ "$code" -eq 8 ]') :]
+    assert "'API keys ($ENV)'" in exempt and "exit 0" in exempt
+    assert exempt.count("-eq") == 1, "no other code is let through"
+    # The keys job runs on the drift's schedule too, so "this run" holds it.
+    assert workflow["jobs"]["keys"]["name"] == "API keys (${{ matrix.environment }})"
+    assert "github.event_name == 'schedule'" in workflow["jobs"]["keys"]["if"]
+
+
+def test_the_keys_are_synced_then_checked_on_a_schedule_with_the_keys_role():
+    """A rotated secret reaches its connection without a deploy, and a placeholder that a
+    `cdktf deploy` or a Terraform Cloud run put back is replaced: every real environment, in
+    the GitHub environment `<env>-keys` (the keys role, no reviewers), every 3 hours."""
+    workflow = load(MAIN)
+    keys = workflow["jobs"]["keys"]
+    assert keys["if"] == "github.event_name == 'schedule' || github.event_name == 'workflow_dispatch'"
+    assert keys["strategy"]["matrix"]["environment"] == list(REAL_ENVIRONMENTS)
+    assert keys["strategy"]["fail-fast"] is False
+    assert keys["environment"] == "${{ matrix.environment }}-keys"
+    assert keys["env"]["ENV"] == "${{ matrix.environment }}"
+    assert keys["permissions"] == {"contents": "read", "id-token": "write"}
+    sync_index, sync = step_named(keys, './dailydesk sync-api-keys --env "$ENV"')
+    check_index, check = step_named(keys, './dailydesk check-api-keys --env "$ENV"')
+    assert sync_index < check_index
+    # The check runs (and shows its table) also when the sync failed; either fails the job.
+    assert check["if"] == "${{ !cancelled() }}"
+    assert "continue-on-error" not in sync and "continue-on-error" not in check
+    assert "code=${PIPESTATUS[0]}" in check["run"] and check["run"].rstrip().endswith('exit "$code"')
+    # No secret at all: the key commands call AWS only (no Terraform Cloud token).
+    assert secrets_of(keys, workflow) == set()
+    credentials = next(s for s in keys["steps"] if s.get("uses", "").startswith("aws-actions/"))
+    assert credentials["with"]["role-session-name"].startswith("dailydesk-keys-")
+
+
+def test_every_backend_apply_checks_the_keys_with_the_deploy_role():
+    """After the engine's apply (and its sync) of the backend, `check-api-keys` in the same job,
+    with the deploy role; any code but 0 fails the job. Not in the parent's or frontend's."""
+    jobs = load(DEPLOY)["jobs"]
+    apply = jobs["apply-backend"]
+    assert apply["environment"] == "${{ inputs.environment }}"
+    apply_index = next(i for i, s in enumerate(apply["steps"]) if s.get("uses") == "./.github/actions/apply")
+    check_index, check = step_named(apply, "check-api-keys")
+    assert check_index > apply_index
+    assert check["run"].strip() == './dailydesk check-api-keys --env "$ENV"'
+    assert check["if"] == "${{ !cancelled() }}" and "continue-on-error" not in check
+    for layer in ("parent", "frontend"):
+        assert "check-api-keys" not in runs(jobs[f"apply-{layer}"])
 
 
 @pytest.mark.parametrize(
@@ -293,7 +366,7 @@ def test_jobs_holding_an_oidc_token_run_nothing_unpinned():
             target = step.get("uses", "")
             assert not target or target.startswith("./") or COMMIT.fullmatch(target), (path.name, name, target)
             assert not UNPINNED_RUNS.search(step.get("run", "")), (path.name, name, step.get("run"))
-    assert {"plan", "drift", "plan-parent", "apply-parent", "apply-backend", "apply-frontend"} <= set(holding)
+    assert {"plan", "drift", "keys", "plan-parent", "apply-parent", "apply-backend", "apply-frontend"} <= set(holding)
 
 
 def test_job_gates_honour_a_cancel():
@@ -314,7 +387,7 @@ def test_every_checkout_drops_its_credentials():
             if step.get("uses", "").startswith("actions/checkout@"):
                 checkouts += 1
                 assert step.get("with", {}).get("persist-credentials") is False, (path.name, name)
-    assert checkouts == 10
+    assert checkouts == 11
 
 
 def test_pull_requests_and_plans_never_hold_the_token_that_applies():
@@ -380,6 +453,16 @@ def test_day_2_states_the_deployment_branch_policy_of_every_github_environment()
     for environment in REAL_ENVIRONMENTS:
         assert rows[environment][1] == "`main` only", environment
         assert rows[f"{environment}-plan"][1].startswith("any"), environment
+        # The keys role writes the connections' keys: only `main`, and no reviewers (it runs
+        # on a schedule, which must not wait for an approval).
+        assert rows[f"{environment}-keys"][1] == "`main` only", environment
+        assert rows[f"{environment}-keys"][2] == "no", environment
+        assert rows[f"{environment}-keys"][3] == "none", environment
     # Every environment a job runs in is one of them.
     named = {job.get("environment", "") for _, _, job, _ in all_jobs()} - {""}
-    assert named == {"${{ matrix.environment }}-plan", "${{ inputs.environment }}-plan", "${{ inputs.environment }}"}
+    assert named == {
+        "${{ matrix.environment }}-plan",
+        "${{ matrix.environment }}-keys",
+        "${{ inputs.environment }}-plan",
+        "${{ inputs.environment }}",
+    }
