@@ -466,3 +466,17 @@ def test_day_2_states_the_deployment_branch_policy_of_every_github_environment()
         "${{ inputs.environment }}-plan",
         "${{ inputs.environment }}",
     }
+
+
+def test_the_docs_say_what_must_follow_an_apply_outside_the_engine():
+    """`cdktf deploy` and a Terraform Cloud run put the placeholder into the connections and
+    never run the engine's sync: README's deploying section and terraform-cloud.md say to run
+    the sync and the check, and that the scheduled job converges within its period (the cron)."""
+    hours = int(KEYS_CRON.split()[1].removeprefix("*/"))
+    readme = (REPO_ROOT / "README.md").read_text()
+    deploying = readme[readme.index("## Deploying to a real AWS account") : readme.index("## Versions")]
+    cloud = (REPO_ROOT / "docs" / "operations" / "terraform-cloud.md").read_text()
+    for text in (deploying, cloud):
+        assert "cdktf deploy" in text and "Terraform Cloud run" in text
+        assert "./dailydesk sync-api-keys --env" in text and "./dailydesk check-api-keys --env" in text
+        assert f"every {hours} hours" in text
