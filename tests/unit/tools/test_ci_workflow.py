@@ -237,6 +237,24 @@ def test_drift_leaves_the_keys_to_the_keys_job_and_fails_on_anything_else():
     assert "github.event_name == 'schedule'" in workflow["jobs"]["keys"]["if"]
 
 
+def test_the_api_keys_action_syncs_then_checks():
+    """Sync, then check (also after a failed sync, and showing its table); each ends with its
+    command's own exit code, so either fails the job."""
+    (sync, check) = action("api-keys")["runs"]["steps"]
+    assert sync["run"] == './dailydesk sync-api-keys --env "$KEYS_ENV"'
+    assert './dailydesk check-api-keys --env "$KEYS_ENV" | tee keys.txt' in check["run"]
+    assert check["if"] == "${{ !cancelled() }}"
+    assert "continue-on-error" not in sync and "continue-on-error" not in check
+    assert "code=${PIPESTATUS[0]}" in check["run"] and check["run"].rstrip().endswith('exit "$code"')
+    for step in (sync, check):
+        assert step["env"]["KEYS_ENV"] == "${{ inputs.environment }}"
+
+
+def uses_the_api_keys_action(job: dict, environment: str) -> bool:
+    step = next((s for s in job["steps"] if s.get("uses") == "./.github/actions/api-keys"), None)
+    return step is not None and step["with"] == {"environment": environment}
+
+
 def test_the_keys_are_synced_then_checked_on_a_schedule_with_the_keys_role():
     """A rotated secret reaches its connection without a deploy, and a placeholder that a
     `cdktf deploy` or a Terraform Cloud run put back is replaced: every real environment, in
@@ -247,19 +265,26 @@ def test_the_keys_are_synced_then_checked_on_a_schedule_with_the_keys_role():
     assert keys["strategy"]["matrix"]["environment"] == list(REAL_ENVIRONMENTS)
     assert keys["strategy"]["fail-fast"] is False
     assert keys["environment"] == "${{ matrix.environment }}-keys"
-    assert keys["env"]["ENV"] == "${{ matrix.environment }}"
     assert keys["permissions"] == {"contents": "read", "id-token": "write"}
-    sync_index, sync = step_named(keys, './dailydesk sync-api-keys --env "$ENV"')
-    check_index, check = step_named(keys, './dailydesk check-api-keys --env "$ENV"')
-    assert sync_index < check_index
-    # The check runs (and shows its table) also when the sync failed; either fails the job.
-    assert check["if"] == "${{ !cancelled() }}"
-    assert "continue-on-error" not in sync and "continue-on-error" not in check
-    assert "code=${PIPESTATUS[0]}" in check["run"] and check["run"].rstrip().endswith('exit "$code"')
+    assert uses_the_api_keys_action(keys, "${{ matrix.environment }}")
     # No secret at all: the key commands call AWS only (no Terraform Cloud token).
     assert secrets_of(keys, workflow) == set()
     credentials = next(s for s in keys["steps"] if s.get("uses", "").startswith("aws-actions/"))
     assert credentials["with"]["role-session-name"].startswith("dailydesk-keys-")
+
+
+def test_a_backend_without_changes_gets_its_keys_synced_by_the_keys_role():
+    """No changes, no apply job, no engine sync: `keys-backend` syncs and checks instead, with
+    the keys role (no approval). A backend with changes is the apply job's."""
+    deploy = load(DEPLOY)
+    keys = deploy["jobs"]["keys-backend"]
+    assert keys["needs"] == ["plan-backend"]
+    assert keys["if"] == (
+        "${{ !cancelled() && needs.plan-backend.result == 'success' && needs.plan-backend.outputs.changes != 'true' }}"
+    )
+    assert keys["environment"] == "${{ inputs.environment }}-keys"
+    assert uses_the_api_keys_action(keys, "${{ inputs.environment }}")
+    assert secrets_of(keys, deploy) == set()
 
 
 def test_every_backend_apply_checks_the_keys_with_the_deploy_role():
@@ -366,7 +391,16 @@ def test_jobs_holding_an_oidc_token_run_nothing_unpinned():
             target = step.get("uses", "")
             assert not target or target.startswith("./") or COMMIT.fullmatch(target), (path.name, name, target)
             assert not UNPINNED_RUNS.search(step.get("run", "")), (path.name, name, step.get("run"))
-    assert {"plan", "drift", "keys", "plan-parent", "apply-parent", "apply-backend", "apply-frontend"} <= set(holding)
+    assert {
+        "plan",
+        "drift",
+        "keys",
+        "plan-parent",
+        "apply-parent",
+        "apply-backend",
+        "keys-backend",
+        "apply-frontend",
+    } <= set(holding)
 
 
 def test_job_gates_honour_a_cancel():
@@ -387,7 +421,7 @@ def test_every_checkout_drops_its_credentials():
             if step.get("uses", "").startswith("actions/checkout@"):
                 checkouts += 1
                 assert step.get("with", {}).get("persist-credentials") is False, (path.name, name)
-    assert checkouts == 11
+    assert checkouts == 12
 
 
 def test_pull_requests_and_plans_never_hold_the_token_that_applies():
@@ -407,6 +441,10 @@ def test_pull_requests_and_plans_never_hold_the_token_that_applies():
         if name.startswith("plan-"):
             assert secrets_of(job, deploy) == {"TF_PLAN_TOKEN"}, name
             assert job["environment"] == "${{ inputs.environment }}-plan"
+        elif name.startswith("keys-"):
+            # The keys role's environment: no token at all (the key commands call AWS only).
+            assert secrets_of(job, deploy) == set(), name
+            assert job["environment"] == "${{ inputs.environment }}-keys"
         else:
             assert name.startswith("apply-") and job["environment"] == "${{ inputs.environment }}"
             assert secrets_of(job, deploy) == {"TF_API_TOKEN"}, name
@@ -464,6 +502,7 @@ def test_day_2_states_the_deployment_branch_policy_of_every_github_environment()
         "${{ matrix.environment }}-plan",
         "${{ matrix.environment }}-keys",
         "${{ inputs.environment }}-plan",
+        "${{ inputs.environment }}-keys",
         "${{ inputs.environment }}",
     }
 
