@@ -602,10 +602,16 @@ def test_trust_policies_name_only_the_accounts_oidc_providers_and_web_identity(e
                 assert subject.replace(":project:*:", ":project:p:").count("*") == 0, subject
 
 
+def assert_github_trusts_only(env: Env, role: str, subject: str, refused: tuple[str, ...]) -> None:
+    """`role` admits GitHub's token with `subject`, and none of the `refused` subjects."""
+    assert github(env, role, subject) == ALLOW
+    for sub in refused:
+        assert github(env, role, sub) == IMPLICIT_DENY, sub
+
+
 def test_the_deploy_role_trusts_only_this_repositorys_environment(env):
     repo, name = env.config.ci.github_repository, env.config.name
-    assert github(env, "deploy", f"repo:{repo}:environment:{name}") == ALLOW
-    for sub in (
+    refused = (
         f"repo:{repo}:environment:{name}-plan",
         f"repo:{repo}:environment:{'prod' if name != 'prod' else 'staging'}",
         f"repo:{repo}:pull_request",
@@ -613,8 +619,8 @@ def test_the_deploy_role_trusts_only_this_repositorys_environment(env):
         f"repo:{repo}:environment:{name}-other",
         f"repo:someone/fork:environment:{name}",
         f"repo:{repo}-fork:environment:{name}",
-    ):
-        assert github(env, "deploy", sub) == IMPLICIT_DENY, sub
+    )
+    assert_github_trusts_only(env, "deploy", f"repo:{repo}:environment:{name}", refused)
     # The audience is STS's, no other.
     assert github(env, "deploy", f"repo:{repo}:environment:{name}", aud="https://github.com/dailydesk") == (
         IMPLICIT_DENY
@@ -1033,16 +1039,15 @@ def test_the_keys_role_allows_exactly_four_actions_on_named_resources(env):
 
 def test_the_keys_role_trusts_only_this_repositorys_keys_environment(env):
     repo, name = env.config.ci.github_repository, env.config.name
-    assert github(env, "keys", f"repo:{repo}:environment:{name}-keys") == ALLOW
-    for sub in (
+    refused = (
         f"repo:{repo}:environment:{name}",
         f"repo:{repo}:environment:{name}-plan",
         f"repo:{repo}:environment:{'prod' if name != 'prod' else 'staging'}-keys",
         f"repo:{repo}:pull_request",
         f"repo:{repo}:ref:refs/heads/main",
         f"repo:someone/fork:environment:{name}-keys",
-    ):
-        assert github(env, "keys", sub) == IMPLICIT_DENY, sub
+    )
+    assert_github_trusts_only(env, "keys", f"repo:{repo}:environment:{name}-keys", refused)
     assert github(env, "keys", f"repo:{repo}:environment:{name}-keys", aud="sigstore") == IMPLICIT_DENY
     # Only GitHub's provider: no Terraform Cloud run may assume it.
     statements = iam_policies.render_trust(env.config, "keys")["Statement"]
