@@ -119,7 +119,7 @@ sync-api-keys: setup ## put each API key from its secret into its EventBridge co
 check-api-keys: setup ## does each EventBridge connection hold its secret's key? never shows one: make check-api-keys ENV=prod (exit 2 = differs)
 	@$(ENV_SH); $(PY) -m tools check-api-keys --env $(ENV)
 
-iam-policy: setup ## render a CI role's trust and IAM policies, or the roles' boundary: make iam-policy ENV=prod ROLE=plan|deploy|boundary
+iam-policy: setup ## render a CI role's trust and IAM policies, or the roles' boundary: make iam-policy ENV=prod ROLE=plan|deploy|keys|boundary
 	@$(ENV_SH); $(PY) -m tools iam-policy --env $(ENV) --role $(ROLE)
 
 policy-scan: synth ## checkov on the synthesized JSON of all 12 stacks; exceptions in policy/checkov-skips.yaml

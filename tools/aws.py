@@ -126,8 +126,20 @@ def _aws_credentials() -> bool:
         return False
 
 
+def missing_aws_credentials(config: EnvironmentConfig) -> list[str]:
+    """What is missing to call AWS in `config`'s account; empty when all is there."""
+    if config.is_emulated or _aws_credentials():
+        return []
+    return [
+        f"no AWS credentials for account {config.account_id}: set AWS_PROFILE (e.g. after `aws sso login`) or "
+        "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; on an EC2/CI runner with an instance role set "
+        "DAILYDESK_USE_INSTANCE_PROFILE=1"
+    ]
+
+
 def missing_credentials(config: EnvironmentConfig) -> list[str]:
-    """What is missing to plan a workspace of `config`; empty when all is there."""
+    """What is missing to plan a workspace of `config` (its state backend's token too); empty
+    when all is there."""
     if config.is_emulated:
         return []
     problems = []
@@ -136,25 +148,21 @@ def missing_credentials(config: EnvironmentConfig) -> list[str]:
             f"no Terraform Cloud token for {config.state.hostname}: run `terraform login {config.state.hostname}` "
             f"or set TF_TOKEN_{config.state.hostname.replace('.', '_')}"
         )
-    if not _aws_credentials():
-        problems.append(
-            f"no AWS credentials for account {config.account_id}: set AWS_PROFILE (e.g. after `aws sso login`) or "
-            "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; on an EC2/CI runner with an instance role set "
-            "DAILYDESK_USE_INSTANCE_PROFILE=1"
-        )
-    return problems
+    return problems + missing_aws_credentials(config)
 
 
 def environment_for(name: str, doing: str) -> EnvironmentConfig | None:
     """The validated config of environment `name` for a command that reads AWS, or None after
-    saying on stderr why not (an invalid environment file, or absent credentials): `doing` is
-    what the command cannot do then, e.g. "run the preflight"."""
+    saying on stderr why not (an invalid environment file, or absent AWS credentials): `doing`
+    is what the command cannot do then, e.g. "run the preflight". These commands (preflight,
+    alarms, the API keys) run no Terraform, so no Terraform Cloud token is asked for: the
+    scheduled API-key job of dev holds none (docs/operations/day-2.md)."""
     try:
         config = load_environment(name)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return None
-    problems = missing_credentials(config)
+    problems = missing_aws_credentials(config)
     if problems:
         print(f"error: cannot {doing}:\n  - " + "\n  - ".join(problems), file=sys.stderr)
         return None

@@ -2,6 +2,7 @@
 
     ./dailydesk iam-policy --env prod --role plan      # make iam-policy ENV=prod ROLE=plan
     ./dailydesk iam-policy --env prod --role deploy [--out DIR]
+    ./dailydesk iam-policy --env prod --role keys      # the scheduled API-key sync's role
     ./dailydesk iam-policy --env prod --role boundary  # the roles' permissions boundary
 
 The templates are files in `policy/iam/`: `read.json` (what refreshing every resource
@@ -14,10 +15,19 @@ limit of a managed policy (statements are never split). The CI workflow assumes 
 role in the GitHub environments `<env>-plan` and the deploy role in `<env>`
 (docs/operations/day-2.md).
 
+`keys-role.json` is the third role, alone (no read set): the scheduled `sync-api-keys` and
+`check-api-keys` of the CI workflow, in the GitHub environment `<env>-keys`. It may read the
+two API-key secrets (DescribeSecret, GetSecretValue) and the connections' own secrets
+(GetSecretValue), and describe and update exactly the two connections; nothing else, and
+every other secret value and connection update is denied outright. No KMS permission: the
+secrets are under Secrets Manager's AWS-managed key (no CMK is configured for them or for the
+connections), whose key policy admits any caller Secrets Manager admits.
+
 Each role's trust policy is a template beside them (`trust-plan-role.json`,
 `trust-deploy-role.json`, `TRUST_POLICIES`): GitHub's OIDC provider for this repository only
 (`ci.github_repository`), the deploy role for `environment:<env>`, the plan role for pull
-requests and `environment:<env>-plan`, audience `sts.amazonaws.com`; with Terraform Cloud state,
+requests and `environment:<env>-plan`, the keys role for `environment:<env>-keys`, audience
+`sts.amazonaws.com`; with Terraform Cloud state,
 also its OIDC provider for the runs of exactly this environment's workspaces (plan phase for the
 plan role, apply phase for the deploy role). Statements whose Sid starts with `TerraformCloud`
 are left out for the other environments.
@@ -57,8 +67,14 @@ READ_POLICY = "read.json"
 ROLES: dict[str, tuple[str, ...]] = {
     "plan": (READ_POLICY, "plan-role.json"),
     "deploy": (READ_POLICY, "deploy-role.json"),
+    # Not the read set: the keys role syncs the two connections' keys and can do nothing else.
+    "keys": ("keys-role.json",),
 }
-TRUST_POLICIES: dict[str, str] = {"plan": "trust-plan-role.json", "deploy": "trust-deploy-role.json"}
+TRUST_POLICIES: dict[str, str] = {
+    "plan": "trust-plan-role.json",
+    "deploy": "trust-deploy-role.json",
+    "keys": "trust-keys-role.json",
+}
 BOUNDARY = "boundary"
 BOUNDARY_POLICY = "permissions-boundary.json"
 STATE_SID_PREFIX = "State"
@@ -129,6 +145,11 @@ def variables(config: EnvironmentConfig) -> Variables:
         "connection_secret_arns": [
             catalogue.connection_secret_arn_pattern(config, name)
             for name in catalogue.api_key_connections(config, namer).values()
+        ],
+        "api_key_connection_arns": [
+            arn
+            for name in catalogue.api_key_connections(config, namer).values()
+            for arn in catalogue.connection_arn_patterns(config, name)
         ],
     }
     if isinstance(config.state, S3State):

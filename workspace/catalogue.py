@@ -129,6 +129,15 @@ def connection_secret_arn_pattern(config: EnvironmentConfig, connection_name: st
     )
 
 
+def connection_arn_patterns(config: EnvironmentConfig, connection_name: str) -> list[str]:
+    """The ARNs IAM may authorize a call on this one connection with: its ARN carries a UUID
+    after the name (`connection/<name>/<uuid>`, as DescribeConnection returns it), the Service
+    Authorization Reference writes it without (`connection/<name>`). Both name exactly this
+    connection: a connection name has no `/`."""
+    arn = f"arn:{config.partition}:events:{config.region}:{config.account_id}:connection/{connection_name}"
+    return [arn, f"{arn}/*"]
+
+
 def pipeline_notification_rule_name(namer: Namer, pipeline: str) -> str:
     """The EventBridge rule that sends `pipeline`'s state changes to the deployment topic."""
     return namer.name(pipeline, "notify")

@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError, ParamValidationError
 
 from config import load_environment
-from config.schema import ENVIRONMENT_NAMES
+from config.schema import ENVIRONMENT_NAMES, CloudState
 from tests.synth import resources
 from tools import api_keys
 from tools.aws import Clients
@@ -218,7 +218,7 @@ def test_a_rejected_update_keeps_the_value_out_of_the_error(prod, world):
 
 def test_the_command_prints_the_table_and_no_value(prod, world, monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(api_keys, "Clients", world.clients)
-    monkeypatch.setattr("tools.aws.missing_credentials", lambda config: [])
+    monkeypatch.setattr("tools.aws.missing_aws_credentials", lambda config: [])
     report = tmp_path / "keys.json"
     assert api_keys.main(["check", "--env=prod", f"--json={report}"]) == 2
     assert api_keys.main(["sync", "--env=prod"]) == 0
@@ -227,6 +227,24 @@ def test_the_command_prints_the_table_and_no_value(prod, world, monkeypatch, cap
     assert "dailydesk-prod-technician-scheduler" in printed.out and "in sync" in printed.out
     assert_no_key_in(printed.out + printed.err + report.read_text())
     assert {row["status"] for row in json.loads(report.read_text())} == {"differs"}
+
+
+def test_the_key_commands_of_a_terraform_cloud_environment_need_no_terraform_cloud_token(monkeypatch, capsys):
+    """They call AWS only: the scheduled key job of dev (the `dev-keys` GitHub environment, the
+    keys role) holds AWS credentials and no Terraform Cloud token. Commands that run Terraform
+    still ask for the token."""
+    from tools import aws
+
+    dev = load_environment("dev")
+    assert isinstance(dev.state, CloudState)
+    monkeypatch.setattr(aws, "_aws_credentials", lambda: True)
+    monkeypatch.delenv("TF_TOKEN_" + dev.state.hostname.replace(".", "_"), raising=False)
+    monkeypatch.setenv("TF_CLI_CREDENTIALS_FILE", "/nonexistent/credentials.tfrc.json")
+    assert aws.environment_for("dev", "check the API keys") == dev
+    assert "Terraform Cloud token" in " ".join(aws.missing_credentials(dev))
+    monkeypatch.setattr(aws, "_aws_credentials", lambda: False)
+    assert aws.environment_for("dev", "check the API keys") is None
+    assert "no AWS credentials for account" in capsys.readouterr().err
 
 
 def test_placeholders_are_plainly_not_keys():

@@ -196,12 +196,110 @@ def test_aws_access_is_oidc_role_assumption_only():
     assert load(MAIN)["permissions"] == {"contents": "read"}
 
 
-def test_drift_runs_on_a_schedule_for_the_s3_environments():
+DRIFT_CRON = "17 5 * * 1-5"
+KEYS_CRON = "47 */3 * * *"
+
+
+def step_named(job: dict, command: str) -> tuple[int, dict]:
+    """The index and the step of `job` whose `run` holds `command` (exactly one)."""
+    (found,) = [(index, step) for index, step in enumerate(job["steps"]) if command in step.get("run", "")]
+    return found
+
+
+def test_drift_runs_on_a_schedule_for_every_real_environment():
+    """dev too: its state is in Terraform Cloud, so its refresh-only plans are remote runs queued
+    with the plan-only token of `dev-plan`."""
     workflow = load(MAIN)
-    assert workflow["on"]["schedule"]
+    assert [entry["cron"] for entry in workflow["on"]["schedule"]] == [DRIFT_CRON, KEYS_CRON]
     drift = workflow["jobs"]["drift"]
-    assert drift["strategy"]["matrix"]["environment"] == ["staging", "prod"]
-    assert './dailydesk drift --env "${{ matrix.environment }}"' in runs(drift)
+    assert drift["strategy"]["matrix"]["environment"] == list(REAL_ENVIRONMENTS)
+    assert drift["environment"] == "${{ matrix.environment }}-plan"
+    assert f"github.event.schedule == '{DRIFT_CRON}'" in drift["if"]
+    assert "github.event_name == 'workflow_dispatch'" in drift["if"]
+    assert drift["env"]["TF_TOKEN_app_terraform_io"] == "${{ secrets.TF_PLAN_TOKEN }}"
+    assert secrets_of(drift, workflow) == {"TF_PLAN_TOKEN"}
+    assert './dailydesk drift --env "$ENV"' in runs(drift)
+
+
+def test_drift_leaves_the_keys_to_the_keys_job_and_fails_on_anything_else():
+    """The plan role may not read a secret value: drift's key rows are "cannot check" (exit 8).
+    Only that code is let through, saying where the keys are checked; drift (2) and errors (1)
+    fail the job with drift's own code."""
+    workflow = load(MAIN)
+    _, step = step_named(workflow["jobs"]["drift"], "./dailydesk drift")
+    script = step["run"]
+    assert "code=${PIPESTATUS[0]}" in script and script.rstrip().endswith('exit "$code"')
+    exempt = script[script.index('if [ "$code" -eq 8 ]') :]
+    assert "'API keys ($ENV)'" in exempt and "exit 0" in exempt
+    assert exempt.count("-eq") == 1, "no other code is let through"
+    # The keys job runs on the drift's schedule too, so "this run" holds it.
+    assert workflow["jobs"]["keys"]["name"] == "API keys (${{ matrix.environment }})"
+    assert "github.event_name == 'schedule'" in workflow["jobs"]["keys"]["if"]
+
+
+def test_the_api_keys_action_syncs_then_checks():
+    """Sync, then check (also after a failed sync, and showing its table); each ends with its
+    command's own exit code, so either fails the job."""
+    (sync, check) = action("api-keys")["runs"]["steps"]
+    assert sync["run"] == './dailydesk sync-api-keys --env "$KEYS_ENV"'
+    assert './dailydesk check-api-keys --env "$KEYS_ENV" | tee keys.txt' in check["run"]
+    assert check["if"] == "${{ !cancelled() }}"
+    assert "continue-on-error" not in sync and "continue-on-error" not in check
+    assert "code=${PIPESTATUS[0]}" in check["run"] and check["run"].rstrip().endswith('exit "$code"')
+    for step in (sync, check):
+        assert step["env"]["KEYS_ENV"] == "${{ inputs.environment }}"
+
+
+def uses_the_api_keys_action(job: dict, environment: str) -> bool:
+    step = next((s for s in job["steps"] if s.get("uses") == "./.github/actions/api-keys"), None)
+    return step is not None and step["with"] == {"environment": environment}
+
+
+def test_the_keys_are_synced_then_checked_on_a_schedule_with_the_keys_role():
+    """A rotated secret reaches its connection without a deploy, and a placeholder that a
+    `cdktf deploy` or a Terraform Cloud run put back is replaced: every real environment, in
+    the GitHub environment `<env>-keys` (the keys role, no reviewers), every 3 hours."""
+    workflow = load(MAIN)
+    keys = workflow["jobs"]["keys"]
+    assert keys["if"] == "github.event_name == 'schedule' || github.event_name == 'workflow_dispatch'"
+    assert keys["strategy"]["matrix"]["environment"] == list(REAL_ENVIRONMENTS)
+    assert keys["strategy"]["fail-fast"] is False
+    assert keys["environment"] == "${{ matrix.environment }}-keys"
+    assert keys["permissions"] == {"contents": "read", "id-token": "write"}
+    assert uses_the_api_keys_action(keys, "${{ matrix.environment }}")
+    # No secret at all: the key commands call AWS only (no Terraform Cloud token).
+    assert secrets_of(keys, workflow) == set()
+    credentials = next(s for s in keys["steps"] if s.get("uses", "").startswith("aws-actions/"))
+    assert credentials["with"]["role-session-name"].startswith("dailydesk-keys-")
+
+
+def test_a_backend_without_changes_gets_its_keys_synced_by_the_keys_role():
+    """No changes, no apply job, no engine sync: `keys-backend` syncs and checks instead, with
+    the keys role (no approval). A backend with changes is the apply job's."""
+    deploy = load(DEPLOY)
+    keys = deploy["jobs"]["keys-backend"]
+    assert keys["needs"] == ["plan-backend"]
+    assert keys["if"] == (
+        "${{ !cancelled() && needs.plan-backend.result == 'success' && needs.plan-backend.outputs.changes != 'true' }}"
+    )
+    assert keys["environment"] == "${{ inputs.environment }}-keys"
+    assert uses_the_api_keys_action(keys, "${{ inputs.environment }}")
+    assert secrets_of(keys, deploy) == set()
+
+
+def test_every_backend_apply_checks_the_keys_with_the_deploy_role():
+    """After the engine's apply (and its sync) of the backend, `check-api-keys` in the same job,
+    with the deploy role; any code but 0 fails the job. Not in the parent's or frontend's."""
+    jobs = load(DEPLOY)["jobs"]
+    apply = jobs["apply-backend"]
+    assert apply["environment"] == "${{ inputs.environment }}"
+    apply_index = next(i for i, s in enumerate(apply["steps"]) if s.get("uses") == "./.github/actions/apply")
+    check_index, check = step_named(apply, "check-api-keys")
+    assert check_index > apply_index
+    assert check["run"].strip() == './dailydesk check-api-keys --env "$ENV"'
+    assert check["if"] == "${{ !cancelled() }}" and "continue-on-error" not in check
+    for layer in ("parent", "frontend"):
+        assert "check-api-keys" not in runs(jobs[f"apply-{layer}"])
 
 
 @pytest.mark.parametrize(
@@ -293,7 +391,16 @@ def test_jobs_holding_an_oidc_token_run_nothing_unpinned():
             target = step.get("uses", "")
             assert not target or target.startswith("./") or COMMIT.fullmatch(target), (path.name, name, target)
             assert not UNPINNED_RUNS.search(step.get("run", "")), (path.name, name, step.get("run"))
-    assert {"plan", "drift", "plan-parent", "apply-parent", "apply-backend", "apply-frontend"} <= set(holding)
+    assert {
+        "plan",
+        "drift",
+        "keys",
+        "plan-parent",
+        "apply-parent",
+        "apply-backend",
+        "keys-backend",
+        "apply-frontend",
+    } <= set(holding)
 
 
 def test_job_gates_honour_a_cancel():
@@ -314,7 +421,7 @@ def test_every_checkout_drops_its_credentials():
             if step.get("uses", "").startswith("actions/checkout@"):
                 checkouts += 1
                 assert step.get("with", {}).get("persist-credentials") is False, (path.name, name)
-    assert checkouts == 10
+    assert checkouts == 12
 
 
 def test_pull_requests_and_plans_never_hold_the_token_that_applies():
@@ -334,6 +441,10 @@ def test_pull_requests_and_plans_never_hold_the_token_that_applies():
         if name.startswith("plan-"):
             assert secrets_of(job, deploy) == {"TF_PLAN_TOKEN"}, name
             assert job["environment"] == "${{ inputs.environment }}-plan"
+        elif name.startswith("keys-"):
+            # The keys role's environment: no token at all (the key commands call AWS only).
+            assert secrets_of(job, deploy) == set(), name
+            assert job["environment"] == "${{ inputs.environment }}-keys"
         else:
             assert name.startswith("apply-") and job["environment"] == "${{ inputs.environment }}"
             assert secrets_of(job, deploy) == {"TF_API_TOKEN"}, name
@@ -380,6 +491,31 @@ def test_day_2_states_the_deployment_branch_policy_of_every_github_environment()
     for environment in REAL_ENVIRONMENTS:
         assert rows[environment][1] == "`main` only", environment
         assert rows[f"{environment}-plan"][1].startswith("any"), environment
+        # The keys role writes the connections' keys: only `main`, and no reviewers (it runs
+        # on a schedule, which must not wait for an approval).
+        assert rows[f"{environment}-keys"][1] == "`main` only", environment
+        assert rows[f"{environment}-keys"][2] == "no", environment
+        assert rows[f"{environment}-keys"][3] == "none", environment
     # Every environment a job runs in is one of them.
     named = {job.get("environment", "") for _, _, job, _ in all_jobs()} - {""}
-    assert named == {"${{ matrix.environment }}-plan", "${{ inputs.environment }}-plan", "${{ inputs.environment }}"}
+    assert named == {
+        "${{ matrix.environment }}-plan",
+        "${{ matrix.environment }}-keys",
+        "${{ inputs.environment }}-plan",
+        "${{ inputs.environment }}-keys",
+        "${{ inputs.environment }}",
+    }
+
+
+def test_the_docs_say_what_must_follow_an_apply_outside_the_engine():
+    """`cdktf deploy` and a Terraform Cloud run put the placeholder into the connections and
+    never run the engine's sync: README's deploying section and terraform-cloud.md say to run
+    the sync and the check, and that the scheduled job converges within its period (the cron)."""
+    hours = int(KEYS_CRON.split()[1].removeprefix("*/"))
+    readme = (REPO_ROOT / "README.md").read_text()
+    deploying = readme[readme.index("## Deploying to a real AWS account") : readme.index("## Versions")]
+    cloud = (REPO_ROOT / "docs" / "operations" / "terraform-cloud.md").read_text()
+    for text in (deploying, cloud):
+        assert "cdktf deploy" in text and "Terraform Cloud run" in text
+        assert "./dailydesk sync-api-keys --env" in text and "./dailydesk check-api-keys --env" in text
+        assert f"every {hours} hours" in text

@@ -19,7 +19,7 @@ from tools import iam_policies
 from tools.paths import REPO_ROOT
 
 ACCEPTED_FILE = REPO_ROOT / "policy" / "parliament-accepted.yaml"
-KINDS = ("plan", "deploy", "trust", "boundary")
+KINDS = ("plan", "deploy", "keys", "trust", "boundary")
 
 
 def parliament() -> Any:

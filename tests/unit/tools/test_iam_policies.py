@@ -1,18 +1,22 @@
 """The CI roles' policies, rendered for each environment and evaluated offline
 (`tests.iam_evaluator`): the plan role reads every resource we manage and never a secret
 value; the deploy role writes our resources, reads only the two API keys and our
-connections' secrets, and passes only our roles to their services."""
+connections' secrets, and passes only our roles to their services; the keys role syncs the
+two connections' keys from their secrets and can do nothing else."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
+from botocore.exceptions import ClientError
 
 from config import load_environment
 from config.schema import ENVIRONMENT_NAMES, CloudState, S3State
 from tests.iam_evaluator import ALLOW, EXPLICIT_DENY, IMPLICIT_DENY, Request, decide
-from tools import iam_policies
+from tools import api_keys, iam_policies
+from tools.aws import Clients
+from tools.deploy import exit_codes
 from workspace import catalogue
 from workspace.layers import NAMES as LAYERS
 
@@ -511,11 +515,15 @@ def test_rendered_policies_are_complete_and_fit_iam(name, role):
             assert statement["Sid"] and statement["Effect"] in ("Allow", "Deny")
             actions = statement.get("Action", statement.get("NotAction"))
             assert "*" not in (actions if isinstance(actions, list) else [actions]), statement["Sid"]
-    # At most 10 managed policies per role (IAM's default quota), with the read set.
-    assert 2 <= len(policies) <= 10
     sids = [s["Sid"] for d in policies.values() for s in d["Statement"]]
     assert len(sids) == len(set(sids))
     has_state = any(s.startswith("State") for s in sids)
+    if role == "keys":
+        # The keys role has no read set and never touches the state: one policy.
+        assert len(policies) == 1 and not has_state
+        return
+    # At most 10 managed policies per role (IAM's default quota), with the read set.
+    assert 2 <= len(policies) <= 10
     assert has_state is isinstance(load_environment(name).state, S3State)
 
 
@@ -594,10 +602,16 @@ def test_trust_policies_name_only_the_accounts_oidc_providers_and_web_identity(e
                 assert subject.replace(":project:*:", ":project:p:").count("*") == 0, subject
 
 
+def assert_github_trusts_only(env: Env, role: str, subject: str, refused: tuple[str, ...]) -> None:
+    """`role` admits GitHub's token with `subject`, and none of the `refused` subjects."""
+    assert github(env, role, subject) == ALLOW
+    for sub in refused:
+        assert github(env, role, sub) == IMPLICIT_DENY, sub
+
+
 def test_the_deploy_role_trusts_only_this_repositorys_environment(env):
     repo, name = env.config.ci.github_repository, env.config.name
-    assert github(env, "deploy", f"repo:{repo}:environment:{name}") == ALLOW
-    for sub in (
+    refused = (
         f"repo:{repo}:environment:{name}-plan",
         f"repo:{repo}:environment:{'prod' if name != 'prod' else 'staging'}",
         f"repo:{repo}:pull_request",
@@ -605,8 +619,8 @@ def test_the_deploy_role_trusts_only_this_repositorys_environment(env):
         f"repo:{repo}:environment:{name}-other",
         f"repo:someone/fork:environment:{name}",
         f"repo:{repo}-fork:environment:{name}",
-    ):
-        assert github(env, "deploy", sub) == IMPLICIT_DENY, sub
+    )
+    assert_github_trusts_only(env, "deploy", f"repo:{repo}:environment:{name}", refused)
     # The audience is STS's, no other.
     assert github(env, "deploy", f"repo:{repo}:environment:{name}", aud="https://github.com/dailydesk") == (
         IMPLICIT_DENY
@@ -854,3 +868,190 @@ def test_keys_of_ours_are_tagged_and_administered_and_no_others(env):
         assert env.decide("deploy", "kms:TagResource", env.key(), context) == IMPLICIT_DENY, context
         assert env.decide("deploy", "kms:PutKeyPolicy", env.key(), context) == IMPLICIT_DENY, context
     assert env.decide("plan", "kms:TagResource", "*", key_context([], request=ours)) == IMPLICIT_DENY
+
+
+# ------------------------------------------------------------------ the keys role (issue 20)
+
+
+class AuthorizedKeysWorld:
+    """Secrets Manager and EventBridge as the keys role meets them: every call `tools.api_keys`
+    makes is first authorized by the evaluator against the role's rendered policy, on the ARN AWS
+    authorizes it on (a secret named by its name has the random suffix; a connection its UUID),
+    then answered. A call the role may not make raises AccessDeniedException, as AWS would."""
+
+    def __init__(self, env: Env, connection_arn_suffix: str = "/0f9e8d7c-uuid") -> None:
+        self.env, self.suffix = env, connection_arn_suffix
+        self.calls: list[tuple[str, str]] = []
+        self.values: dict[str, str] = {}
+        for connection in api_keys.connections(env.config):
+            secret = connection.secret
+            self.values[env.secret(secret.name)] = json.dumps({secret.key: f"the key of {secret.name}"})
+            self.values[env.connection_secret(secret.name)] = json.dumps(
+                {"api_key_name": secret.key, "api_key_value": secret.placeholder}
+            )
+
+    def _authorize(self, action: str, resource: str) -> None:
+        self.calls.append((action, resource))
+        if self.env.decide("keys", action, resource) != ALLOW:
+            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": ""}}, action)
+
+    def _secret_arn(self, secret_id: str) -> str:
+        return secret_id if secret_id.startswith("arn:") else self.env.secret(secret_id)
+
+    def _connection_secret_arn(self, name: str) -> str:
+        return self.env.connection_secret(name.removeprefix(f"{self.env.prefix}-"))
+
+    def describe_secret(self, *, SecretId: str) -> dict:  # noqa: N803 (boto3's parameter names)
+        self._authorize("secretsmanager:DescribeSecret", self._secret_arn(SecretId))
+        return {"ARN": self._secret_arn(SecretId), "Name": SecretId}
+
+    def get_secret_value(self, *, SecretId: str) -> dict:  # noqa: N803
+        arn = self._secret_arn(SecretId)
+        self._authorize("secretsmanager:GetSecretValue", arn)
+        return {"SecretString": self.values[arn]}
+
+    def describe_connection(self, *, Name: str) -> dict:  # noqa: N803
+        self._authorize("events:DescribeConnection", self.env.arn("events", f"connection/{Name}{self.suffix}"))
+        return {"Name": Name, "SecretArn": self._connection_secret_arn(Name)}
+
+    def update_connection(self, *, Name: str, AuthParameters: dict) -> dict:  # noqa: N803
+        self._authorize("events:UpdateConnection", self.env.arn("events", f"connection/{Name}{self.suffix}"))
+        parameters = AuthParameters["ApiKeyAuthParameters"]
+        self.values[self._connection_secret_arn(Name)] = json.dumps(
+            {"api_key_name": parameters["ApiKeyName"], "api_key_value": parameters["ApiKeyValue"]}
+        )
+        return {}
+
+
+@pytest.mark.parametrize("suffix", ["/0f9e8d7c-uuid", ""])
+def test_the_keys_role_syncs_and_checks_the_two_connections(env, suffix):
+    """`sync-api-keys` then `check-api-keys`, every call authorized by the keys role's policy, on
+    a connection ARN with its UUID and in the Service Authorization Reference's form."""
+    world = AuthorizedKeysWorld(env, suffix)
+    clients = Clients(env.config, overrides={"secretsmanager": world, "events": world})
+    assert api_keys.check_exit_code(api_keys.check(env.config, clients)) == exit_codes.FOUND  # placeholders
+    assert {row.status for row in api_keys.sync(env.config, clients)} == {api_keys.UPDATED}
+    rows = api_keys.check(env.config, clients)
+    assert len(rows) == len(catalogue.api_key_connections(env.config, env.namer)) >= 1
+    assert {row.status for row in rows} == {api_keys.IN_SYNC}
+    assert {action for action, _ in world.calls} == {
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:GetSecretValue",
+        "events:DescribeConnection",
+        "events:UpdateConnection",
+    }
+
+
+def test_the_keys_role_updates_and_reads_no_other_connection_or_secret(env):
+    p, a = env.prefix, env.arn
+    other_env = p.replace(env.config.name, "other")
+    for secret in catalogue.SECRETS:
+        for connection in (
+            f"connection/{other_env}-{secret.name}/uuid",  # another environment's
+            f"connection/{p}-{secret.name}-copy/uuid",  # a longer name with ours as its prefix
+            f"connection/{p}-{secret.name}x",
+        ):
+            for action in ("events:UpdateConnection", "events:DescribeConnection"):
+                assert env.decide("keys", action, a("events", connection)) != ALLOW, (action, connection)
+        # Ours, in another region or account.
+        ours = f"connection/{p}-{secret.name}/uuid"
+        elsewhere = f"arn:aws:events:eu-west-1:{env.account}:{ours}"
+        assert env.decide("keys", "events:UpdateConnection", elsewhere) == EXPLICIT_DENY
+        assert env.decide("keys", "events:UpdateConnection", a("events", ours)) == ALLOW
+    assert env.decide("keys", "events:UpdateConnection", a("events", "connection/someone-elses/uuid")) == (
+        EXPLICIT_DENY
+    )
+    for other in (
+        env.secret("prod/database"),
+        env.secret("technician-scheduler-extra"),
+        a("secretsmanager", f"secret:events!connection/{other_env}-technician-scheduler/uuid"),
+        a("secretsmanager", "secret:events!connection/someone-elses/uuid"),
+    ):
+        assert env.decide("keys", "secretsmanager:GetSecretValue", other) == EXPLICIT_DENY, other
+        assert env.decide("keys", "secretsmanager:DescribeSecret", other) == IMPLICIT_DENY, other
+
+
+def test_the_keys_role_can_do_nothing_else(env):
+    """Nothing of what the plan and deploy roles do (every refresh and every create of every type
+    we manage, on our own resources), and no write to the secrets, no other call on the
+    connections, no key, no parameter, no state, no role."""
+    # What it is for (the test above), wherever the tables below name it.
+    allowed = {
+        (action, env.secret(s.name))
+        for s in catalogue.SECRETS
+        for action in ("secretsmanager:describesecret", "secretsmanager:getsecretvalue")
+    } | {
+        ("events:describeconnection", env.arn("events", f"connection/{env.prefix}-{s.name}{suffix}"))
+        for s in catalogue.SECRETS
+        for suffix in ("", "/uuid")
+    }
+    requests = [(action, resource, {}) for calls in reads(env).values() for action, resource in calls]
+    requests += [request for calls in writes(env).values() for request in calls]
+    connection = env.arn("events", f"connection/{env.prefix}-technician-scheduler/uuid")
+    secret = env.secret("technician-scheduler")
+    requests += [
+        ("events:DeleteConnection", connection, {}),
+        ("events:CreateConnection", connection, {}),
+        ("events:DeauthorizeConnection", connection, {}),
+        ("events:TagResource", connection, {}),
+        ("events:ListConnections", "*", {}),
+        ("secretsmanager:PutSecretValue", secret, {}),
+        ("secretsmanager:UpdateSecret", secret, {}),
+        ("secretsmanager:DeleteSecret", secret, {}),
+        ("secretsmanager:PutResourcePolicy", secret, {}),
+        ("secretsmanager:ListSecrets", "*", {}),
+        ("secretsmanager:PutSecretValue", env.connection_secret("technician-scheduler"), {}),
+        ("secretsmanager:UpdateSecret", env.connection_secret("technician-scheduler"), {}),
+        ("kms:Decrypt", env.key(), env.kms("secretsmanager", "alias/aws/secretsmanager")),
+        ("ssm:GetParameter", env.parameter("jwt-secret"), {}),
+        ("s3:GetObject", "arn:aws:s3:::dailydesk-terraform-state-1/dailydesk/prod/backend.tfstate", {}),
+        ("sts:AssumeRole", env.arn("iam", "role/anything", region=False), {}),
+        ("iam:PassRole", env.arn("iam", f"role/{env.prefix}-api-task", region=False), {}),
+    ]
+    assert len(requests) > 100
+    for action, resource, context in requests:
+        if (action.lower(), resource) in allowed:
+            continue
+        assert env.decide("keys", action, resource, context) != ALLOW, (action, resource)
+
+
+def test_the_keys_role_allows_exactly_four_actions_on_named_resources(env):
+    """No read set, no `*`: each Allow names its actions and the exact secrets and connections."""
+    (document,) = iam_policies.render(env.config, "keys").values()
+    variables = iam_policies.variables(env.config)
+    named = {*variables["api_key_secret_arns"], *variables["connection_secret_arns"]}
+    named |= set(variables["api_key_connection_arns"])
+    actions = set()
+    for statement in document["Statement"]:
+        if statement["Effect"] != "Allow":
+            continue
+        actions |= set(iam_policies_actions(statement))
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        assert set(resources) <= named and "Condition" not in statement, statement["Sid"]
+    assert actions == {
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:GetSecretValue",
+        "events:DescribeConnection",
+        "events:UpdateConnection",
+    }
+    assert not any(statement["Sid"].startswith(("State", "TerraformCloud")) for statement in document["Statement"])
+
+
+def test_the_keys_role_trusts_only_this_repositorys_keys_environment(env):
+    repo, name = env.config.ci.github_repository, env.config.name
+    refused = (
+        f"repo:{repo}:environment:{name}",
+        f"repo:{repo}:environment:{name}-plan",
+        f"repo:{repo}:environment:{'prod' if name != 'prod' else 'staging'}-keys",
+        f"repo:{repo}:pull_request",
+        f"repo:{repo}:ref:refs/heads/main",
+        f"repo:someone/fork:environment:{name}-keys",
+    )
+    assert_github_trusts_only(env, "keys", f"repo:{repo}:environment:{name}-keys", refused)
+    assert github(env, "keys", f"repo:{repo}:environment:{name}-keys", aud="sigstore") == IMPLICIT_DENY
+    # Only GitHub's provider: no Terraform Cloud run may assume it.
+    statements = iam_policies.render_trust(env.config, "keys")["Statement"]
+    assert [s["Principal"]["Federated"].rsplit("/", 1)[1] for s in statements] == [GITHUB]
+    # And the deploy and plan roles do not trust the keys environment.
+    for role in ("deploy", "plan"):
+        assert github(env, role, f"repo:{repo}:environment:{name}-keys") == IMPLICIT_DENY, role
