@@ -455,17 +455,19 @@ def test_pull_requests_and_plans_never_hold_the_token_that_applies():
 
 
 def test_apply_jobs_outlive_the_engine_timeout_and_its_rollback():
-    """The engine cancels an apply after [deploy] timeout_minutes and rolls back (as long
-    again at most): the runner must not kill it first."""
+    """The engine cancels an apply (with its rollout wait) after [deploy] timeout_minutes,
+    watches the rollback triggers for [deploy] monitor_minutes after it, and rolls back (as
+    long as the timeout again at most): the runner must not kill it first."""
     from config import load_environment
 
     jobs = load(DEPLOY)["jobs"]
     appliers = [job for name, job in jobs.items() if name.startswith("apply-")]
     assert len(appliers) == 3
     for environment in REAL_ENVIRONMENTS:
-        engine = load_environment(environment).deploy.timeout_minutes
+        deploy = load_environment(environment).deploy
+        budget = 2 * deploy.timeout_minutes + deploy.monitor_minutes + SETUP_MINUTES
         for job in appliers:
-            assert job["timeout-minutes"] >= 2 * engine + SETUP_MINUTES, (environment, engine)
+            assert job["timeout-minutes"] >= budget, (environment, budget)
 
 
 def test_the_engine_is_the_apply_steps_own_process():
