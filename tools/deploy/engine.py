@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import io
 import json
 import sys
@@ -508,11 +509,17 @@ def _write_plan_files(
     document = {
         "stack": workspace.stack,
         "plan": plan_file.name,
+        # Ties this change set to exactly this plan: make apply guards with it, no second read.
+        "plan_sha256": _sha256(plan_file),
         "commit": commit[0],
         "dirty": commit[1],
         "changeset": changes.to_dict(),
     }
     plan_metadata(plan_file).write_text(json.dumps(document, indent=2) + "\n")
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def apply_saved_plan(workspace: Workspace, context: Context, plan_file: Path, options: Options) -> int:
@@ -557,6 +564,11 @@ def _restore_saved_plan(workspace: Workspace, plan_file: Path) -> dict[str, Any]
         raise StepError(f"{metadata} is not the change set `make plan` writes: {error}; plan again") from None
     if document.get("stack") != workspace.stack:
         raise StepError(f"{plan_file} is a plan of {document.get('stack')}, not {workspace.stack}")
+    if document.get("plan_sha256") != _sha256(plan_file):
+        raise StepError(
+            f"the change set beside {plan_file} ({metadata.name}) is not this plan's (another plan was saved "
+            f"over it, or it was edited); plan again (make plan STACK={workspace.stack})"
+        )
     if is_saved_cloud_plan(plan_file):
         if not workspace.configuration_file.is_file():
             raise StepError(f"{plan_file} is a saved cloud plan; synthesize {workspace.stack} first")
@@ -574,18 +586,10 @@ def _blocked_in_saved_plan(
     workspace: Workspace, plan_file: Path, metadata: dict[str, Any], options: Options
 ) -> list[str]:
     """The guard again, at apply time, for exactly the saved plan: its stateful removals and
-    replacements not named with ALLOW=. From the plan itself; a saved cloud plan's run holds
-    it, so its change set written beside it by make plan stands in."""
-    if is_saved_cloud_plan(plan_file):
-        changes = metadata.get("changeset", {}).get("changes", [])
-        return sorted(c["address"] for c in changes if c.get("guarded") and c["address"] not in options.allowed)
-    changes = changeset.parse_plan(
-        workspace.stack,
-        terraform.show_json(workspace.directory, str(plan_file)),
-        paths=workspace.construct_paths(),
-        allowed=options.allowed,
-    )
-    return [c.address for c in changes.blocked]
+    replacements not named with ALLOW=, from the change set make plan wrote beside it (the
+    same plan: its SHA-256 is in the change set; `_restore_saved_plan` checked it)."""
+    changes = metadata.get("changeset", {}).get("changes", [])
+    return sorted(c["address"] for c in changes if c.get("guarded") and c["address"] not in options.allowed)
 
 
 def run_command(args: argparse.Namespace, progress: Progress | None = None) -> int:

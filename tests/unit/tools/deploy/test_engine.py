@@ -95,7 +95,10 @@ def engine(monkeypatch, tmp_path):
     def fake_plan(workspace, context, *, lock, plan_file=None, **kwargs):
         calls["plan"].append({"stack": workspace.stack, "lock": lock})
         plan = recorded_plan(chosen["plan"])
-        return Planned(plan_file or workspace.directory / "tfplan", chosen["plan"] != "noop", planned_log(plan))
+        plan_file = plan_file or workspace.directory / "tfplan"
+        plan_file.parent.mkdir(parents=True, exist_ok=True)
+        plan_file.write_bytes(json.dumps(plan).encode())  # Terraform writes the saved plan
+        return Planned(plan_file, chosen["plan"] != "noop", planned_log(plan))
 
     monkeypatch.setattr(deploy, "plan", fake_plan)
     monkeypatch.setattr(deploy.terraform, "show_json", lambda directory, plan_file: recorded_plan(chosen["plan"]))
@@ -206,6 +209,24 @@ def test_apply_refuses_a_saved_plan_of_another_stack(tmp_path):
     context = Context(progress=Progress(stream, live=False, log_dir=tmp_path / "logs"))
     assert deploy.apply_saved_plan(workspace, context, plan_file, Options()) == exit_codes.ERROR
     assert "is a plan of backend-prod, not parent-prod" in stream.getvalue()
+
+
+def test_apply_refuses_a_change_set_that_is_not_its_plans(tmp_path):
+    """make apply guards with the change set make plan wrote beside the plan: one written for
+    another plan (saved over it, or edited) is refused, not trusted."""
+    import hashlib
+
+    plan_file = tmp_path / "parent-prod.tfplan"
+    plan_file.write_bytes(b"the plan that was reviewed")
+    reviewed = hashlib.sha256(plan_file.read_bytes()).hexdigest()
+    document = {"stack": "parent-prod", "plan_sha256": reviewed, "changeset": {"changes": []}}
+    plan_file.with_name("parent-prod.tfplan.changeset.json").write_text(json.dumps(document))
+    plan_file.write_bytes(b"another plan, saved over it")
+    stream = io.StringIO()
+    workspace = Workspace(load_environment("prod"), "parent", tmp_path / "cdktf.out" / "stacks" / "parent-prod")
+    context = Context(progress=Progress(stream, live=False, log_dir=tmp_path / "logs"))
+    assert deploy.apply_saved_plan(workspace, context, plan_file, Options()) == exit_codes.ERROR
+    assert "(parent-prod.tfplan.changeset.json) is not this plan's" in stream.getvalue()
 
 
 # ------------------------------------------------ what happens after the apply
