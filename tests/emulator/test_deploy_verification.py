@@ -16,7 +16,8 @@ pipeline then deploys its image (boto3, as CodePipeline's ECS action does). Then
    went off, ROLLBACK_COMPLETE;
 4. a trigger alarm that does not exist refuses the deploy before anything is applied (exit 1).
 
-After each failure the last good record is what the last verified deploy wrote.
+After each failure the last good record says what the last verified deploy wrote (its configuration
+and commit), tied to the state the rollback left.
 """
 
 from __future__ import annotations
@@ -90,6 +91,15 @@ class Deployed:
 
     def last_good(self, layer: str) -> str:
         return self.state_file(layer).with_name(f"{self.namer.stack(layer)}.last-good.json").read_text()
+
+    def recorded(self, layer: str) -> dict:
+        """What the last good record says (configuration, commit, when), without the state
+        version it is tied to: a ROLLBACK_COMPLETE ties it to the state the rollback left
+        (tools/deploy/last_good.py), which must be exactly the state file's now."""
+        record = json.loads(self.last_good(layer))
+        state = json.loads(self.state_file(layer).read_text())
+        assert record.pop("state") == {"lineage": state["lineage"], "serial": state["serial"]}
+        return record
 
     def state_file(self, layer: str) -> Path:
         return local_environment.state_file(self.config, self.outdir, layer)
@@ -179,7 +189,7 @@ def test_a_parent_only_deploy_does_not_wait(deployed):
 
 
 def test_a_revision_whose_rollout_fails_is_rolled_back(deployed, emulator_endpoint):
-    before, last_good = deployed.running(), deployed.last_good("backend")
+    before, last_good = deployed.running(), deployed.recorded("backend")
     assert before[3] == deployed.pipeline_image
     family, revision = before[0].split(":")
     failing = f"{family}:{int(revision) + 1}"  # the revision the size change registers
@@ -193,7 +203,7 @@ def test_a_revision_whose_rollout_fails_is_rolled_back(deployed, emulator_endpoi
     assert "(backend-local/" in failed and ": deployment ecs-svc/" in failed
     assert failed.endswith(" FAILED: ECS deployment circuit breaker: tasks failed to start.")
     assert final_status(output).startswith("ROLLBACK_COMPLETE backend-local")
-    assert deployed.last_good("backend") == last_good
+    assert deployed.recorded("backend") == last_good
     # ECS and the state agree again: the previous shape with the pipeline's image (Terraform
     # registers it again as the family's newest revision, as any replacement does).
     after = deployed.running()
@@ -203,7 +213,7 @@ def test_a_revision_whose_rollout_fails_is_rolled_back(deployed, emulator_endpoi
 
 
 def test_a_trigger_going_off_after_the_service_update_rolls_back_a_saved_plan(deployed):
-    last_good = deployed.last_good("backend")
+    last_good = deployed.recorded("backend")
     before = deployed.service()["taskDefinition"]
     alarm = deployed.alarm(kinds.HTTP_5XX_RATE.purpose())
     cloudwatch = deployed.client("cloudwatch")
@@ -235,7 +245,7 @@ def test_a_trigger_going_off_after_the_service_update_rolls_back_a_saved_plan(de
         # The rollout itself was fine: caught during it or in the window, the alarm is the failure.
         assert "FAILED: ECS deployment" not in output
         assert final_status(output).startswith("ROLLBACK_COMPLETE backend-local")
-        assert deployed.last_good("backend") == last_good
+        assert deployed.recorded("backend") == last_good
         assert deployed.running()[1:] == (str(deployed.config.fargate.cpu), str(deployed.config.fargate.memory),
                                           deployed.pipeline_image)  # fmt: skip
     finally:
