@@ -95,8 +95,8 @@ FAST_WORKERS ?= 2
 test: setup ## every test: lint and types, synth, plan, policy scan and emulator tests, side by side
 	@$(ENV_SH); $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
-test-fast: setup ## every test but the emulator and lint ones
-	@$(ENV_SH); $(PY) -m pytest -n $(FAST_WORKERS) -m "not emulator and not lint"
+test-fast: setup ## every test but the emulator, lint and full-import synth ones (make test runs them)
+	@$(ENV_SH); $(PY) -m pytest -n $(FAST_WORKERS) -m "not emulator and not lint and not full_synth"
 
 lint: setup ## ruff (lint + format check) and mypy (strict for config/, workspace/, constructs_lib/)
 	@$(ENV_SH); .venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy

@@ -203,6 +203,13 @@ def load_environment(
     return load_file(directory / f"{name}.toml", defaults)
 
 
+def selected_environments() -> list[str] | None:
+    """The environments named by `DAILYDESK_ENVIRONMENTS` (None: all). Every selected file
+    is validated before any stack is built, so a bad file stops the synth before it writes."""
+    value = os.environ.get(ENVIRONMENTS_VARIABLE, "").strip()
+    return [name.strip() for name in value.split(",") if name.strip()] or None
+
+
 def load_environments(
     names: list[str] | None = None, directory: Path = ENVIRONMENTS_DIR, defaults: Path | None = DEFAULTS_FILE
 ) -> list[EnvironmentConfig]:

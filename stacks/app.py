@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 from cdktf import App
 
 import workspace  # noqa: F401  (provider import shortcut before any stack module)
-from config import load_environments
-from config.loader import ENVIRONMENTS_VARIABLE
+from config import EnvironmentConfig, load_environments
+from config.loader import selected_environments
 from stacks.backend import BackendStack
 from stacks.base import WorkspaceStack
 from stacks.frontend import FrontendStack
@@ -21,15 +19,12 @@ STACKS: dict[str, type[WorkspaceStack]] = {
 }
 
 
-def selected_environments() -> list[str] | None:
-    """The environments named by `DAILYDESK_ENVIRONMENTS` (None: all). Every selected file
-    is validated before any stack is built, so a bad file stops the synth before it writes."""
-    value = os.environ.get(ENVIRONMENTS_VARIABLE, "").strip()
-    return [name.strip() for name in value.split(",") if name.strip()] or None
-
-
-def build_app(app: App | None = None, environments: list[str] | None = None) -> App:
-    configs = load_environments(environments or selected_environments())
+def build_app(
+    app: App | None = None, environments: list[str] | None = None, configs: list[EnvironmentConfig] | None = None
+) -> App:
+    """One stack per layer of each environment: `configs` when given (already loaded),
+    otherwise `environments` (default: `selected_environments()`) loaded here."""
+    configs = configs if configs is not None else load_environments(environments or selected_environments())
     app = app or App()
     for config in configs:
         for layer in layers.LAYERS:

@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,6 +73,7 @@ class Result:
     accepted: list[tuple[Finding, Skip]] = field(default_factory=list)
     unexplained: list[Finding] = field(default_factory=list)
     stale: list[tuple[Skip, str]] = field(default_factory=list)
+    checked: dict[str, int] = field(default_factory=dict)  # stack -> checks run on it (passed or failed)
 
     @property
     def clean(self) -> bool:
@@ -137,8 +139,9 @@ def addresses(document: dict[str, Any]) -> dict[str, str]:
     return found
 
 
-def run_checkov(directory: Path, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> tuple[int, list[Finding]]:
-    """(passed count, failed findings) of checkov on every stack under `directory`."""
+def run_checkov(directory: Path, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> tuple[int, list[Finding], dict[str, int]]:
+    """(passed count, failed findings, checks run per stack) of checkov on every stack under
+    `directory`: a stack checkov did not read has no entry."""
     completed = subprocess.run(
         [
             str(CHECKOV),
@@ -149,8 +152,7 @@ def run_checkov(directory: Path, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> tu
             "--output",
             "json",
             "--compact",
-            "--skip-download",
-            "--quiet",
+            "--skip-download",  # no --quiet: it drops the passed checks, which name the stacks read
         ],
         capture_output=True,
         text=True,
@@ -161,17 +163,19 @@ def run_checkov(directory: Path, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> tu
         raise RuntimeError(f"checkov failed ({completed.returncode}):\n{completed.stderr[-3000:]}")
     reports = json.loads(completed.stdout)
     reports = reports if isinstance(reports, list) else [reports]
-    passed, findings = 0, []
+    passed, findings, checked = 0, [], Counter[str]()
     names = {p.name: addresses(json.loads((p / "cdk.tf.json").read_text())) for p in directory.iterdir()}
     for report in reports:
         if report.get("summary", {}).get("parsing_errors"):
             raise RuntimeError(f"checkov could not parse: {report['results'].get('parsing_errors')}")
         passed += report.get("summary", {}).get("passed", 0)
+        checked.update(Path(c["file_path"]).parent.name for c in report.get("results", {}).get("passed_checks", []))
         for failed in report.get("results", {}).get("failed_checks", []):
             stack = Path(failed["file_path"]).parent.name
             address = names.get(stack, {}).get(failed["resource"], failed["resource"])
             findings.append(Finding(failed["check_id"], failed.get("check_name", ""), stack, address))
-    return passed, sorted(findings, key=lambda f: (f.check, f.resource, f.stack))
+            checked[stack] += 1
+    return passed, sorted(findings, key=lambda f: (f.check, f.resource, f.stack)), dict(checked)
 
 
 def stack_resources(stack_dirs: Iterable[Path]) -> dict[str, set[str]]:
@@ -190,8 +194,10 @@ def scan(outdir: Path = DEFAULT_OUTDIR, skips: list[Skip] | None = None) -> Resu
     skips = load_skips() if skips is None else skips
     with tempfile.TemporaryDirectory(prefix="policy-scan-") as temporary:
         scan_copy(stack_dirs, Path(temporary))
-        passed, findings = run_checkov(Path(temporary))
-    return judge(passed, findings, skips)
+        passed, findings, checked = run_checkov(Path(temporary))
+    result = judge(passed, findings, skips)
+    result.checked = checked
+    return result
 
 
 def judge(passed: int, findings: list[Finding], skips: list[Skip]) -> Result:

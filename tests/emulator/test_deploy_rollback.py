@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 
 import pytest
 
@@ -38,6 +39,15 @@ from tools.deploy import engine as deploy
 from tools.deploy import exit_codes, last_good
 from tools.deploy.engine import Options
 from tools.emulator import faults
+from tools.paths import REPO_ROOT
+
+
+def git_head() -> str:
+    """HEAD as git itself says it (not through the code under test)."""
+    return subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
 
 pytestmark = pytest.mark.emulator
 
@@ -104,7 +114,7 @@ def test_successful_deploy_records_the_last_good_configuration(workspace):
     record_file = workspace.root / "state" / "local" / "parent-local.last-good.json"
     record = last_good.Record.from_json(record_file.read_text())
     assert record.configuration == workspace.original
-    assert record.commit == last_good.current_commit()[0]
+    assert record.commit == git_head()
     # The configuration, where it came from and which state it describes (lineage and serial
     # only); nothing else (no state content, no value read from AWS).
     document = json.loads(record_file.read_text())

@@ -8,8 +8,8 @@ with the config's thresholds and the operations topic as actions, and `tools.ala
 them back; the parameters hold their config values; no secret value is in any file the
 project wrote or anything it printed; the connections hold their secrets' keys, also
 after a rotation; drift made behind Terraform's back (and a rotated key) is named exactly
-and cleared by a deploy; destroy leaves none of our resources. Then the whole cycle again
-on the same emulator, nothing restarted.
+and cleared by a deploy; destroy leaves none of our resources: every instance of every
+resource type the synth declares, read back from the emulator by its id.
 """
 
 from __future__ import annotations
@@ -20,13 +20,15 @@ import json
 import os
 import sys
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from config import load_environment
 from tests import terraform_runs as terraform
+from tests.configs import LOCAL_PARAMETER_VALUES
 from tools import alarms as alarm_tool
 from tools import api_keys, drift, local_environment
 from tools.aws import emulator_client
@@ -307,6 +309,8 @@ def test_every_cdk_parameter_holds_its_config_value(deployed):
     for entry in catalogue.cdk_parameters():
         parameter = found[namer.parameter(entry.name)]
         assert (parameter["Value"], parameter["Type"]) == (entry.value(config, namer), entry.type)
+    # And against the values written out from local.toml, not computed by the code under test.
+    assert {name: found[namer.parameter(name)]["Value"] for name in LOCAL_PARAMETER_VALUES} == LOCAL_PARAMETER_VALUES
     # The manual ones are the seeded throwaway values, untouched by Terraform.
     assert {namer.parameter(p.name) for p in catalogue.manual_parameters()} <= set(found)
 
@@ -470,18 +474,290 @@ def test_drift_is_named_exactly_and_cleared_by_a_deploy(deployed, tmp_path, caps
     assert "no drift" in capsys.readouterr().out
 
 
+# What `destroy` must have removed, per resource type: each takes the instances' attributes
+# from the state before the destroy and returns those the emulator still holds. What AWS
+# keeps after a delete is judged as AWS keeps it: a KMS key is pending deletion, a task
+# definition INACTIVE, an ECS cluster or service INACTIVE.
+Attributes = dict
+
+
+def missing(call) -> bool:
+    """True when the call fails because what it names does not exist (any *NotFound*,
+    NoSuch*, NonExistent*, or a parent of it that is gone)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        call()
+    except ClientError as error:
+        if any(word in error.response["Error"]["Code"] for word in ("NotFound", "NoSuch", "NonExistent")):
+            return True
+        raise
+    return False
+
+
+def _kms_key(c: Callable[[str], Any], ids: list[str], instances: list[Attributes]) -> list[str]:
+    return [i for i in ids if c("kms").describe_key(KeyId=i)["KeyMetadata"]["KeyState"] != "PendingDeletion"]
+
+
+def _ssm_parameter(c: Callable[[str], Any], ids: list[str], instances: list[Attributes]) -> list[str]:
+    found = [
+        p["Name"] for i in range(0, len(ids), 10) for p in c("ssm").get_parameters(Names=ids[i : i + 10])["Parameters"]
+    ]
+    return found
+
+
+def _appautoscaling_target(c: Callable[[str], Any], ids: list[str], instances: list[Attributes]) -> list[str]:
+    targets = c("application-autoscaling").describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"]
+    live = {t["ResourceId"] for t in targets}
+    return [a["resource_id"] for a in instances if a["resource_id"] in live]
+
+
+def _appautoscaling_policy(c: Callable[[str], Any], ids: list[str], instances: list[Attributes]) -> list[str]:
+    policies = c("application-autoscaling").describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"]
+    live = {p["PolicyName"] for p in policies}
+    return [a["name"] for a in instances if a["name"] in live]
+
+
+def _cloudwatch_event_rule(c: Callable[[str], Any], ids: list[str], instances: list[Attributes]) -> list[str]:
+    return [
+        a["name"]
+        for a in instances
+        if a["name"] in {r["Name"] for r in c("events").list_rules(EventBusName=a["event_bus_name"])["Rules"]}
+    ]
+
+
+def _cloudwatch_event_target(c: Callable[[str], Any], ids: list[str], instances: list[Attributes]) -> list[str]:
+    return [
+        a["id"]
+        for a in instances
+        if not missing(lambda a=a: c("events").list_targets_by_rule(Rule=a["rule"]))
+        and a["target_id"] in {t["Id"] for t in c("events").list_targets_by_rule(Rule=a["rule"])["Targets"]}
+    ]
+
+
+def _cloudwatch_log_stream(c: Callable[[str], Any], ids: list[str], instances: list[Attributes]) -> list[str]:
+    return [
+        a["name"]
+        for a in instances
+        if not missing(lambda a=a: c("logs").describe_log_streams(logGroupName=a["log_group_name"]))
+        and a["name"]
+        in {s["logStreamName"] for s in c("logs").describe_log_streams(logGroupName=a["log_group_name"])["logStreams"]}
+    ]
+
+
+def _cloudwatch_metric_alarm(c: Callable[[str], Any], ids: list[str], instances: list[Attributes]) -> list[str]:
+    names = [a["alarm_name"] for a in instances]
+    return [m["AlarmName"] for m in c("cloudwatch").describe_alarms(AlarmNames=names)["MetricAlarms"]]
+
+
+def _codebuild_project(c: Callable[[str], Any], ids: list[str], instances: list[Attributes]) -> list[str]:
+    names = [a["name"] for a in instances]
+    return [p["name"] for p in c("codebuild").batch_get_projects(names=names)["projects"]]
+
+
+def _ecr_lifecycle_policy(c: Callable[[str], Any], ids: list[str], instances: list[Attributes]) -> list[str]:
+    return [
+        a["repository"]
+        for a in instances
+        if not missing(lambda a=a: c("ecr").get_lifecycle_policy(repositoryName=a["repository"]))
+    ]
+
+
+def _ecs_cluster(c: Callable[[str], Any], ids: list[str], instances: list[Attributes]) -> list[str]:
+    clusters = c("ecs").describe_clusters(clusters=[a["arn"] for a in instances])["clusters"]
+    return [k["clusterArn"] for k in clusters if k["status"] != "INACTIVE"]
+
+
+def _ecs_service(c: Callable[[str], Any], ids: list[str], instances: list[Attributes]) -> list[str]:
+    return [
+        a["id"]
+        for a in instances
+        if not missing(lambda a=a: c("ecs").describe_services(cluster=a["cluster"], services=[a["id"]]))
+        and any(
+            s["status"] != "INACTIVE"
+            for s in c("ecs").describe_services(cluster=a["cluster"], services=[a["id"]])["services"]
+        )
+    ]
+
+
+def _ecs_task_definition(c: Callable[[str], Any], ids: list[str], instances: list[Attributes]) -> list[str]:
+    return [
+        a["arn"]
+        for a in instances
+        if not missing(lambda a=a: c("ecs").describe_task_definition(taskDefinition=a["arn"]))
+        and c("ecs").describe_task_definition(taskDefinition=a["arn"])["taskDefinition"]["status"] == "ACTIVE"
+    ]
+
+
+def _iam_role(c: Callable[[str], Any], ids: list[str], instances: list[Attributes]) -> list[str]:
+    return [i for i in ids if not missing(lambda i=i: c("iam").get_role(RoleName=i))]
+
+
+def _iam_role_policy(c: Callable[[str], Any], ids: list[str], instances: list[Attributes]) -> list[str]:
+    return [
+        a["id"]
+        for a in instances
+        if not missing(lambda a=a: c("iam").get_role_policy(RoleName=a["role"], PolicyName=a["name"]))
+    ]
+
+
+def _lb_listener(c: Callable[[str], Any], ids: list[str], instances: list[Attributes]) -> list[str]:
+    return [i for i in ids if not missing(lambda i=i: c("elbv2").describe_listeners(ListenerArns=[i]))]
+
+
+def _sns_topic_policy(c: Callable[[str], Any], ids: list[str], instances: list[Attributes]) -> list[str]:
+    return [i for i in ids if not missing(lambda i=i: c("sns").get_topic_attributes(TopicArn=i))]
+
+
+def _sqs_queue(c: Callable[[str], Any], ids: list[str], instances: list[Attributes]) -> list[str]:
+    live = {url.rsplit("/", 1)[-1] for url in c("sqs").list_queues().get("QueueUrls", [])}
+    return [a["name"] for a in instances if a["name"] in live]
+
+
+def _sqs_queue_policy(c: Callable[[str], Any], ids: list[str], instances: list[Attributes]) -> list[str]:
+    live = {url.rsplit("/", 1)[-1] for url in c("sqs").list_queues().get("QueueUrls", [])}
+    return [a["queue_url"] for a in instances if a["queue_url"].rsplit("/", 1)[-1] in live]
+
+
+# Types whose resources one list call shows: (service, method, result key, the item's field,
+# the instance attribute it holds). The emulator's lists are short: one page each.
+LISTED: dict[str, tuple[str, str, str, str, str]] = {
+    "aws_kms_alias": ("kms", "list_aliases", "Aliases", "AliasName", "id"),
+    "aws_cloudwatch_event_api_destination": ("events", "list_api_destinations", "ApiDestinations", "Name", "name"),
+    "aws_cloudwatch_event_connection": ("events", "list_connections", "Connections", "Name", "name"),
+    "aws_cloudwatch_log_group": ("logs", "describe_log_groups", "logGroups", "logGroupName", "id"),
+    "aws_codepipeline": ("codepipeline", "list_pipelines", "pipelines", "name", "id"),
+    "aws_ecr_repository": ("ecr", "describe_repositories", "repositories", "repositoryName", "id"),
+    "aws_elasticache_replication_group": (
+        "elasticache",
+        "describe_replication_groups",
+        "ReplicationGroups",
+        "ReplicationGroupId",
+        "id",
+    ),
+    "aws_elasticache_subnet_group": (
+        "elasticache",
+        "describe_cache_subnet_groups",
+        "CacheSubnetGroups",
+        "CacheSubnetGroupName",
+        "id",
+    ),
+    "aws_lb": ("elbv2", "describe_load_balancers", "LoadBalancers", "LoadBalancerArn", "id"),
+    "aws_lb_target_group": ("elbv2", "describe_target_groups", "TargetGroups", "TargetGroupArn", "id"),
+    "aws_s3_bucket": ("s3", "list_buckets", "Buckets", "Name", "id"),
+    "aws_security_group": ("ec2", "describe_security_groups", "SecurityGroups", "GroupId", "id"),
+    "aws_vpc_security_group_ingress_rule": (
+        "ec2",
+        "describe_security_group_rules",
+        "SecurityGroupRules",
+        "SecurityGroupRuleId",
+        "id",
+    ),
+    "aws_vpc_security_group_egress_rule": (
+        "ec2",
+        "describe_security_group_rules",
+        "SecurityGroupRules",
+        "SecurityGroupRuleId",
+        "id",
+    ),
+    "aws_sns_topic": ("sns", "list_topics", "Topics", "TopicArn", "id"),
+}
+
+
+def listed_still_there(config, resource_type: str, instances: list[Attributes]) -> list[str]:
+    service, method, key, field, attribute = LISTED[resource_type]
+    live = {item[field] for item in getattr(client(config, service), method)()[key]}
+    return [a[attribute] for a in instances if a[attribute] in live]
+
+
+# Per resource type: the instances (of the state before the destroy) that the emulator holds.
+STILL_THERE: dict[str, Callable[[Callable[[str], Any], list[str], list[Attributes]], list[str]]] = {
+    "aws_kms_key": _kms_key,
+    "aws_ssm_parameter": _ssm_parameter,
+    "aws_appautoscaling_target": _appautoscaling_target,
+    "aws_appautoscaling_policy": _appautoscaling_policy,
+    "aws_cloudwatch_event_rule": _cloudwatch_event_rule,
+    "aws_cloudwatch_event_target": _cloudwatch_event_target,
+    "aws_cloudwatch_log_stream": _cloudwatch_log_stream,
+    "aws_cloudwatch_metric_alarm": _cloudwatch_metric_alarm,
+    "aws_codebuild_project": _codebuild_project,
+    "aws_ecr_lifecycle_policy": _ecr_lifecycle_policy,
+    "aws_ecs_cluster": _ecs_cluster,
+    "aws_ecs_service": _ecs_service,
+    "aws_ecs_task_definition": _ecs_task_definition,
+    "aws_iam_role": _iam_role,
+    "aws_iam_role_policy": _iam_role_policy,
+    "aws_lb_listener": _lb_listener,
+    "aws_sns_topic_policy": _sns_topic_policy,
+    "aws_sqs_queue": _sqs_queue,
+    "aws_sqs_queue_policy": _sqs_queue_policy,
+}
+
+
+# A bucket's configuration blocks have no existence of their own: each is a GET on the bucket,
+# which fails once the bucket is gone (checked here too, by that GET).
+BUCKET_PARTS = {
+    "aws_s3_bucket_lifecycle_configuration": "get_bucket_lifecycle_configuration",
+    "aws_s3_bucket_policy": "get_bucket_policy",
+    "aws_s3_bucket_public_access_block": "get_public_access_block",
+    "aws_s3_bucket_server_side_encryption_configuration": "get_bucket_encryption",
+    "aws_s3_bucket_versioning": "get_bucket_versioning",
+}
+
+
+def still_there_anywhere(config, resource_type: str, instances: list[Attributes]) -> list[str]:
+    if resource_type in LISTED:
+        return listed_still_there(config, resource_type, instances)
+    if resource_type in BUCKET_PARTS:
+        s3 = client(config, "s3")
+        call = getattr(s3, BUCKET_PARTS[resource_type])
+        return [a["bucket"] for a in instances if not missing(lambda a=a: call(Bucket=a["bucket"]))]
+    return STILL_THERE[resource_type](lambda service: client(config, service), [a["id"] for a in instances], instances)
+
+
+def synthesized_types(outdir: Path) -> set[str]:
+    return {
+        resource_type
+        for layer in LAYERS
+        for resource_type in json.loads((outdir / "stacks" / f"{layer}-local" / "cdk.tf.json").read_text())["resource"]
+    }
+
+
+# Kept by `destroy` on purpose, with the reason; the synth must say so too.
+KEPT_ON_PURPOSE = {
+    "aws_ecs_task_definition": "skip_destroy: every revision stays registered (ACTIVE), so a rollback to it "
+    "stays possible (constructs_lib/backend/fargate_service.py); a new deploy registers the next revision",
+}
+
+
 def test_destroy_leaves_none_of_our_resources(deployed):
+    """Every resource of every type the three workspaces create, read back from the emulator
+    by its id after `destroy`: gone (or, where AWS keeps it, in its deleted state; what we
+    keep on purpose is KEPT_ON_PURPOSE, with the reason). With all
+    of them gone, nothing blocks a deploy of the same names on the same emulator again (what
+    a second whole cycle used to prove at the cost of another deploy and destroy)."""
     config, outdir = deployed
+    created: dict[str, list[Attributes]] = {}
+    for layer in LAYERS:
+        for resource in local_environment.managed_resources(
+            local_environment.read_state(local_environment.state_file(config, outdir, layer))
+        ):
+            created.setdefault(resource["type"], []).extend(i["attributes"] for i in resource["instances"])
+    # Every type the synth declares was created, so each is checked below; and each check
+    # finds every instance while it is deployed (a check that finds nothing proves nothing).
+    assert set(created) == synthesized_types(outdir)
+    counts = {t: len(instances) for t, instances in created.items()}
+    assert {t: len(still_there_anywhere(config, t, instances)) for t, instances in created.items()} == counts
+
     assert local_environment.destroy(config, outdir=outdir) == exit_codes.OK
+    left = {t: found for t, i in sorted(created.items()) if (found := still_there_anywhere(config, t, i))}
+    assert left == {t: still_there_anywhere(config, t, created[t]) for t in KEPT_ON_PURPOSE}
+    assert {t: len(found) for t, found in left.items()} == {t: len(created[t]) for t in KEPT_ON_PURPOSE}
+    backend = json.loads((outdir / "stacks" / "backend-local" / "cdk.tf.json").read_text())
+    assert [body.get("skip_destroy") for body in backend["resource"]["aws_ecs_task_definition"].values()] == [True]
     assert our_resources(config) == {}
+    for layer in LAYERS:
+        state = local_environment.read_state(local_environment.state_file(config, outdir, layer))
+        assert local_environment.managed_resources(state) == [], f"{layer}-local: state still holds resources"
     # Destroyed on purpose: the next deploy is a first deploy again (a failure removes what it made).
     assert not [layer for layer in LAYERS if last_good_file(config, outdir, layer).exists()]
-
-
-def test_the_whole_cycle_again_on_the_same_emulator(deployed, tmp_path):
-    config, _ = deployed
-    outdir = tmp_path / "cdktf.out"
-    assert local_environment.deploy(config, outdir=outdir) == exit_codes.OK
-    assert_second_plans_empty(outdir)
-    assert local_environment.destroy(config, outdir=outdir) == exit_codes.OK
-    assert our_resources(config) == {}

@@ -9,20 +9,71 @@ from workspace.catalogue import SECRETS, manual_parameters
 pytestmark = pytest.mark.emulator
 
 
+def held(endpoint: str) -> dict[str, object]:
+    """What the emulator holds of the kinds the seed creates, read back with boto3 (values,
+    versions and ids included: a second seed that overwrote or added anything differs)."""
+    ssm, manager, ec2 = aws("ssm", endpoint), aws("secretsmanager", endpoint), aws("ec2", endpoint)
+    parameters = [p for page in ssm.get_paginator("describe_parameters").paginate() for p in page["Parameters"]]
+    names = [p["Name"] for p in parameters]
+    values = {
+        p["Name"]: p["Value"]
+        for i in range(0, len(names), 10)
+        for p in ssm.get_parameters(Names=names[i : i + 10], WithDecryption=True)["Parameters"]
+    }
+    secrets = manager.list_secrets()["SecretList"]
+    policies = aws("iam", endpoint).list_policies(Scope="Local")["Policies"]
+    return {
+        "parameters": sorted((p["Name"], p["Type"], p["Version"], values[p["Name"]]) for p in parameters),
+        "secrets": sorted(
+            (
+                s["ARN"],
+                manager.get_secret_value(SecretId=s["ARN"])["VersionId"],
+                len(s.get("SecretVersionsToStages", {})),
+            )
+            for s in secrets
+        ),
+        "policies": sorted((p["Arn"], p["DefaultVersionId"]) for p in policies),
+        "vpcs": sorted((v["VpcId"], v["CidrBlock"]) for v in ec2.describe_vpcs()["Vpcs"]),
+        "subnets": sorted((s["SubnetId"], s["CidrBlock"]) for s in ec2.describe_subnets()["Subnets"]),
+        "security groups": sorted(
+            (g["GroupId"], g["GroupName"]) for g in ec2.describe_security_groups()["SecurityGroups"]
+        ),
+        "certificates": sorted(
+            c["CertificateArn"] for c in aws("acm", endpoint).list_certificates()["CertificateSummaryList"]
+        ),
+        "buckets": sorted(b["Name"] for b in aws("s3", endpoint).list_buckets()["Buckets"]),
+        "distributions": sorted(
+            d["Id"] for d in aws("cloudfront", endpoint).list_distributions()["DistributionList"].get("Items", [])
+        ),
+    }
+
+
 @pytest.fixture(scope="module")
 def seeded(emulator_endpoint):
     config = load_environment("local")
     first = seed(config, emulator_endpoint)
-    return config, first, seed(config, emulator_endpoint)
+    after_first = held(emulator_endpoint)
+    second = seed(config, emulator_endpoint)
+    return config, first, second, after_first, held(emulator_endpoint)
 
 
 def test_seed_is_idempotent(seeded):
-    _, first, second = seeded
+    config, first, second, after_first, after_second = seeded
     assert first == second
+    # What the emulator holds, not the summary built from the config: the second seed
+    # changed, replaced and added nothing.
+    assert after_second == after_first
+    # ...and the first one did create the world (a comparison of two empty reads proves nothing).
+    namer = config.namer
+    assert {namer.parameter(p.name) for p in manual_parameters()} <= {p[0] for p in after_first["parameters"]}
+    assert len(after_first["secrets"]) == len(SECRETS) and len(after_first["distributions"]) == len(config.hosting.apps)
+    assert config.network.vpc_id in {vpc for vpc, _ in after_first["vpcs"]}
+    assert config.certificate.arn in after_first["certificates"]
+    assert (config.permissions_boundary_arn, "v1") in after_first["policies"]
 
 
 def test_manual_parameters_and_secrets(seeded, emulator_endpoint):
-    config, _, _ = seeded
+    config, *_ = seeded
     ssm = aws("ssm", emulator_endpoint)
     namer = config.namer
     names = [namer.parameter(p.name) for p in manual_parameters()]
@@ -38,7 +89,7 @@ def test_manual_parameters_and_secrets(seeded, emulator_endpoint):
 
 
 def test_network_with_exact_ids(seeded, emulator_endpoint):
-    config, _, _ = seeded
+    config, *_ = seeded
     ec2 = aws("ec2", emulator_endpoint)
     network = config.network
     assert ec2.describe_vpcs(VpcIds=[network.vpc_id])["Vpcs"][0]["VpcId"] == network.vpc_id
@@ -53,7 +104,7 @@ def test_network_with_exact_ids(seeded, emulator_endpoint):
 
 
 def test_certificate_buckets_and_distributions(seeded, emulator_endpoint):
-    config, _, _ = seeded
+    config, *_ = seeded
     certificate = aws("acm", emulator_endpoint).describe_certificate(CertificateArn=config.certificate.arn)[
         "Certificate"
     ]
@@ -72,7 +123,7 @@ def test_certificate_buckets_and_distributions(seeded, emulator_endpoint):
 
 
 def test_the_permissions_boundary_is_the_rendered_one(seeded, emulator_endpoint):
-    config, first, _ = seeded
+    config, first, *_ = seeded
     assert first["permissions_boundary"] == config.permissions_boundary_arn
     iam = aws("iam", emulator_endpoint)
     version = iam.get_policy(PolicyArn=config.permissions_boundary_arn)["Policy"]["DefaultVersionId"]

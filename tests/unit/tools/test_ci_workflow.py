@@ -110,12 +110,45 @@ def test_the_pipe_check_finds_a_piped_step_without_pipefail():
     assert any(found.startswith("plan:") for found in unsafe_pipes(workflow))
 
 
+def commands(step: dict) -> list[str]:
+    """The commands of a run step, one per line, as written (`make test-fast` is not `make test`)."""
+    return [line.strip() for line in step.get("run", "").splitlines() if line.strip()]
+
+
+def failing_steps_missing(job: dict, *required: str) -> list[str]:
+    """Of the required commands, those that no step of the job runs in a way whose failure
+    fails the job: the command on a line of its own, the step and the job without
+    `continue-on-error`."""
+    if job.get("continue-on-error"):
+        return list(required)
+    honest = [command for step in steps(job) if not step.get("continue-on-error") for command in commands(step)]
+    return [command for command in required if command not in honest]
+
+
+REQUIRED = ("make setup", "make test", "make synth")
+
+
 def test_pull_requests_run_the_tests_and_synthesize_every_environment():
     workflow = load(MAIN)
     assert "pull_request" in workflow["on"] and workflow["on"]["push"]["branches"] == ["main"]
     test = workflow["jobs"]["test"]
-    assert "make setup" in runs(test) and "make test" in runs(test) and "make synth" in runs(test)
+    assert failing_steps_missing(test, *REQUIRED) == []
+    assert [c for step in steps(test) for c in commands(step) if c.startswith("make ")] == list(REQUIRED)
     assert any(u.startswith("hashicorp/setup-terraform@") for u in uses(test))
+
+
+def test_the_tests_check_refuses_test_fast_and_a_failure_that_is_allowed():
+    job = load(MAIN)["jobs"]["test"]
+    step = next(step for step in job["steps"] if commands(step) == ["make test"])
+    step["run"] = "make test-fast"
+    assert failing_steps_missing(job, *REQUIRED) == ["make test"]
+    step["run"] = "make test"
+    step["continue-on-error"] = True
+    assert failing_steps_missing(job, *REQUIRED) == ["make test"]
+    del step["continue-on-error"]
+    assert failing_steps_missing(job, *REQUIRED) == []
+    job["continue-on-error"] = True
+    assert failing_steps_missing(job, *REQUIRED) == list(REQUIRED)
 
 
 def test_pull_requests_plan_only_the_touched_environments_and_post_the_change_set():

@@ -35,11 +35,13 @@ def checkov_check_ids() -> set[str]:
 
 
 def test_every_workspace_of_every_environment_is_scanned(synthesized, result):
-    assert set(synthesized.stacks) == set(STACKS)
-    scanned = {finding.stack for finding in result.findings}
-    # Every parent has String parameters (CKV2_AWS_34), so each stack that has resources shows up.
-    assert set(stacks_of("parent")) <= scanned
-    assert result.passed > 0
+    assert set(synthesized.stacks) == set(STACKS) and len(STACKS) == 12
+    # Each of the 12 stacks was read and checked (its passed and failed checks counted).
+    assert sorted(result.checked) == sorted(STACKS)
+    assert all(count > 0 for count in result.checked.values()), result.checked
+    assert sum(result.checked.values()) == result.passed + len(result.findings)
+    # Every parent has String parameters (CKV2_AWS_34), so each shows up among the findings.
+    assert set(stacks_of("parent")) <= {finding.stack for finding in result.findings}
 
 
 def test_no_unexplained_finding_and_no_stale_skip(result):
@@ -116,8 +118,9 @@ def test_required_version_and_moved_are_removed_from_the_scanned_copy_only(synth
     assert copied["resource"] == document["resource"]
     assert json.loads((source / "cdk.tf.json").read_text())["terraform"]["required_version"] == ">= 1.11.4"
 
-    passed, findings = policy_scan.run_checkov(target)
+    passed, findings, checked = policy_scan.run_checkov(target)
     assert passed > 0 and findings  # parsed and checked, not silently skipped
+    assert checked == {"frontend-dev": passed + len(findings)}
 
 
 def test_unparsable_stack_stops_the_scan(synthesized, tmp_path):

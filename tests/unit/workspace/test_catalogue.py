@@ -3,7 +3,7 @@
 import pytest
 
 from config import load_environment
-from tests.configs import ENVIRONMENTS, LAYERS
+from tests.configs import ENVIRONMENTS, LAYERS, LOCAL_PARAMETER_VALUES
 from tests.synth import data_sources, resources
 from workspace.catalogue import CATALOGUE, SECRETS, cdk_parameters, manual_parameters
 
@@ -45,6 +45,12 @@ def test_every_cdk_parameter_is_written_with_its_config_value(synthesized, env):
             assert resource["key_id"].startswith("${aws_kms_key.")
         else:
             assert "key_id" not in resource
+
+
+def test_local_parameters_hold_the_values_written_out_from_local_toml(synthesized):
+    """The same values, against a literal table instead of the catalogue's own functions."""
+    written = {r["name"]: r["value"] for r in resources(synthesized["parent-local"], "aws_ssm_parameter").values()}
+    assert written == {f"/dailydesk/local/{name}": value for name, value in LOCAL_PARAMETER_VALUES.items()}
 
 
 def test_values_come_from_config(synthesized):

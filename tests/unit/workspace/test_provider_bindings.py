@@ -4,6 +4,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 import workspace.provider_bindings as bindings
 from tools.paths import REPO_ROOT
 
@@ -27,6 +29,7 @@ def test_the_shortcut_is_active_in_this_process():
     assert 0 < len(loaded) < 200
 
 
+@pytest.mark.full_synth
 def test_synth_is_byte_identical_with_the_full_provider_import(synthesized, tmp_path):
     outdir = tmp_path / "cdktf.out"
     env = {**os.environ, "DAILYDESK_FULL_PROVIDER_IMPORT": "1"}

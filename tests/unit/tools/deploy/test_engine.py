@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import subprocess
 import time
 import zipfile
 from pathlib import Path
@@ -35,6 +36,14 @@ from tools.deploy.workspace import Workspace
 from tools.paths import REPO_ROOT
 from tools.terraform.json_ui import ApplyLog
 from tools.terraform.process import TIMEOUT
+
+
+def git_head() -> str:
+    """HEAD as git itself says it (not through the code under test)."""
+    return subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
 
 PLANS = REPO_ROOT / "tests" / "fixtures" / "plans"
 RECORDED = REPO_ROOT / "tests" / "fixtures" / "terraform_json"
@@ -172,7 +181,7 @@ def test_plan_writes_the_saved_plan_beside_its_change_set(engine, tmp_path):
     assert text.startswith("Change set for parent-prod: 2 modify")
     document = json.loads(plan_file.with_name("parent-prod.tfplan.changeset.json").read_text())
     assert document["stack"] == "parent-prod" and document["plan"] == "parent-prod.tfplan"
-    assert document["commit"] == last_good.current_commit()[0]
+    assert document["commit"] == git_head()
     assert document["changeset"]["status"] == "changes"
     assert f"make apply STACK=parent-prod PLAN={plan_file}" in output
 
@@ -293,7 +302,7 @@ def test_success_records_the_last_good_configuration_and_runs_the_hook(applying)
     assert rollbacks == [] and hooks == [("parent", "local")]
     record = applying.workspace.store().read()
     assert record is not None and record.configuration == applying.configuration
-    assert record.stack == "parent-local" and record.commit == last_good.current_commit()[0]
+    assert record.stack == "parent-local" and record.commit == git_head()
     assert "UPDATE_COMPLETE parent-local (last good configuration: commit" in output
 
 
