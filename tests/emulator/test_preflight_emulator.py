@@ -278,14 +278,14 @@ def test_permissions_boundary_missing_or_stale(world, capsys):
     older["Statement"] = older["Statement"][:-1]
     iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(older), SetAsDefault=True)
     code, _, rows = check(world, capsys)
-    assert code == 1
+    assert code == exit_codes.FOUND
     assert rows[arn]["status"] == "unusable"
     assert rows[arn]["detail"] == "v2 differs from policy/iam/permissions-boundary.json"
     assert [item for item, row in rows.items() if row["status"] != "ready"] == [arn]
     iam.delete_policy_version(PolicyArn=arn, VersionId="v1")
     iam.delete_policy(PolicyArn=arn)
     code, _, rows = check(world, capsys)
-    assert code == 1
+    assert code == exit_codes.FOUND
     assert rows[arn]["status"] == "missing"
     assert [item for item, row in rows.items() if row["status"] != "ready"] == [arn]
     assert "aws iam create-policy --policy-name dailydesk-local-permissions-boundary" in rows[arn]["fix"]
