@@ -233,17 +233,21 @@ def connection_addresses(stack_dir: Path) -> dict[str, str]:
     }
 
 
+def _key_row(row: api_keys.Row, workspace: str, addresses: dict[str, str], in_aws: str) -> Drift:
+    return Drift(
+        workspace,
+        addresses.get(row.connection, row.connection),
+        CONNECTION_API_KEY_ATTRIBUTE,
+        f"key of secret {row.secret}",
+        in_aws,
+    )
+
+
 def key_drift(rows: list[api_keys.Row], workspace: str, addresses: dict[str, str]) -> list[Drift]:
     """Drift rows for the connections whose key does not match their secret (or whose
     secret is gone): what the key should be -> what the connection holds, never a value."""
     return [
-        Drift(
-            workspace,
-            addresses.get(row.connection, row.connection),
-            CONNECTION_API_KEY_ATTRIBUTE,
-            f"key of secret {row.secret}",
-            row.detail if row.status == api_keys.DIFFERS else row.status,
-        )
+        _key_row(row, workspace, addresses, row.detail if row.status == api_keys.DIFFERS else row.status)
         for row in rows
         if row.status not in NOT_KEY_DRIFT
     ]
@@ -253,13 +257,7 @@ def unchecked_keys(rows: list[api_keys.Row], workspace: str, addresses: dict[str
     """A row for each connection whose key could not be compared (e.g. the plan role may not
     read secret values): not drift, and not silence either."""
     return [
-        Drift(
-            workspace,
-            addresses.get(row.connection, row.connection),
-            CONNECTION_API_KEY_ATTRIBUTE,
-            f"key of secret {row.secret}",
-            f"{CANNOT_CHECK}: {row.detail}",
-        )
+        _key_row(row, workspace, addresses, f"{CANNOT_CHECK}: {row.detail}")
         for row in rows
         if row.status == api_keys.ERROR
     ]
