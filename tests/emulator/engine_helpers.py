@@ -46,6 +46,11 @@ def run_engine(workspace: ParentWorkspace, step: Callable[..., int], *args: obje
     return EngineRun(code, output)
 
 
+def final_status(output: str) -> str:
+    """The engine's last CloudFormation-style status line (ROLLBACK_* or LEFT_AS_IS)."""
+    return [line for line in output.splitlines() if line.startswith(("ROLLBACK_", "LEFT_AS_IS"))][-1]
+
+
 def new_parameter_name(workspace: ParentWorkspace, slug: str) -> str:
     return f"{workspace.config.parameter_prefix}/{slug.replace('_', '-')}"
 

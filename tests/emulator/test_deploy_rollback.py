@@ -26,6 +26,7 @@ import pytest
 
 from tests.emulator.engine_helpers import (
     MODIFIED_PARAMETERS,
+    final_status,
     lock_is_free,
     name_in_body,
     new_parameter_address,
@@ -79,10 +80,6 @@ def failed_apply_counts(output: str) -> dict[str, int]:
     found = re.search(r"(\d+) added, (\d+) changed, (\d+) destroyed", line)
     assert found, line
     return dict(zip(("add", "change", "remove"), map(int, found.groups()), strict=True))
-
-
-def final_status(output: str) -> str:
-    return [line for line in output.splitlines() if line.startswith(("ROLLBACK_", "LEFT_AS_IS"))][-1]
 
 
 def test_failed_first_deploy_leaves_nothing(workspace, emulator_endpoint):

@@ -36,6 +36,7 @@ from config import load_environment
 from config.schema import EnvironmentConfig
 from tests.configs import changed
 from tests.emulator import pipeline_deploy
+from tests.emulator.engine_helpers import final_status
 from tools import local_environment
 from tools.aws import emulator_client
 from tools.deploy import engine, exit_codes
@@ -138,10 +139,6 @@ class Deployed:
         context.progress.close()
         print(stream.getvalue())  # the engine's own words, shown by pytest -s and on failure
         return code, stream.getvalue()
-
-
-def final_status(output: str) -> str:
-    return [line for line in output.splitlines() if line.startswith("ROLLBACK_")][-1]
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ import pytest
 
 from tests import terraform_runs as terraform
 from tests.emulator.engine_helpers import (
+    final_status,
     lock_is_free,
     name_in_body,
     new_parameter_address,
@@ -50,10 +51,6 @@ def no_faults_left(emulator_endpoint):
 
 def record_file(workspace):
     return workspace.root / "state" / "local" / "parent-local.last-good.json"
-
-
-def final_status(output: str) -> str:
-    return [line for line in output.splitlines() if line.startswith(("ROLLBACK_", "LEFT_AS_IS"))][-1]
 
 
 def test_a_rollback_never_destroys_what_was_applied_outside_the_engine(workspace, emulator_endpoint):
