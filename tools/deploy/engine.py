@@ -5,6 +5,7 @@
     ./dailydesk apply backend-prod --plan FILE      # make apply: exactly that saved plan
     ./dailydesk rollback backend-prod               # make rollback: to the last good configuration
     ./dailydesk diff backend-prod                   # make diff: the change set, nothing saved
+    ./dailydesk changeset parent-prod backend-prod  # make changeset: several stacks, as diff
 
 `make deploy`, `make plan`/`make apply`, `make rollback`, `make diff`, `make deploy-local`
 and `make destroy-local` (tools/local_environment.py) all run through here. What it does,
@@ -19,13 +20,17 @@ in CloudFormation's terms:
    and verify it (tools/deploy/watch.py): the service's rollout COMPLETED, no rollback trigger
    in ALARM during the apply and the monitoring window (a missing trigger, or one already in
    ALARM, stops before the apply). Then the workspace's **last good configuration** (its
-   cdk.tf.json and the commit, tools/deploy/last_good.py) is recorded beside its state, then
-   `after_apply` runs. A failed verification is a failed apply (4.).
+   cdk.tf.json, the commit and the state version it left, tools/deploy/last_good.py) is
+   recorded beside its state, then `after_apply` runs (the backend's API keys, also after an
+   empty plan). A failed verification is a failed apply (4.). Before a saved plan is applied
+   (`make apply`): its change set must be the one `make plan` wrote for it, the guard holds
+   again, and what it read of the pipeline's image must still hold (tools/deploy/live_reads.py).
 4. On failure: the first failed resource is printed like CloudFormation's first
    `*_FAILED` event, then the **rollback** (tools/deploy/rollback.py) applies the last good
    configuration again (or, on a first deploy, removes what the apply created) and ends
-   with `ROLLBACK_COMPLETE` or `ROLLBACK_FAILED`. `--rollback false` (ROLLBACK=false)
-   keeps the partial apply.
+   with `ROLLBACK_COMPLETE` or `ROLLBACK_FAILED`; when the workspace changed outside the
+   engine since the record, it removes only what the failed apply created and names the
+   rest. `--rollback false` (ROLLBACK=false) keeps the partial apply.
 5. **Cancel**: an apply running past the environment's `[deploy] timeout_minutes` (or
    `--timeout`, TIMEOUT=) gets one SIGINT; Terraform stops, saves its state and releases the
    lock; then `CANCELLED` and the rollback. Ctrl-C, SIGTERM and SIGHUP do the same, once; a
@@ -36,8 +41,9 @@ Locks: plans for review (`plan`, `diff`) never take the state lock (`-lock=false
 `deploy` and `apply` take it and fail at once when it is held (`-lock-timeout=0s`).
 
 Exit codes (tools/deploy/exit_codes.py): 0 success or no changes, 1 error before anything was
-applied, 2 changes (plan/diff), 3 blocked by the guard, 4 failed and rolled back,
-5 rollback failed, 6 failed and left as is.
+applied, 2 changes (plan/diff/changeset), 3 blocked by the guard, 4 failed and rolled back,
+5 rollback failed, 6 failed and left as is, 7 applied but the last good configuration not
+recorded.
 """
 
 from __future__ import annotations
