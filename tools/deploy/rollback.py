@@ -258,8 +258,18 @@ def _record_at_current_state(workspace: Workspace, context: Context, store: Stor
         )
 
 
+BETWEEN = "the workspace is left between the two configurations"
+OUTSIDE_KEPT = "what was done outside the engine is kept; the last good configuration no longer describes the workspace"
+
+
 def _finish(
-    workspace: Workspace, context: Context, status: str, lines: list[str], next_command: str | None = None
+    workspace: Workspace,
+    context: Context,
+    status: str,
+    lines: list[str],
+    next_command: str | None = None,
+    *,
+    left: str = BETWEEN,
 ) -> Outcome:
     progress = context.progress
     for line in lines:
@@ -277,7 +287,7 @@ def _finish(
     if status == ROLLBACK_COMPLETE:
         progress.line(_status_line(workspace, status, "the workspace is back to what it was before the failed apply"))
     else:
-        progress.line(_status_line(workspace, status, "the workspace is left between the two configurations"))
+        progress.line(_status_line(workspace, status, left))
         progress.line(next_command or _next_command(workspace))
     return Outcome(status, tuple(lines))
 
@@ -403,6 +413,7 @@ def _refused(
                 "nothing was rolled back, so as not to revert it"
             ],
             next_command=_fix_forward(workspace, record),
+            left="nothing was rolled back",
         )
     why = out_of_band(record, failed, now)
     if why is None:
@@ -440,7 +451,9 @@ def _changed_outside(
         lines.append("  (the same resources, changed in place)")
     next_command = _fix_forward(workspace, record)
     if failed is None:
-        outcome = _finish(workspace, context, ROLLBACK_FAILED, [*lines, "nothing was rolled back"], next_command)
+        outcome = _finish(
+            workspace, context, ROLLBACK_FAILED, [*lines, "nothing was rolled back"], next_command, left=OUTSIDE_KEPT
+        )
         return replace(outcome, changed_outside=True)
     context.progress.line(
         _status_line(workspace, "ROLLBACK_IN_PROGRESS", "removing only what the failed apply created")
@@ -454,7 +467,8 @@ def _changed_outside(
         finish=False,
     )
     status = ROLLBACK_FAILED if outcome.status == ROLLBACK_COMPLETE else outcome.status
-    return replace(_finish(workspace, context, status, [*outcome.lines, *lines], next_command), changed_outside=True)
+    finished = _finish(workspace, context, status, [*outcome.lines, *lines], next_command, left=OUTSIDE_KEPT)
+    return replace(finished, changed_outside=True)
 
 
 def _fix_forward(workspace: Workspace, record: Record) -> str:
