@@ -7,11 +7,11 @@ import copy
 import io
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from tests import terraform_runs as terraform
 from tests.emulator.parent_workspace import ParentWorkspace, parameter, parameter_address
+from tests.engine.fixtures import EngineRun
 from tools.deploy.progress import Progress
 from tools.deploy.steps import Context
 from tools.deploy.workspace import Workspace
@@ -23,12 +23,6 @@ REGENERATED = {"aws_ssm_parameter": {"version"}}
 NEW_PARAMETERS = ("extra_one", "extra_two")
 # The parameters a test update modifies (their description).
 MODIFIED_PARAMETERS = ("admin_email", "backend_url", "gsm_username")
-
-
-@dataclass(frozen=True)
-class EngineRun:
-    code: int
-    output: str
 
 
 def engine_workspace(workspace: ParentWorkspace) -> Workspace:
@@ -44,11 +38,6 @@ def run_engine(workspace: ParentWorkspace, step: Callable[..., int], *args: obje
     output = stream.getvalue()
     print(output)  # shown by pytest -s and on failure: the engine's own words
     return EngineRun(code, output)
-
-
-def final_status(output: str) -> str:
-    """The engine's last CloudFormation-style status line (ROLLBACK_* or LEFT_AS_IS)."""
-    return [line for line in output.splitlines() if line.startswith(("ROLLBACK_", "LEFT_AS_IS"))][-1]
 
 
 def new_parameter_name(workspace: ParentWorkspace, slug: str) -> str:

@@ -36,7 +36,7 @@ from config import load_environment
 from config.schema import EnvironmentConfig
 from tests.configs import changed
 from tests.emulator import pipeline_deploy
-from tests.emulator.engine_helpers import final_status
+from tests.engine.fixtures import final_status
 from tools import local_environment
 from tools.aws import emulator_client
 from tools.deploy import engine, exit_codes

@@ -32,8 +32,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from config import load_environment
-from tools.deploy import last_good
+from config import EnvironmentConfig, load_environment
+from tools.deploy import engine, exit_codes, last_good
+from tools.deploy.engine import Options
 from tools.deploy.progress import Progress, log_dir_for
 from tools.deploy.steps import Context
 from tools.deploy.workspace import Workspace
@@ -89,12 +90,15 @@ class EngineRun:
 class EngineFixture:
     """One fake repository with the parent-local workspace of `terraform_data` resources."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, config: EnvironmentConfig | None = None) -> None:
         self.root = root / "repo"
         self.outdir = self.root / "cdktf.out"
         self.directory = self.outdir / "stacks" / STACK
         self.directory.mkdir(parents=True)
-        self.config = load_environment("local")
+        # The engine reads the backend from the config (where the last good record is kept);
+        # Terraform reads it from the document: a cloud config here is Terraform Cloud's
+        # "no last good configuration of ours" with a local state file underneath.
+        self.config = config or load_environment("local")
         self.workspace = Workspace(self.config, "parent", self.directory)
         self.log_dir = log_dir_for(self.outdir)
 
@@ -128,16 +132,29 @@ class EngineFixture:
     def record(self) -> last_good.Record | None:
         return last_good.FileStore(self.record_file).read()
 
+    def _instances(self) -> list[tuple[str, dict[str, Any]]]:
+        state = json.loads(self.state_file.read_text()) if self.state_file.exists() else {}
+        return [(r["name"], i) for r in state.get("resources", []) for i in r.get("instances", [])]
+
     def inputs(self) -> dict[str, str]:
         """`terraform_data` name -> its input, of each instance in state (tainted ones marked)."""
-        state = json.loads(self.state_file.read_text()) if self.state_file.exists() else {}
         found = {}
-        for resource in state.get("resources", []):
-            for instance in resource.get("instances", []):
-                tainted = " (tainted)" if instance.get("status") == "tainted" else ""
-                # `input` is dynamically typed: state keeps it as {"value": …, "type": …}
-                found[resource["name"]] = instance["attributes"]["input"]["value"] + tainted
+        for name, instance in self._instances():
+            tainted = " (tainted)" if instance.get("status") == "tainted" else ""
+            # `input` is dynamically typed: state keeps it as {"value": …, "type": …}
+            found[name] = instance["attributes"]["input"]["value"] + tainted
         return found
+
+    def triggers(self) -> dict[str, str]:
+        """`terraform_data` name -> its replacement trigger, as in state."""
+        return {name: instance["attributes"]["triggers_replace"]["value"][0] for name, instance in self._instances()}
+
+    def deployed(self, resources: dict[str, Resource]) -> dict[str, Any]:
+        """The workspace after a clean engine deploy of `resources` (its last good configuration)."""
+        document = self.use(resources)
+        run = self.run(engine.deploy, Options(show_changeset=False))
+        assert run.code == exit_codes.OK, run.output
+        return document
 
     def lock_is_free(self) -> bool:
         """A plan that refuses to wait for the state lock runs."""
@@ -173,6 +190,11 @@ class EngineFixture:
             stderr=(self.root / "stderr.log").open("a"),
             text=True,
         )
+
+
+def final_status(output: str) -> str:
+    """The engine's last CloudFormation-style status line (ROLLBACK_* or LEFT_AS_IS)."""
+    return [line for line in output.splitlines() if line.startswith(("ROLLBACK_", "LEFT_AS_IS"))][-1]
 
 
 def wait_for(path: Path, process: subprocess.Popen[str] | None = None, timeout: float = 60) -> None:

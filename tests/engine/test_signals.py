@@ -18,18 +18,10 @@ import time
 
 import pytest
 
-from tests.engine.fixtures import FAIL, EngineFixture, Resource, hang, marked, only_if, wait_for
-from tools.deploy import engine, exit_codes
-from tools.deploy.engine import Options
+from tests.engine.fixtures import FAIL, EngineFixture, Resource, final_status, hang, marked, only_if, wait_for
+from tools.deploy import exit_codes
 
-QUIET = Options(show_changeset=False)
 EXIT_SECONDS = 60
-
-
-def deployed(fixture: EngineFixture, resources: dict[str, Resource]) -> None:
-    """The workspace after a clean deploy of `resources` (its last good configuration)."""
-    fixture.use(resources)
-    assert fixture.run(engine.deploy, QUIET).code == exit_codes.OK
 
 
 def finished(process: subprocess.Popen[str]) -> tuple[int, str]:
@@ -38,17 +30,13 @@ def finished(process: subprocess.Popen[str]) -> tuple[int, str]:
     return process.returncode, output
 
 
-def final_status(output: str) -> str:
-    return [line for line in output.splitlines() if line.startswith(("ROLLBACK_", "LEFT_AS_IS"))][-1]
-
-
 def no_traceback(fixture: EngineFixture) -> bool:
     return "Traceback" not in (fixture.root / "stderr.log").read_text()
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
 def test_sigterm_or_sighup_mid_apply_cancels_then_rolls_back(fixture, signum):
-    deployed(fixture, {"a": Resource()})
+    fixture.deployed({"a": Resource()})
     in_flight = fixture.root / "in-flight"
     fixture.use({"a": Resource(input="v2"), "b": Resource(provisioner=marked(in_flight, hang()))})
 
@@ -70,7 +58,7 @@ def test_sigterm_or_sighup_mid_apply_cancels_then_rolls_back(fixture, signum):
 
 def test_a_sigterm_after_a_ctrl_c_is_not_a_second_interrupt(fixture):
     # GitHub Actions cancels a job with SIGINT, then SIGTERM 7.5 s later.
-    deployed(fixture, {"a": Resource()})
+    fixture.deployed({"a": Resource()})
     in_flight = fixture.root / "in-flight"
     fixture.use({"a": Resource(input="v2"), "b": Resource(provisioner=marked(in_flight, hang()))})
 
@@ -94,7 +82,7 @@ def slow_rollback(fixture: EngineFixture, seconds: float) -> tuple[subprocess.Po
     rollback re-creates `c` (the failed apply replaced it). Returns once the rollback runs."""
     slow, rolling_back = fixture.root / "slow", fixture.root / "rolling-back"
     command = only_if(slow, marked(rolling_back, hang(seconds)))
-    deployed(fixture, {"c": Resource(provisioner=command)})
+    fixture.deployed({"c": Resource(provisioner=command)})
     slow.touch()
     fixture.use({"c": Resource(input="v2", trigger="t2", provisioner=FAIL)})
     process = fixture.start("deploy")
@@ -138,7 +126,7 @@ def test_two_ctrl_c_during_a_rollback_stop_it_and_leave_the_workspace_as_is(fixt
     ids=["applied", "rolled-back"],
 )
 def test_a_stdout_closed_mid_apply_still_ends_cleanly(fixture, then, expected, status):
-    deployed(fixture, {"a": Resource()})
+    fixture.deployed({"a": Resource()})
     in_flight = fixture.root / "in-flight"
     document = fixture.use({"a": Resource(input="v2"), "b": Resource(provisioner=marked(in_flight, then))})
 
@@ -165,7 +153,7 @@ def test_a_stdout_closed_mid_apply_still_ends_cleanly(fixture, then, expected, s
 def test_terraform_outlives_an_engine_killed_mid_apply(fixture):
     """Terraform writes into its log file, not into a pipe: an engine killed outright (SIGKILL:
     nothing of it runs any more) leaves Terraform to finish and save its state."""
-    deployed(fixture, {"a": Resource()})
+    fixture.deployed({"a": Resource()})
     in_flight = fixture.root / "in-flight"
     fixture.use({"a": Resource(input="v2"), "b": Resource(provisioner=marked(in_flight, "sleep 1; echo done"))})
 

@@ -319,14 +319,18 @@ def test_failure_part_way_prints_the_first_failure_and_rolls_back(applying):
     assert applying.workspace.store().read() is None  # a failed apply is never a last good one
 
 
-def test_failed_rollback_exits_5_without_the_hook(applying):
+def test_a_rollback_failed_outcome_maps_to_exit_5_without_the_hook(applying):
+    """The mapping only (the rollback's outcome is injected); a rollback that really fails:
+    tests/engine/test_rollback.py."""
     failed = Applied(recorded_log("parent-local-update-failed.apply.jsonl"), 1, 9.0, None)
     code, _, rollbacks, hooks = applying(failed, rollback_status=rollback.ROLLBACK_FAILED)
     assert code == exit_codes.ROLLBACK_FAILED
     assert len(rollbacks) == 1 and hooks == []
 
 
-def test_a_rollback_stopped_by_a_second_ctrl_c_leaves_it_as_is(applying):
+def test_a_stopped_rollback_outcome_maps_to_exit_6_without_the_hook(applying):
+    """The mapping only (the rollback's outcome is injected); two real Ctrl-C during a rollback:
+    tests/engine/test_signals.py."""
     failed = Applied(recorded_log("parent-local-update-failed.apply.jsonl"), 1, 9.0, None)
     code, _, rollbacks, hooks = applying(failed, rollback_status=rollback.ROLLBACK_STOPPED)
     assert code == exit_codes.LEFT_AS_IS
