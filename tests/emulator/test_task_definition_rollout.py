@@ -9,16 +9,21 @@ unrelated deploy, a size change, a change of one environment value, and the docu
 circuit-breaker edge. After each step the test reads what the service runs from ECS
 (DescribeServices -> DescribeTaskDefinition).
 
-Each deploy is what `make deploy` does: synthesize the changed config, plan into a saved
-plan, read the change set (`tools.changeset`), apply exactly that plan. The stacks live in
-<tmp>/cdktf.out/stacks/<stack>, so their relative state paths stay in <tmp>/state.
+Each deploy is the deploy engine's `make plan` then `make apply` of each layer (tools/deploy/
+engine.py: `plan_for_review` into a saved plan with its change set, `apply_saved_plan` of
+exactly that plan, with the guard, the live-read check, the rollout watch and the last good
+record), after a synth of the changed config. The stacks live in <tmp>/cdktf.out/stacks/<stack>,
+so their relative state paths stay in <tmp>/state.
 """
 
 from __future__ import annotations
 
+import io
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -27,9 +32,14 @@ from config.schema import EnvironmentConfig
 from tests import terraform_runs as terraform
 from tests.configs import changed
 from tests.emulator import pipeline_deploy
+from tests.engine.fixtures import EngineRun
 from tools import changeset, drift
 from tools.aws import emulator_client
 from tools.changeset import MODIFY, REPLACE, ChangeSet
+from tools.deploy import engine, exit_codes
+from tools.deploy.progress import Progress
+from tools.deploy.steps import Context
+from tools.deploy.workspace import Workspace
 from workspace.naming import Namer
 
 pytestmark = pytest.mark.emulator
@@ -41,6 +51,8 @@ FAILED_TAG = "badc0de"  # a commit whose tasks never become healthy
 NEWER_TAG = "7a1b2c3"  # a commit the pipeline deploys between a review and its apply
 CHANGED_RETENTION = 14
 CHANGED_RDS_HOST = "dailydesk-local-moved.c9x1y2z3a4b5.us-east-1.rds.amazonaws.com"
+QUIET = engine.Options(show_changeset=False)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -97,18 +109,43 @@ class Deployment:
             shutil.copy(scratch / "cdktf.out" / "stacks" / self.namer.stack(layer) / "cdk.tf.json", target)
         self.config = config
 
+    def _engine(self, layer: str, call: Callable[[Workspace, Context], T]) -> tuple[T, str]:
+        stream = io.StringIO()
+        context = Context(progress=Progress(stream, live=False, log_dir=self.root / "logs"))
+        result = call(Workspace(self.config, layer, self.stack_dir(layer)), context)
+        context.progress.close()
+        print(stream.getvalue())
+        return result, stream.getvalue()
+
+    def run_engine(self, layer: str, step: Callable[..., int], *args: object) -> EngineRun:
+        """One deploy-engine entry point on `layer`'s workspace, and what it printed."""
+        code, output = self._engine(layer, lambda workspace, context: step(workspace, context, *args))
+        return EngineRun(code, output)
+
     def plan(self, layer: str, step: str) -> ChangeSet:
-        """The change set of `layer`, its plan saved as `<step>.tfplan` (kept for inspection)."""
-        return terraform.plan_stack(self.stack_dir(layer), plan_file=f"{step}.tfplan", init=False)
+        """`make plan`: the change set of `layer`, its plan saved as `plans/<step>-<stack>.tfplan`."""
+        plan_file = self.plan_file(layer, step)
+        (code, changes), output = self._engine(
+            layer, lambda workspace, context: engine.plan_for_review(workspace, context, QUIET, plan_file)
+        )
+        assert changes is not None and code == changes.exit_code, output
+        return changes
+
+    def plan_file(self, layer: str, step: str) -> Path:
+        plans = self.root / "plans"
+        plans.mkdir(exist_ok=True)
+        return plans / f"{step}-{self.namer.stack(layer)}.tfplan"
 
     def deploy(self, config: EnvironmentConfig, step: str) -> dict[str, ChangeSet]:
-        """`make deploy` of each layer in order: the change set, then exactly that plan applied."""
+        """`make plan` then `make apply` of each layer in order: the change set, then exactly
+        that plan applied by the engine."""
         self.synthesize(config)
         changesets = {}
         for layer in LAYERS:
             changesets[layer] = self.plan(layer, step)
             if changesets[layer].changes:
-                terraform.run(self.stack_dir(layer), "apply", "-no-color", "-input=false", f"{step}.tfplan")
+                applied = self.run_engine(layer, engine.apply_saved_plan, self.plan_file(layer, step), QUIET)
+                assert applied.code == exit_codes.OK, applied.output
         return changesets
 
     def service(self) -> dict:
@@ -290,48 +327,30 @@ def test_after_a_circuit_breaker_rollback_the_change_set_names_the_service_chang
     assert running.image == deployment.pipeline_image
 
 
-def run_engine(deployment: Deployment, step, *args):
-    """One deploy-engine entry point on the backend workspace; (exit code, what it printed)."""
-    import io
-
-    from tools.deploy.progress import Progress
-    from tools.deploy.steps import Context
-    from tools.deploy.workspace import Workspace
-
-    stream = io.StringIO()
-    context = Context(progress=Progress(stream, live=False, log_dir=deployment.root / "logs"))
-    code = step(Workspace(deployment.config, "backend", deployment.stack_dir("backend")), context, *args)
-    context.progress.close()
-    print(stream.getvalue())
-    return code, stream.getvalue()
-
-
 def test_a_saved_plan_made_before_a_pipeline_deployment_is_refused(deployment):
     """Plan at 09:00 with image v1, the pipeline deploys v2 at 10:00, the plan is applied at
     14:00: applying it would register v1 again and roll the service back. `make apply`
     refuses it ("plan again"); planned again, the apply keeps the pipeline's image."""
-    from tools.deploy import engine
-    from tools.deploy import exit_codes as codes
-
-    quiet = engine.Options(show_changeset=False)
     deployment.synthesize(changed(deployment.config, **{"fargate.cpu": 1024, "fargate.memory": 2048}))
     plan_file = deployment.root / "plans" / "backend-local.tfplan"
-    planned, _ = run_engine(deployment, engine.save_plan, quiet, plan_file)
-    assert planned == codes.CHANGES
+    assert deployment.run_engine("backend", engine.save_plan, QUIET, plan_file).code == exit_codes.CHANGES
 
     newer = f"{deployment.repository_url()}:{NEWER_TAG}"
     deployment.pipeline_deploy(newer)  # between the review and the apply
 
-    refused, output = run_engine(deployment, engine.apply_saved_plan, plan_file, quiet)
+    refused = deployment.run_engine("backend", engine.apply_saved_plan, plan_file, QUIET)
 
-    assert refused == codes.ERROR
-    assert "the pipeline deployed since this plan was made; applying it would roll the running image back" in output
-    assert f"its latest revision runs {newer} now" in output
-    assert "Plan again (make plan STACK=backend-local); nothing was applied" in output
+    assert refused.code == exit_codes.ERROR
+    assert (
+        "the pipeline deployed since this plan was made; applying it would roll the running image back"
+        in refused.output
+    )
+    assert f"its latest revision runs {newer} now" in refused.output
+    assert "Plan again (make plan STACK=backend-local); nothing was applied" in refused.output
     assert deployment.running().image == newer
 
-    assert run_engine(deployment, engine.save_plan, quiet, plan_file)[0] == codes.CHANGES
-    applied, output = run_engine(deployment, engine.apply_saved_plan, plan_file, quiet)
-    assert applied == codes.OK, output
+    assert deployment.run_engine("backend", engine.save_plan, QUIET, plan_file).code == exit_codes.CHANGES
+    applied = deployment.run_engine("backend", engine.apply_saved_plan, plan_file, QUIET)
+    assert applied.code == exit_codes.OK, applied.output
     running = deployment.record("7 a plan older than a pipeline deploy: refused, planned again, applied")
     assert (running.cpu, running.memory, running.image) == ("1024", "2048", newer)
