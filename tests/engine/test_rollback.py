@@ -14,6 +14,7 @@ import json
 
 import pytest
 
+from config import load_environment
 from config.schema import CloudState
 from tests import terraform_runs
 from tests.engine.fixtures import FAIL, EngineFixture, Resource, final_status, marked, only_if
@@ -189,8 +190,10 @@ def test_the_rollback_guard_refuses_to_replace_an_older_stateful_resource_unless
 
 def test_without_a_saved_configuration_only_what_the_failed_apply_created_is_removed(tmp_path):
     # Terraform Cloud keeps no last good configuration of ours (workspace/state_locations.py).
-    cloud = EngineFixture(tmp_path, EngineFixture(tmp_path / "local").config.model_copy(
-        update={"state": CloudState(backend="cloud", organization="dailydesk")}))  # fmt: skip
+    config = load_environment("local").model_copy(
+        update={"state": CloudState(backend="cloud", organization="dailydesk")}
+    )
+    cloud = EngineFixture(tmp_path, config)
     cloud.deployed({"a": Resource()})
     assert not cloud.record_file.exists()
     cloud.use({"a": Resource(input="v2"), "b": Resource(), "c": Resource(input="${terraform_data.b.output}",
@@ -199,7 +202,10 @@ def test_without_a_saved_configuration_only_what_the_failed_apply_created_is_rem
     run = cloud.run(engine.deploy, QUIET)
 
     assert run.code == exit_codes.ROLLBACK_FAILED
-    assert "ROLLBACK_IN_PROGRESS parent-local: removing what the failed apply created (" in run.output
+    assert (
+        "ROLLBACK_IN_PROGRESS parent-local: removing what the failed apply created (the Terraform Cloud backend "
+        "keeps no last good configuration of ours: " in run.output
+    )
     assert "removed the 2 resource(s) the failed apply created" in run.output
     lines = run.output.splitlines()
     not_reverted = next(line for line in lines if line.startswith("not reverted ("))
@@ -209,7 +215,9 @@ def test_without_a_saved_configuration_only_what_the_failed_apply_created_is_rem
 
     nothing = cloud.run(engine.continue_rollback, Options())
     assert nothing.code == exit_codes.ROLLBACK_FAILED
-    assert "no last good configuration to roll back to (" in nothing.output
+    assert "no last good configuration to roll back to (the Terraform Cloud backend keeps no last good" in (
+        nothing.output
+    )
 
 
 def test_a_last_good_record_that_cannot_be_read_is_rollback_failed(fixture):
