@@ -4,16 +4,13 @@
 from __future__ import annotations
 
 import copy
-import io
 import json
 from collections.abc import Callable
 from pathlib import Path
 
 from tests import terraform_runs as terraform
 from tests.emulator.parent_workspace import ParentWorkspace, parameter, parameter_address
-from tests.engine.fixtures import EngineRun
-from tools.deploy.progress import Progress
-from tools.deploy.steps import Context
+from tests.engine.fixtures import EngineRun, run_step
 from tools.deploy.workspace import Workspace
 
 # Attributes AWS itself changes on every write: SSM bumps a parameter's version whenever its
@@ -31,13 +28,7 @@ def engine_workspace(workspace: ParentWorkspace) -> Workspace:
 
 def run_engine(workspace: ParentWorkspace, step: Callable[..., int], *args: object, **kwargs: object) -> EngineRun:
     """Run one engine entry point (deploy.deploy, deploy.continue_rollback, …) and keep what it printed."""
-    stream = io.StringIO()
-    context = Context(progress=Progress(stream, live=False, log_dir=workspace.root / "logs"))
-    code = step(engine_workspace(workspace), context, *args, **kwargs)
-    context.progress.close()
-    output = stream.getvalue()
-    print(output)  # shown by pytest -s and on failure: the engine's own words
-    return EngineRun(code, output)
+    return run_step(engine_workspace(workspace), workspace.root / "logs", step, *args, **kwargs)
 
 
 def new_parameter_name(workspace: ParentWorkspace, slug: str) -> str:

@@ -18,12 +18,10 @@ so their relative state paths stay in <tmp>/state.
 
 from __future__ import annotations
 
-import io
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 
@@ -32,13 +30,11 @@ from config.schema import EnvironmentConfig
 from tests import terraform_runs as terraform
 from tests.configs import changed
 from tests.emulator import pipeline_deploy
-from tests.engine.fixtures import EngineRun
+from tests.engine.fixtures import EngineRun, captured, run_step
 from tools import changeset, drift
 from tools.aws import emulator_client
 from tools.changeset import MODIFY, REPLACE, ChangeSet
 from tools.deploy import engine, exit_codes
-from tools.deploy.progress import Progress
-from tools.deploy.steps import Context
 from tools.deploy.workspace import Workspace
 from workspace.naming import Namer
 
@@ -52,7 +48,6 @@ NEWER_TAG = "7a1b2c3"  # a commit the pipeline deploys between a review and its 
 CHANGED_RETENTION = 14
 CHANGED_RDS_HOST = "dailydesk-local-moved.c9x1y2z3a4b5.us-east-1.rds.amazonaws.com"
 QUIET = engine.Options(show_changeset=False)
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -109,24 +104,20 @@ class Deployment:
             shutil.copy(scratch / "cdktf.out" / "stacks" / self.namer.stack(layer) / "cdk.tf.json", target)
         self.config = config
 
-    def _engine(self, layer: str, call: Callable[[Workspace, Context], T]) -> tuple[T, str]:
-        stream = io.StringIO()
-        context = Context(progress=Progress(stream, live=False, log_dir=self.root / "logs"))
-        result = call(Workspace(self.config, layer, self.stack_dir(layer)), context)
-        context.progress.close()
-        print(stream.getvalue())
-        return result, stream.getvalue()
+    def workspace(self, layer: str) -> Workspace:
+        return Workspace(self.config, layer, self.stack_dir(layer))
 
     def run_engine(self, layer: str, step: Callable[..., int], *args: object) -> EngineRun:
         """One deploy-engine entry point on `layer`'s workspace, and what it printed."""
-        code, output = self._engine(layer, lambda workspace, context: step(workspace, context, *args))
-        return EngineRun(code, output)
+        return run_step(self.workspace(layer), self.root / "logs", step, *args)
 
     def plan(self, layer: str, step: str) -> ChangeSet:
         """`make plan`: the change set of `layer`, its plan saved as `plans/<step>-<stack>.tfplan`."""
         plan_file = self.plan_file(layer, step)
-        (code, changes), output = self._engine(
-            layer, lambda workspace, context: engine.plan_for_review(workspace, context, QUIET, plan_file)
+        (code, changes), output = captured(
+            self.workspace(layer),
+            self.root / "logs",
+            lambda workspace, context: engine.plan_for_review(workspace, context, QUIET, plan_file),
         )
         assert changes is not None and code == changes.exit_code, output
         return changes

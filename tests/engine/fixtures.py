@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from config import EnvironmentConfig, load_environment
 from tools.deploy import engine, exit_codes, last_good
@@ -41,6 +41,7 @@ from tools.deploy.workspace import Workspace
 from tools.paths import REPO_ROOT
 from tools.terraform import cli as terraform
 
+T = TypeVar("T")
 STACK = "parent-local"
 SUCCEED = "true"
 FAIL = "echo 'the fixture fails here' >&2; exit 1"
@@ -170,12 +171,7 @@ class EngineFixture:
 
     def run(self, step: Callable[..., int], *args: object, **kwargs: object) -> EngineRun:
         """Run one engine entry point in this process (engine.deploy, engine.continue_rollback, …)."""
-        stream = io.StringIO()
-        context = self.context(stream)
-        code = step(self.workspace, context, *args, **kwargs)
-        context.progress.close()
-        print(stream.getvalue())  # shown on failure: the engine's own words
-        return EngineRun(code, stream.getvalue())
+        return run_step(self.workspace, self.log_dir, step, *args, **kwargs)
 
     def start(self, *argv: str, stdout: int | None = subprocess.PIPE) -> subprocess.Popen[str]:
         """`./dailydesk <command> parent-local …` on this fixture, as its own process
@@ -190,6 +186,25 @@ class EngineFixture:
             stderr=(self.root / "stderr.log").open("a"),
             text=True,
         )
+
+
+def captured(workspace: Workspace, log_dir: Path, call: Callable[[Workspace, Context], T]) -> tuple[T, str]:
+    """`call(workspace, context)` with the engine's progress written to a string: its result
+    and what it printed (also printed, so pytest shows the engine's own words on failure)."""
+    stream = io.StringIO()
+    context = Context(progress=Progress(stream, live=False, log_dir=log_dir))
+    result = call(workspace, context)
+    context.progress.close()
+    print(stream.getvalue())
+    return result, stream.getvalue()
+
+
+def run_step(
+    workspace: Workspace, log_dir: Path, step: Callable[..., int], *args: object, **kwargs: object
+) -> EngineRun:
+    """One engine entry point (engine.deploy, engine.apply_saved_plan, …): its exit code and output."""
+    code, output = captured(workspace, log_dir, lambda ws, context: step(ws, context, *args, **kwargs))
+    return EngineRun(code, output)
 
 
 def final_status(output: str) -> str:
