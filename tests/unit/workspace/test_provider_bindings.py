@@ -20,7 +20,7 @@ build_app(App(outdir=sys.argv[1]), list(ENVIRONMENT_NAMES)).synth()
 """
 
 
-def test_the_shortcut_is_active_in_this_process():
+def test_the_shortcut_is_active_in_this_process(synthesized):
     import sys as _sys
 
     package = _sys.modules[bindings.PACKAGE]
