@@ -90,8 +90,8 @@ def test_bucket_name_and_protection_follow_the_environment(synthesized, layer, p
     assert bucket["force_destroy"] is (not protect)
 
 
-def test_a_name_longer_than_s3_allows_is_refused():
-    stack = cdktf.TerraformStack(cdktf.Testing.app(), "test")
+def test_a_name_longer_than_s3_allows_is_refused(tmp_path):
+    stack = cdktf.TerraformStack(cdktf.Testing.app(outdir=str(tmp_path)), "test")
     with pytest.raises(ValueError, match="longer than 63"):
         ArtifactBucket(
             stack,
@@ -105,8 +105,8 @@ def test_a_name_longer_than_s3_allows_is_refused():
         )
 
 
-def test_the_construct_alone_synthesizes_its_eight_resources():
-    stack = cdktf.TerraformStack(cdktf.Testing.app(), "test")
+def test_the_construct_alone_synthesizes_its_eight_resources(tmp_path):
+    stack = cdktf.TerraformStack(cdktf.Testing.app(outdir=str(tmp_path)), "test")
     ArtifactBucket(
         stack,
         "artifacts",

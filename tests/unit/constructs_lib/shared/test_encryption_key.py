@@ -22,8 +22,8 @@ def test_a_service_statement_without_a_condition_is_refused():
         ServiceUse("Open", "events.amazonaws.com", conditions=())
 
 
-def test_service_statements_are_written_with_their_conditions_after_the_accounts():
-    stack = cdktf.TerraformStack(cdktf.Testing.app(), "test")
+def test_service_statements_are_written_with_their_conditions_after_the_accounts(tmp_path):
+    stack = cdktf.TerraformStack(cdktf.Testing.app(outdir=str(tmp_path)), "test")
     use = ServiceUse(
         "TopicOnly",
         "events.amazonaws.com",

@@ -23,8 +23,8 @@ def bucket(stack: cdktf.TerraformStack, **overrides) -> PrivateBucket:
     return PrivateBucket(stack, "logs", props=PrivateBucketProps(**(props | overrides)))
 
 
-def test_without_a_key_the_bucket_uses_s3_managed_keys_and_creates_no_key():
-    stack = cdktf.TerraformStack(cdktf.Testing.app(), "test")
+def test_without_a_key_the_bucket_uses_s3_managed_keys_and_creates_no_key(tmp_path):
+    stack = cdktf.TerraformStack(cdktf.Testing.app(outdir=str(tmp_path)), "test")
     created = bucket(stack, force_destroy=True)
     assert created.key is None
     synth = json.loads(cdktf.Testing.synth(stack))
@@ -38,8 +38,8 @@ def test_without_a_key_the_bucket_uses_s3_managed_keys_and_creates_no_key():
     assert expiry["rule"][0]["expiration"] == [{"days": 14}]
 
 
-def test_added_statements_follow_the_tls_only_one_and_sids_stay_unique():
-    stack = cdktf.TerraformStack(cdktf.Testing.app(), "test")
+def test_added_statements_follow_the_tls_only_one_and_sids_stay_unique(tmp_path):
+    stack = cdktf.TerraformStack(cdktf.Testing.app(outdir=str(tmp_path)), "test")
     created = bucket(stack)
     writer = statement("Writer", ["s3:PutObject"], [created.object_arns], principals=[("AWS", ["arn:aws:iam::1:root"])])
     created.add_policy_statements(writer)
@@ -50,6 +50,6 @@ def test_added_statements_follow_the_tls_only_one_and_sids_stay_unique():
     assert [s["sid"] for s in document["statement"]] == ["DenyInsecureTransport", "Writer"]
 
 
-def test_a_name_longer_than_s3_allows_is_refused():
+def test_a_name_longer_than_s3_allows_is_refused(tmp_path):
     with pytest.raises(ValueError, match="longer than 63"):
-        bucket(cdktf.TerraformStack(cdktf.Testing.app(), "test"), bucket_name="x" * 64)
+        bucket(cdktf.TerraformStack(cdktf.Testing.app(outdir=str(tmp_path)), "test"), bucket_name="x" * 64)
