@@ -4,7 +4,7 @@
 //
 // The provider package's lib/index.js is one `exports.<name> = require("./<module>");` line
 // per resource (2,135 of them, 247 MB of JavaScript), so loading the assembly compiles all
-// of them, ~4 CPU-s of every synth, while the stacks use fewer than 100. This rewrites those
+// of them, 2-4 CPU-s of every synth, while the stacks use fewer than 100. This rewrites those
 // lines, as the file is compiled, into getters that require the module on first use and then
 // keep it as a plain property: the jsii kernel finds a type by walking the exports
 // (`exports.ecsService.EcsService`), so it gets the same objects, later. A line of any other
@@ -29,5 +29,3 @@ const compile = Module.prototype._compile;
 Module.prototype._compile = function (content, filename) {
   return compile.call(this, INDEX.test(filename) ? lazyExports(content) : content, filename);
 };
-
-module.exports = { lazyExports, EAGER_EXPORT };

@@ -17,8 +17,8 @@ The jsii runtime's Node.js process has the same problem on its side: loading the
 compiles the JavaScript of every resource. `install_node_hook` preloads
 `lazy_provider_exports.js` into it (NODE_OPTIONS, read when the runtime starts, so before the
 first jsii import), which defers each resource's module to its first use: a synth of the 12
-stacks 13.6 -> 9 CPU-s. The same switch turns it off, and the same test proves it changes
-nothing.
+stacks 12.4-13.6 -> 10.3-11.5 CPU-s (docs/benchmark.md). The same switch turns it off, and
+the same test proves it changes nothing.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def install() -> bool:
 
 def node_hook_option() -> str:
     """The NODE_OPTIONS entry that preloads the hook (quoted: the path may hold spaces)."""
-    return "--require " + json.dumps(str(NODE_HOOK))
+    return "--require " + json.dumps(str(NODE_HOOK), ensure_ascii=False)
 
 
 def without_node_hook(options: str) -> str:
