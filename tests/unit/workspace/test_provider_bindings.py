@@ -86,8 +86,33 @@ console.log(JSON.stringify({ getters: getters.length, loadedBefore, service, aft
 """
 
 
-def test_the_node_hook_is_preloaded_into_the_jsii_runtime():
-    assert bindings.node_hook_option() in os.environ[bindings.NODE_OPTIONS]
+def jsii_runtime_processes() -> dict[int, dict[str, str]]:
+    """The jsii runtime's Node.js processes started by this one (bin/jsii-runtime.js and its
+    child lib/program.js): pid -> the environment each was started with."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue  # exited meanwhile
+    found, frontier = {}, [os.getpid()]
+    while frontier:
+        parent = frontier.pop()
+        for pid in (p for p, pp in parents.items() if pp == parent):
+            frontier.append(pid)
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            if any(part.endswith((b"jsii-runtime.js", b"program.js")) for part in command):
+                variables = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+                found[pid] = dict(v.decode().split("=", 1) for v in variables if b"=" in v)
+    return found
+
+
+def test_the_node_hook_is_preloaded_into_the_jsii_runtime(synthesized):
+    runtimes = jsii_runtime_processes()
+    assert len(runtimes) == 2, runtimes.keys()  # the launcher and the kernel
+    for environment in runtimes.values():
+        assert bindings.node_hook_option() in environment[bindings.NODE_OPTIONS]
     assert bindings.without_node_hook(os.environ[bindings.NODE_OPTIONS]).count("lazy_provider_exports") == 0
 
 
